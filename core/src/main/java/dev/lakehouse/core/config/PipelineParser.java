@@ -1,0 +1,290 @@
+package dev.lakehouse.core.config;
+
+import com.typesafe.config.Config;
+import dev.lakehouse.core.errors.ConfigException;
+import dev.lakehouse.core.errors.ConfigProblem;
+import dev.lakehouse.core.spec.ColumnSpec;
+import dev.lakehouse.core.spec.FileFormat;
+import dev.lakehouse.core.spec.FormatKind;
+import dev.lakehouse.core.spec.LakehouseSettings;
+import dev.lakehouse.core.spec.Layer;
+import dev.lakehouse.core.spec.LayerSpec;
+import dev.lakehouse.core.spec.PipelineSpec;
+import dev.lakehouse.core.spec.Refresh;
+import dev.lakehouse.core.spec.SourceSpec;
+import dev.lakehouse.core.spec.SparkSettings;
+import dev.lakehouse.core.spec.TableName;
+import dev.lakehouse.core.spec.TableSpec;
+import dev.lakehouse.core.spec.WriteMode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Turns loaded configuration into a validated {@link PipelineSpec}. The only class that reads
+ * {@link Config}; everything downstream sees typed, immutable records. Every problem is collected
+ * and reported at once, before anything runs.
+ */
+public final class PipelineParser {
+  static final List<String> TOP_LEVEL_KEYS = List.of("lakehouse", "pipeline", "vars");
+  static final List<String> LAKEHOUSE_KEYS = List.of("root", "format", "spark", "run", "stream");
+  static final List<String> RUN_KEYS = List.of("parallelism");
+  static final List<String> SPARK_KEYS = List.of("master", "app-name", "conf");
+  static final List<String> STREAM_KEYS = List.of("trigger-interval");
+  static final List<String> PIPELINE_KEYS = List.of("name", "description", "owner", "format", "tables");
+  static final List<String> COMMON_TABLE_KEYS =
+      List.of("description", "owner", "format", "location", "keys", "partition-by", "columns");
+  static final List<String> BRONZE_KEYS = with(COMMON_TABLE_KEYS, "source");
+  static final List<String> SILVER_KEYS = with(COMMON_TABLE_KEYS, "source", "select", "filter", "sequence-by", "write");
+  static final List<String> GOLD_KEYS = with(COMMON_TABLE_KEYS, "sql", "sql-file", "refresh");
+  static final List<String> FILES_SOURCE_KEYS = List.of("type", "format", "path", "schema", "options");
+  static final List<String> TABLE_SOURCE_KEYS = List.of("type", "table");
+  static final List<String> COLUMN_KEYS = List.of("description", "classification");
+
+  private final List<ConfigProblem> problems = new ArrayList<>();
+  private final Path pipelineFile;
+
+  private PipelineParser(Path pipelineFile) {
+    this.pipelineFile = pipelineFile;
+  }
+
+  /** Loads every layer of configuration (see {@link ConfigLayers}) and parses it. */
+  public static PipelineSpec load(ConfigLayers.Request request) {
+    return parse(ConfigLayers.load(request));
+  }
+
+  /**
+   * @throws ConfigException listing every problem, each with its config path and {@code file:line}
+   */
+  public static PipelineSpec parse(ConfigLayers.Loaded loaded) {
+    return new PipelineParser(loaded.pipelineFile()).parseAll(loaded);
+  }
+
+  private PipelineSpec parseAll(ConfigLayers.Loaded loaded) {
+    SpecReader.root(loaded.user(), problems).rejectUnknownKeys(TOP_LEVEL_KEYS);
+    SpecReader root = SpecReader.root(loaded.resolved(), problems);
+    LakehouseSettings settings = parseSettings(root.object("lakehouse").orElseThrow());
+
+    Optional<SpecReader> pipelineBlock = root.object("pipeline");
+    if (pipelineBlock.isEmpty()) {
+      if (!root.has("pipeline")) {
+        problems.add(new ConfigProblem("pipeline", pipelineFile.toString(),
+            "Cannot find the 'pipeline' block: a pipeline file declares pipeline { name = ..., tables { bronze { ... } } }"));
+      }
+      throw new ConfigException(problems);
+    }
+    SpecReader pipeline = pipelineBlock.get();
+    pipeline.rejectUnknownKeys(PIPELINE_KEYS);
+    String name = pipeline.requiredString("name", "name the pipeline, e.g. name = tpch");
+    FormatKind pipelineFormat = pipeline.enumValue("format", FormatKind.class).orElse(settings.format());
+
+    Map<TableName, TableSpec> tables = new LinkedHashMap<>();
+    Optional<SpecReader> tablesBlock = pipeline.object("tables");
+    if (tablesBlock.isEmpty() && !pipeline.has("tables")) {
+      pipeline.problem("tables", "Cannot find required key 'tables': declare tables { bronze { <name> { ... } } }");
+    }
+    tablesBlock.ifPresent(t -> {
+      for (String layerId : sorted(t.keys())) {
+        Layer layer = Layer.fromId(layerId);
+        if (layer == null) {
+          t.problem(layerId, "Unknown layer '" + layerId + "'; tables are declared under bronze, silver or gold");
+          continue;
+        }
+        t.object(layerId).ifPresent(layerBlock -> {
+          for (String tableId : sorted(layerBlock.keys())) {
+            if (!TableName.isIdentifier(tableId)) {
+              layerBlock.problem(tableId, "Cannot use '" + tableId + "' as a table name: use lower-case letters, digits and _");
+              continue;
+            }
+            TableName tn = new TableName(layer, tableId);
+            layerBlock.object(tableId).ifPresent(tb -> tables.put(tn, parseTable(tn, tb, settings, pipelineFormat)));
+          }
+        });
+      }
+    });
+
+    new PipelineGraphCheck(tables, problems).check();
+    if (!problems.isEmpty()) {
+      throw new ConfigException(problems);
+    }
+    return new PipelineSpec(name, pipeline.optionalString("description"), pipeline.optionalString("owner"),
+        settings, java.util.Collections.unmodifiableMap(tables), pipelineFile.toString());
+  }
+
+  private LakehouseSettings parseSettings(SpecReader lakehouse) {
+    lakehouse.rejectUnknownKeys(LAKEHOUSE_KEYS);
+    String root = Paths.root(lakehouse.requiredString("root", "set the storage root, e.g. root = /data/lakehouse"));
+    FormatKind format = lakehouse.enumValue("format", FormatKind.class).orElse(FormatKind.DELTA);
+    SpecReader spark = lakehouse.object("spark").orElseThrow();
+    spark.rejectUnknownKeys(SPARK_KEYS);
+    SparkSettings sparkSettings = new SparkSettings(
+        spark.requiredString("master", "e.g. master = \"local[*]\""),
+        spark.requiredString("app-name", "e.g. app-name = lakehouse"),
+        Map.copyOf(spark.stringMap("conf")));
+    SpecReader run = lakehouse.object("run").orElseThrow();
+    run.rejectUnknownKeys(RUN_KEYS);
+    int parallelism = run.positiveInt("parallelism", 1);
+    SpecReader stream = lakehouse.object("stream").orElseThrow();
+    stream.rejectUnknownKeys(STREAM_KEYS);
+    Duration trigger = stream.duration("trigger-interval", Duration.ofSeconds(10));
+    return new LakehouseSettings(root, format, sparkSettings, parallelism, trigger);
+  }
+
+  private TableSpec parseTable(TableName name, SpecReader t, LakehouseSettings settings, FormatKind pipelineFormat) {
+    Layer layer = name.layer();
+    t.rejectUnknownKeys(switch (layer) {
+      case BRONZE -> BRONZE_KEYS;
+      case SILVER -> SILVER_KEYS;
+      case GOLD -> GOLD_KEYS;
+    });
+    FormatKind format = t.enumValue("format", FormatKind.class).orElse(pipelineFormat);
+    String location = t.optionalString("location")
+        .map(l -> Paths.under(settings.root(), l))
+        .orElse(settings.root() + "/" + layer.id() + "/" + name.name());
+    String checkpoint = settings.root() + "/_checkpoints/" + layer.id() + "/" + name.name();
+    List<String> keys = t.stringList("keys");
+    List<String> partitionBy = t.stringList("partition-by");
+    List<ColumnSpec> columns = parseColumns(t);
+
+    LayerSpec layerSpec = switch (layer) {
+      case BRONZE -> new LayerSpec.Bronze(parseSource(name, t, settings));
+      case SILVER -> parseSilver(name, t, settings, keys);
+      case GOLD -> parseGold(t);
+    };
+    return new TableSpec(name, t.optionalString("description"), t.optionalString("owner"), format, location,
+        checkpoint, keys, partitionBy, columns, layerSpec, t.origin());
+  }
+
+  private List<ColumnSpec> parseColumns(SpecReader t) {
+    List<ColumnSpec> out = new ArrayList<>();
+    t.object("columns").ifPresent(cols -> {
+      for (String col : cols.keys()) {
+        cols.object(col).ifPresent(c -> {
+          c.rejectUnknownKeys(COLUMN_KEYS);
+          out.add(new ColumnSpec(col, c.optionalString("description"), c.optionalString("classification")));
+        });
+      }
+    });
+    return List.copyOf(out);
+  }
+
+  private SourceSpec parseSource(TableName table, SpecReader t, LakehouseSettings settings) {
+    Optional<SpecReader> block = t.object("source");
+    if (block.isEmpty()) {
+      if (!t.has("source")) {
+        t.problem("source", "Cannot find required key 'source' of " + table + ": a " + table.layer().id()
+            + " table reads from a source, e.g. source { type = " + (table.layer() == Layer.BRONZE
+                ? "files, format = csv, path = landing/orders, schema = \"...\" }" : "table, table = bronze.orders }"));
+      }
+      return null;
+    }
+    SpecReader s = block.get();
+    String type = s.requiredString("type", "say what the source is: type = files | table");
+    switch (type) {
+      case "files" -> {
+        s.rejectUnknownKeys(FILES_SOURCE_KEYS);
+        FileFormat format = s.enumValue("format", FileFormat.class).orElse(null);
+        if (format == null && !s.has("format")) {
+          s.problem("format", "Cannot find required key 'format': csv, json, parquet, avro or text");
+        }
+        String path = Paths.under(settings.root(), s.requiredString("path", "the landing folder, e.g. path = landing/orders"));
+        Optional<String> schema = s.optionalString("schema");
+        if (schema.isEmpty() && (format == FileFormat.CSV || format == FileFormat.JSON)) {
+          s.problem("schema", "Cannot read " + format.id() + " files for " + table
+              + " without a schema: declare schema = \"col TYPE, ...\" (Spark DDL)");
+        }
+        return new SourceSpec.Files(format, path, schema, Map.copyOf(s.stringMap("options")));
+      }
+      case "table" -> {
+        s.rejectUnknownKeys(TABLE_SOURCE_KEYS);
+        String ref = s.requiredString("table", "name the table to read, e.g. table = bronze.orders");
+        TableName upstream = TableName.parse(ref);
+        if (upstream == null && !ref.isEmpty()) {
+          s.problem("table", "Cannot read table '" + ref + "': name it as layer.name, e.g. bronze.orders");
+        }
+        return upstream == null ? null : new SourceSpec.Table(upstream);
+      }
+      case "" -> {
+        return null;
+      }
+      default -> {
+        s.problem("type", "Cannot use source type '" + type + "': supported types are files, table");
+        return null;
+      }
+    }
+  }
+
+  private LayerSpec parseSilver(TableName name, SpecReader t, LakehouseSettings settings, List<String> keys) {
+    SourceSpec source = parseSource(name, t, settings);
+    if (source != null && !(source instanceof SourceSpec.Table)) {
+      t.problem("source", "Cannot read files into " + name + ": a silver table reads another table; "
+          + "land files in a bronze table and use source { type = table, table = bronze.<name> }");
+    }
+    WriteMode write = t.enumValue("write", WriteMode.class).orElse(keys.isEmpty() ? WriteMode.APPEND : WriteMode.SCD1);
+    if (write == WriteMode.SCD1 && keys.isEmpty()) {
+      t.problem("write", "Cannot write " + name + " as scd1 without keys: declare keys = [<column>, ...]");
+    }
+    return new LayerSpec.Silver(source instanceof SourceSpec.Table tbl ? tbl : null, t.stringList("select"),
+        t.optionalString("filter"), t.optionalString("sequence-by"), write);
+  }
+
+  private LayerSpec parseGold(SpecReader t) {
+    Optional<String> inline = t.optionalString("sql");
+    Optional<String> file = t.optionalString("sql-file");
+    String sql = "";
+    if (inline.isPresent() && file.isPresent()) {
+      t.problem("sql-file", "Cannot use both sql and sql-file: keep one");
+    } else if (inline.isPresent()) {
+      sql = inline.get();
+    } else if (file.isPresent()) {
+      Path sqlPath = pipelineFile.toAbsolutePath().getParent().resolve(file.get());
+      try {
+        sql = Files.readString(sqlPath);
+      } catch (IOException e) {
+        t.problem("sql-file", "Cannot read sql-file " + sqlPath + ": " + e.getMessage());
+      }
+    } else {
+      t.problem("sql", "Cannot find the query of this gold table: set sql = \"\"\"SELECT ...\"\"\" or sql-file = <file>.sql");
+    }
+    List<TableName> sources = new ArrayList<>();
+    if (!sql.isEmpty()) {
+      String key = inline.isPresent() ? "sql" : "sql-file";
+      try {
+        for (List<String> ref : SqlTableReferences.of(sql)) {
+          TableName tn = ref.size() == 2 ? TableName.parse(ref.get(0).toLowerCase() + "." + ref.get(1).toLowerCase()) : null;
+          if (tn != null) {
+            if (!sources.contains(tn)) {
+              sources.add(tn);
+            }
+          } else if (ref.size() == 1) {
+            t.problem(key, "Cannot resolve table '" + ref.get(0) + "' in the query: name pipeline tables as layer.name, e.g. silver."
+                + ref.get(0));
+          }
+        }
+      } catch (RuntimeException e) {
+        t.problem(key, "Cannot parse the query: " + e.getMessage().lines().findFirst().orElse(""));
+      }
+    }
+    Refresh refresh = t.enumValue("refresh", Refresh.class).orElse(Refresh.FULL);
+    return new LayerSpec.Gold(sql, List.copyOf(sources), refresh);
+  }
+
+  /** Config objects keep no order; sorting makes reports and plans stable. Layers go in flow order. */
+  private static List<String> sorted(java.util.Set<String> keys) {
+    return keys.stream().sorted(java.util.Comparator
+        .comparing((String k) -> Layer.fromId(k) == null ? Integer.MAX_VALUE : Layer.fromId(k).ordinal())
+        .thenComparing(k -> k)).toList();
+  }
+
+  private static List<String> with(List<String> base, String... more) {
+    List<String> out = new ArrayList<>(base);
+    out.addAll(List.of(more));
+    return List.copyOf(out);
+  }
+}

@@ -1,0 +1,70 @@
+package dev.lakehouse.core.config;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.spark.sql.catalyst.analysis.UnresolvedRelation;
+import org.apache.spark.sql.catalyst.expressions.Expression;
+import org.apache.spark.sql.catalyst.expressions.SubqueryExpression;
+import org.apache.spark.sql.catalyst.parser.CatalystSqlParser$;
+import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
+import org.apache.spark.sql.catalyst.plans.logical.UnresolvedWith;
+import scala.Tuple2;
+import scala.collection.JavaConverters;
+
+/**
+ * The tables a SQL query reads, found with Spark's own parser (no session needed), so that a gold
+ * table's dependencies come from its query rather than from a list someone must keep in step.
+ */
+final class SqlTableReferences {
+  private SqlTableReferences() {}
+
+  /**
+   * The multi-part names of the relations {@code sql} reads, in order of first appearance,
+   * without the names of its common table expressions.
+   *
+   * @throws org.apache.spark.sql.catalyst.parser.ParseException when {@code sql} does not parse
+   */
+  static List<List<String>> of(String sql) {
+    LogicalPlan plan = CatalystSqlParser$.MODULE$.parsePlan(sql);
+    Set<List<String>> relations = new LinkedHashSet<>();
+    Set<String> cteNames = new HashSet<>();
+    visit(plan, relations, cteNames);
+    List<List<String>> out = new ArrayList<>();
+    for (List<String> r : relations) {
+      if (!(r.size() == 1 && cteNames.contains(r.get(0).toLowerCase()))) {
+        out.add(r);
+      }
+    }
+    return out;
+  }
+
+  private static void visit(LogicalPlan plan, Set<List<String>> relations, Set<String> cteNames) {
+    if (plan instanceof UnresolvedRelation r) {
+      relations.add(List.copyOf(JavaConverters.seqAsJavaList(r.multipartIdentifier())));
+    }
+    if (plan instanceof UnresolvedWith w) {
+      for (Tuple2<String, ?> cte : JavaConverters.seqAsJavaList(w.cteRelations())) {
+        cteNames.add(cte._1().toLowerCase());
+        visit((LogicalPlan) ((org.apache.spark.sql.catalyst.plans.logical.SubqueryAlias) cte._2()), relations, cteNames);
+      }
+    }
+    for (Expression e : JavaConverters.seqAsJavaList(plan.expressions())) {
+      visitExpression(e, relations, cteNames);
+    }
+    for (LogicalPlan child : JavaConverters.seqAsJavaList(plan.children())) {
+      visit(child, relations, cteNames);
+    }
+  }
+
+  private static void visitExpression(Expression e, Set<List<String>> relations, Set<String> cteNames) {
+    if (e instanceof SubqueryExpression s) {
+      visit(s.plan(), relations, cteNames);
+    }
+    for (Expression child : JavaConverters.seqAsJavaList(e.children())) {
+      visitExpression(child, relations, cteNames);
+    }
+  }
+}

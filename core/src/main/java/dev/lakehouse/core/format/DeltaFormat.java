@@ -1,0 +1,176 @@
+package dev.lakehouse.core.format;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.when;
+
+import dev.lakehouse.core.errors.LakehouseException;
+import dev.lakehouse.core.spec.FormatKind;
+import io.delta.tables.DeltaMergeBuilder;
+import io.delta.tables.DeltaTable;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.DataFrameWriter;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
+
+/** Delta Lake tables, by path. Change data feed is on for every table (see LakehouseSpark). */
+final class DeltaFormat implements TableFormat {
+  static final DeltaFormat INSTANCE = new DeltaFormat();
+  private static final Pattern COMMIT_FILE = Pattern.compile("(\\d{20})\\.json");
+
+  private DeltaFormat() {}
+
+  @Override
+  public FormatKind kind() {
+    return FormatKind.DELTA;
+  }
+
+  @Override
+  public boolean exists(SparkSession spark, LakehouseTable table) {
+    return latestCommit(spark, table) >= 0;
+  }
+
+  @Override
+  public void create(SparkSession spark, LakehouseTable table, StructType schema) {
+    DeltaTable.createIfNotExists(spark)
+        .location(table.location())
+        .addColumns(schema)
+        .partitionedBy(table.partitionBy().toArray(String[]::new))
+        .property("delta.enableChangeDataFeed", "true")
+        .execute();
+  }
+
+  @Override
+  public void append(Dataset<Row> rows, LakehouseTable table, Optional<BatchMark> mark) {
+    DataFrameWriter<Row> w = writer(rows, table).mode("append");
+    if (mark.isPresent()) {
+      // Delta's idempotent writes: a (txnAppId, txnVersion) already committed is skipped.
+      w = w.option("txnAppId", mark.get().appId()).option("txnVersion", mark.get().batchId());
+    }
+    w.save(table.location());
+  }
+
+  @Override
+  public void upsert(Dataset<Row> rows, LakehouseTable table, Optional<String> sequenceBy) {
+    if (!exists(rows.sparkSession(), table)) {
+      writer(rows, table).mode("append").save(table.location());
+      return;
+    }
+    List<String> on = new ArrayList<>();
+    for (String k : table.keys()) {
+      on.add("t.`" + k + "` <=> s.`" + k + "`");
+    }
+    DeltaMergeBuilder merge = DeltaTable.forPath(rows.sparkSession(), table.location()).as("t")
+        .merge(rows.as("s"), String.join(" AND ", on));
+    merge = sequenceBy.isPresent()
+        // an older event must not replace a newer row that an earlier batch stored
+        ? merge.whenMatched("s.`" + sequenceBy.get() + "` >= t.`" + sequenceBy.get() + "` OR t.`"
+            + sequenceBy.get() + "` IS NULL").updateAll()
+        : merge.whenMatched().updateAll();
+    merge.whenNotMatched().insertAll().execute();
+  }
+
+  @Override
+  public void overwrite(Dataset<Row> rows, LakehouseTable table) {
+    writer(rows, table).mode("overwrite").option("overwriteSchema", "true").save(table.location());
+  }
+
+  @Override
+  public Dataset<Row> read(SparkSession spark, LakehouseTable table) {
+    return spark.read().format("delta").load(table.location());
+  }
+
+  @Override
+  public Dataset<Row> readAt(SparkSession spark, LakehouseTable table, TableVersion version) {
+    return spark.read().format("delta").option("versionAsOf", version.id()).load(table.location());
+  }
+
+  @Override
+  public Dataset<Row> readChangesSince(SparkSession spark, LakehouseTable table, TableVersion version) {
+    long from = Long.parseLong(version.id()) + 1;
+    Optional<TableVersion> current = currentVersion(spark, table);
+    if (current.isEmpty() || Long.parseLong(current.get().id()) < from) {
+      return read(spark, table).limit(0).withColumn(CHANGE_TYPE, org.apache.spark.sql.functions.lit("insert"));
+    }
+    Dataset<Row> changes = spark.read().format("delta")
+        .option("readChangeFeed", "true")
+        .option("startingVersion", from)
+        .load(table.location());
+    return normaliseChanges(changes);
+  }
+
+  @Override
+  public Optional<TableVersion> currentVersion(SparkSession spark, LakehouseTable table) {
+    long latest = latestCommit(spark, table);
+    return latest < 0 ? Optional.empty() : Optional.of(new TableVersion(String.valueOf(latest)));
+  }
+
+  /**
+   * The newest commit file in {@code _delta_log}, or -1. A listing, not a snapshot: asking a
+   * table's version must not cost a Spark job.
+   */
+  private static long latestCommit(SparkSession spark, LakehouseTable table) {
+    try {
+      Path log = new Path(table.location(), "_delta_log");
+      FileSystem fs = log.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      if (!fs.exists(log)) {
+        return -1;
+      }
+      long latest = -1;
+      for (FileStatus f : fs.listStatus(log)) {
+        Matcher m = COMMIT_FILE.matcher(f.getPath().getName());
+        if (m.matches()) {
+          latest = Math.max(latest, Long.parseLong(m.group(1)));
+        }
+      }
+      return latest;
+    } catch (IOException e) {
+      throw new LakehouseException("Cannot read the log of " + table + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public Dataset<Row> readStream(SparkSession spark, LakehouseTable table) {
+    // The change feed, not the plain stream: the plain Delta source fails on MERGE and overwrite commits.
+    Dataset<Row> changes = spark.readStream().format("delta")
+        .option("readChangeFeed", "true")
+        .load(table.location());
+    return normaliseChanges(changes)
+        .where(col(CHANGE_TYPE).isin("insert", "update"))
+        .drop(CHANGE_TYPE);
+  }
+
+  @Override
+  public void register(SparkSession spark, LakehouseTable table) {
+    spark.sql("CREATE DATABASE IF NOT EXISTS " + table.name().layer().id());
+    spark.sql("CREATE TABLE IF NOT EXISTS " + table.name() + " USING delta LOCATION '"
+        + table.location().replace("'", "\\'") + "'");
+  }
+
+  /** Keeps post-images only, and names change kinds as {@link TableFormat#CHANGE_TYPE} promises. */
+  private static Dataset<Row> normaliseChanges(Dataset<Row> cdf) {
+    Column kind = when(col("_change_type").equalTo("update_postimage"), "update")
+        .otherwise(col("_change_type"));
+    return cdf.where(col("_change_type").notEqual("update_preimage"))
+        .withColumn(CHANGE_TYPE, kind)
+        .drop("_commit_version", "_commit_timestamp");
+  }
+
+  private static DataFrameWriter<Row> writer(Dataset<Row> rows, LakehouseTable table) {
+    DataFrameWriter<Row> w = rows.write().format("delta");
+    if (!table.partitionBy().isEmpty()) {
+      w = w.partitionBy(table.partitionBy().toArray(String[]::new));
+    }
+    return w;
+  }
+}

@@ -1,0 +1,170 @@
+package dev.lakehouse.core.format;
+
+import dev.lakehouse.core.errors.LakehouseException;
+import dev.lakehouse.core.spec.FormatKind;
+import dev.lakehouse.core.spec.TableName;
+import dev.lakehouse.core.spec.TableSpec;
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.catalyst.TableIdentifier;
+import org.apache.spark.sql.catalyst.catalog.CatalogTable;
+import scala.Option;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * A table as the layers see it: where it lives, how rows are identified, and the operations of its
+ * format. Obtain one with {@link #of(TableSpec)}.
+ */
+public final class LakehouseTable {
+  private final TableName name;
+  private final String location;
+  private final List<String> keys;
+  private final List<String> partitionBy;
+  private final TableFormat format;
+
+  public LakehouseTable(TableName name, String location, List<String> keys, List<String> partitionBy, FormatKind kind) {
+    this.name = name;
+    this.location = location;
+    this.keys = List.copyOf(keys);
+    this.partitionBy = List.copyOf(partitionBy);
+    this.format = switch (kind) {
+      case DELTA -> DeltaFormat.INSTANCE;
+      case HUDI -> HudiFormat.INSTANCE;
+    };
+  }
+
+  public static LakehouseTable of(TableSpec spec) {
+    return new LakehouseTable(spec.name(), spec.location(), spec.keys(), spec.partitionBy(), spec.format());
+  }
+
+  public TableName name() {
+    return name;
+  }
+
+  public String location() {
+    return location;
+  }
+
+  public List<String> keys() {
+    return keys;
+  }
+
+  public List<String> partitionBy() {
+    return partitionBy;
+  }
+
+  public FormatKind formatKind() {
+    return format.kind();
+  }
+
+  public boolean exists(SparkSession spark) {
+    return format.exists(spark, this);
+  }
+
+  public void create(SparkSession spark, StructType schema) {
+    format.create(spark, this, schema);
+  }
+
+  public void append(Dataset<Row> rows, Optional<BatchMark> mark) {
+    format.append(rows, this, mark);
+    refreshCatalog(rows.sparkSession());
+  }
+
+  public void upsert(Dataset<Row> rows, Optional<String> sequenceBy) {
+    if (keys.isEmpty()) {
+      throw new LakehouseException("Cannot upsert into " + name + ": it declares no keys; add keys = [...] to its spec");
+    }
+    format.upsert(rows, this, sequenceBy);
+    refreshCatalog(rows.sparkSession());
+  }
+
+  public void overwrite(Dataset<Row> rows) {
+    format.overwrite(rows, this);
+    refreshCatalog(rows.sparkSession());
+  }
+
+  public Dataset<Row> read(SparkSession spark) {
+    return format.read(spark, this);
+  }
+
+  public Dataset<Row> readAt(SparkSession spark, TableVersion version) {
+    return format.readAt(spark, this, version);
+  }
+
+  public Dataset<Row> readChangesSince(SparkSession spark, TableVersion version) {
+    return format.readChangesSince(spark, this, version);
+  }
+
+  public Optional<TableVersion> currentVersion(SparkSession spark) {
+    return format.currentVersion(spark, this);
+  }
+
+  public Dataset<Row> readStream(SparkSession spark) {
+    return format.readStream(spark, this);
+  }
+
+  public void register(SparkSession spark) {
+    // Tables of one run register from several threads; the catalog's CREATE DATABASE races otherwise.
+    synchronized (LakehouseTable.class) {
+      if (registeredElsewhere(spark)) {
+        // the same name registered for another location or format earlier in this session
+        spark.sql("DROP TABLE IF EXISTS " + name);
+      }
+      format.register(spark, this);
+    }
+  }
+
+  private boolean registeredElsewhere(SparkSession spark) {
+    if (!spark.catalog().tableExists(name.toString())) {
+      return false;
+    }
+    CatalogTable registered;
+    try {
+      registered = spark.sessionState().catalog()
+          .getTableMetadata(new TableIdentifier(name.name(), Option.apply(name.layer().id())));
+    } catch (org.apache.spark.sql.catalyst.analysis.NoSuchDatabaseException
+        | org.apache.spark.sql.catalyst.analysis.NoSuchTableException e) {
+      return false;
+    }
+    String provider = registered.provider().isDefined() ? registered.provider().get() : "";
+    Path registeredPath = new Path(registered.location());
+    Path ours = new Path(location);
+    return !provider.equalsIgnoreCase(format.kind().id())
+        || !registeredPath.toUri().getPath().equals(ours.toUri().getPath());
+  }
+
+  /** A session caches the files of a catalog table (Hudi's especially): SQL must see this write. */
+  private void refreshCatalog(SparkSession spark) {
+    if (spark.catalog().tableExists(name.toString())) {
+      spark.catalog().refreshTable(name.toString());
+    }
+  }
+
+  /** Removes the table from the catalog and deletes its files: the start of a full refresh. */
+  public void delete(SparkSession spark) {
+    spark.sql("DROP TABLE IF EXISTS " + name);
+    deletePath(spark, location);
+  }
+
+  /** Deletes a folder (a table's files, a checkpoint) recursively, on any Hadoop file system. */
+  public static void deletePath(SparkSession spark, String path) {
+    try {
+      Path p = new Path(path);
+      FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      fs.delete(p, true);
+    } catch (IOException e) {
+      throw new LakehouseException("Cannot delete " + path + ": " + e.getMessage() + "; check permissions", e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return name + " (" + format.kind().id() + " at " + location + ")";
+  }
+}

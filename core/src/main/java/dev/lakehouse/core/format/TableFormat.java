@@ -1,0 +1,66 @@
+package dev.lakehouse.core.format;
+
+import dev.lakehouse.core.spec.FormatKind;
+import java.util.Optional;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * What the framework needs from an open table format. The only place where Delta and Hudi differ;
+ * layers call {@link LakehouseTable}, which delegates here, and never ask which format they use.
+ *
+ * <p>Every write is one atomic commit: readers see all of it or none of it.
+ */
+public interface TableFormat {
+  /** Column holding the kind of change in {@link #readChangesSince}: insert, update, delete or upsert. */
+  String CHANGE_TYPE = "_change_type";
+
+  FormatKind kind();
+
+  boolean exists(SparkSession spark, LakehouseTable table);
+
+  /** Creates an empty table with {@code schema}; a no-op when the table exists. */
+  void create(SparkSession spark, LakehouseTable table, StructType schema);
+
+  /**
+   * Adds {@code rows}; creates the table on first write. With a {@code mark}, an append of a batch
+   * the table already committed is skipped.
+   */
+  void append(Dataset<Row> rows, LakehouseTable table, Optional<BatchMark> mark);
+
+  /**
+   * Inserts rows with new keys and replaces rows with known keys (the table's {@code keys}). When
+   * {@code sequenceBy} is given, a stored row is replaced only by a row whose sequence value is not
+   * older. {@code rows} must hold at most one row per key.
+   */
+  void upsert(Dataset<Row> rows, LakehouseTable table, Optional<String> sequenceBy);
+
+  /** Replaces the whole content (and schema) of the table in one commit. */
+  void overwrite(Dataset<Row> rows, LakehouseTable table);
+
+  /** The current content, with the table's own columns only (no format metadata columns). */
+  Dataset<Row> read(SparkSession spark, LakehouseTable table);
+
+  /** The content as of {@code version} (time travel). */
+  Dataset<Row> readAt(SparkSession spark, LakehouseTable table, TableVersion version);
+
+  /**
+   * Rows changed by commits after {@code version}, with the table's columns and {@value #CHANGE_TYPE}
+   * (Delta: insert, update, delete; Hudi: upsert).
+   */
+  Dataset<Row> readChangesSince(SparkSession spark, LakehouseTable table, TableVersion version);
+
+  /** The latest committed version, empty when the table does not exist or has no commit. */
+  Optional<TableVersion> currentVersion(SparkSession spark, LakehouseTable table);
+
+  /**
+   * A streaming read of the rows the table gains (inserted or updated), from its first commit on;
+   * progress is kept by the query's checkpoint.
+   */
+  Dataset<Row> readStream(SparkSession spark, LakehouseTable table);
+
+  /** Registers the table in the session catalog as {@code layer.name}. */
+  void register(SparkSession spark, LakehouseTable table);
+}

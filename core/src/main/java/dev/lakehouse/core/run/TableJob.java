@@ -1,0 +1,33 @@
+package dev.lakehouse.core.run;
+
+import dev.lakehouse.core.format.LakehouseTable;
+import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * One table's work, as its layer defines it. {@link TableRunner} turns it into one streaming query:
+ * {@link #input} is read as a stream and each micro-batch goes to {@link #processBatch}.
+ *
+ * <p>{@code processBatch} must be deterministic given its input and the target's state, so that a
+ * micro-batch replayed after a crash does not change the outcome.
+ */
+public interface TableJob {
+  /** The table this job writes. */
+  LakehouseTable target();
+
+  /** The tables this job reads, whose versions the run records. */
+  List<LakehouseTable> sources();
+
+  /** The streaming input whose new rows make up the micro-batches. */
+  Dataset<Row> input(SparkSession spark);
+
+  /**
+   * Does the layer's work on one micro-batch and commits it to the target.
+   *
+   * @param batch the micro-batch, already materialised by the runner (reading it twice is cheap)
+   * @return the number of rows written to the target
+   */
+  long processBatch(Dataset<Row> batch, BatchContext context);
+}

@@ -1,0 +1,36 @@
+package dev.lakehouse.core.run;
+
+import dev.lakehouse.core.format.TableVersion;
+import dev.lakehouse.core.spec.TableName;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * What one table run did.
+ *
+ * @param batches micro-batches processed (0 when there was no new input)
+ * @param rowsRead rows in those micro-batches
+ * @param rowsWritten rows committed to the table
+ * @param versionBefore the table's version when the run started (empty: it did not exist)
+ * @param versionAfter the table's version when the run ended
+ * @param error the failure, when {@code status} is FAILED
+ */
+public record TableRunResult(
+    TableName table,
+    RunMode mode,
+    Status status,
+    long batches,
+    long rowsRead,
+    long rowsWritten,
+    Optional<TableVersion> versionBefore,
+    Optional<TableVersion> versionAfter,
+    Duration duration,
+    Optional<String> error) {
+
+  public enum Status { SUCCEEDED, FAILED, SKIPPED }
+
+  /** Whether this run committed a new version of the table. */
+  public boolean changedTable() {
+    return !versionBefore.equals(versionAfter);
+  }
+}

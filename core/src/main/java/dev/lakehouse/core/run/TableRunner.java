@@ -1,0 +1,196 @@
+package dev.lakehouse.core.run;
+
+import dev.lakehouse.core.errors.LakehouseException;
+import dev.lakehouse.core.errors.TableRunException;
+import dev.lakehouse.core.format.BatchMark;
+import dev.lakehouse.core.format.LakehouseTable;
+import dev.lakehouse.core.format.TableVersion;
+import dev.lakehouse.core.spark.LakehouseSpark;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.spark.api.java.function.VoidFunction2;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.StreamingQuery;
+import org.apache.spark.sql.streaming.StreamingQueryException;
+import org.apache.spark.sql.streaming.Trigger;
+
+/**
+ * Runs a {@link TableJob} as one Structured Streaming query. {@link RunMode#BATCH} uses
+ * {@code Trigger.AvailableNow} and stops when the input is drained; {@link RunMode#STREAM} uses a
+ * processing-time trigger and runs until stopped. The checkpoint makes each input row processed
+ * once across runs; a re-run with no new input runs no micro-batch and so changes nothing.
+ */
+public final class TableRunner {
+  private final SparkSession spark;
+  private final String runId;
+  private final Duration triggerInterval;
+
+  public TableRunner(SparkSession spark, String runId, Duration triggerInterval) {
+    this.spark = spark;
+    this.runId = runId;
+    this.triggerInterval = triggerInterval;
+  }
+
+  /** Runs {@code job} in batch mode and waits for it to finish. Never throws for a failed run. */
+  public TableRunResult runBatch(TableJob job, String checkpoint, boolean fullRefresh) {
+    RunningTable running;
+    try {
+      running = start(job, checkpoint, RunMode.BATCH, fullRefresh);
+    } catch (LakehouseException e) {
+      return failed(job, RunMode.BATCH, e);
+    }
+    return running.awaitResult();
+  }
+
+  /**
+   * Starts {@code job}; returns at once with a handle.
+   *
+   * @throws TableRunException when a source table does not exist yet
+   */
+  public RunningTable start(TableJob job, String checkpoint, RunMode mode, boolean fullRefresh) {
+    LakehouseTable target = job.target();
+    if (fullRefresh) {
+      target.delete(spark);
+      LakehouseTable.deletePath(spark, checkpoint);
+    }
+    for (LakehouseTable source : job.sources()) {
+      if (!source.exists(spark)) {
+        throw new TableRunException(target.name(), "Cannot run " + target.name() + ": its source table "
+            + source.name() + " does not exist yet at " + source.location() + "; run " + source.name()
+            + " first (e.g. run --tables " + source.name() + "+, or run --all)", null);
+      }
+    }
+    return new RunningTable(job, checkpoint, mode);
+  }
+
+  private TableRunResult failed(TableJob job, RunMode mode, Throwable e) {
+    Optional<TableVersion> v = safeVersion(job.target());
+    return new TableRunResult(job.target().name(), mode, TableRunResult.Status.FAILED, 0, 0, 0, v, v,
+        Duration.ZERO, Optional.of(message(e)));
+  }
+
+  private Optional<TableVersion> safeVersion(LakehouseTable t) {
+    try {
+      return t.currentVersion(spark);
+    } catch (RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  static String message(Throwable e) {
+    Throwable t = e;
+    while (t instanceof StreamingQueryException && t.getCause() != null) {
+      t = t.getCause();
+    }
+    // Spark wraps errors of foreachBatch functions; the first LakehouseException says it best.
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof LakehouseException) {
+        return c.getMessage();
+      }
+    }
+    String m = t.getMessage();
+    return t.getClass().getSimpleName() + (m == null ? "" : ": " + m.lines().findFirst().orElse(""));
+  }
+
+  /** A started table run. */
+  public final class RunningTable {
+    private final TableJob job;
+    private final RunMode mode;
+    private final StreamingQuery query;
+    private final long startNanos = System.nanoTime();
+    private final Optional<TableVersion> versionBefore;
+    private final AtomicLong batches = new AtomicLong();
+    private final AtomicLong rowsRead = new AtomicLong();
+    private final AtomicLong rowsWritten = new AtomicLong();
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+
+    private RunningTable(TableJob job, String checkpoint, RunMode mode) {
+      this.job = job;
+      this.mode = mode;
+      this.versionBefore = safeVersion(job.target());
+      String appId = "lakehouse:" + job.target().name();
+      VoidFunction2<Dataset<Row>, Long> microBatch = (batch, batchId) -> {
+        try {
+          // Materialise first: counting, then processing, must not read the source twice.
+          Dataset<Row> rows = LakehouseSpark.materialize(batch);
+          long in = rows.count();
+          long out = job.processBatch(rows, new BatchContext(runId, batchId, new BatchMark(appId, batchId)));
+          batches.incrementAndGet();
+          rowsRead.addAndGet(in);
+          rowsWritten.addAndGet(out);
+        } catch (RuntimeException | Error e) {
+          failure.compareAndSet(null, e);
+          throw e;
+        }
+      };
+      Trigger trigger = mode == RunMode.BATCH
+          ? Trigger.AvailableNow()
+          : Trigger.ProcessingTime(triggerInterval.toMillis());
+      try {
+        this.query = job.input(spark).writeStream()
+            .queryName(job.target().name().toString())
+            .option("checkpointLocation", checkpoint)
+            .trigger(trigger)
+            .foreachBatch(microBatch)
+            .start();
+      } catch (TimeoutException e) {
+        throw new TableRunException(job.target().name(), "Cannot start " + job.target().name() + ": " + e.getMessage(), e);
+      }
+    }
+
+    public StreamingQuery query() {
+      return query;
+    }
+
+    /** Rows processed so far, for progress reports. */
+    public long rowsRead() {
+      return rowsRead.get();
+    }
+
+    public long batches() {
+      return batches.get();
+    }
+
+    /** Blocks until every input available now is processed (stream mode). */
+    public void processAllAvailable() {
+      query.processAllAvailable();
+    }
+
+    /** Stops a stream-mode run after its current micro-batch. */
+    public TableRunResult stop() {
+      try {
+        query.stop();
+      } catch (TimeoutException e) {
+        failure.compareAndSet(null, e);
+      }
+      return awaitResult();
+    }
+
+    /** Waits for the query to end (batch mode ends by itself) and reports what it did. */
+    public TableRunResult awaitResult() {
+      Throwable error = null;
+      try {
+        query.awaitTermination();
+      } catch (StreamingQueryException e) {
+        error = failure.get() != null ? failure.get() : e;
+      }
+      if (error == null && failure.get() != null) {
+        error = failure.get();
+      }
+      Duration took = Duration.ofNanos(System.nanoTime() - startNanos);
+      Optional<TableVersion> after = safeVersion(job.target());
+      if (error == null && after.isPresent()) {
+        job.target().register(spark);
+      }
+      return new TableRunResult(job.target().name(), mode,
+          error == null ? TableRunResult.Status.SUCCEEDED : TableRunResult.Status.FAILED,
+          batches.get(), rowsRead.get(), rowsWritten.get(), versionBefore, after, took,
+          error == null ? Optional.empty() : Optional.of(message(error)));
+    }
+  }
+}

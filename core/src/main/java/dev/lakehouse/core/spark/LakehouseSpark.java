@@ -1,0 +1,66 @@
+package dev.lakehouse.core.spark;
+
+import dev.lakehouse.core.spec.LakehouseSettings;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Opens the SparkSession the framework needs: Delta and Hudi both usable, by path and by catalog
+ * name, in one session.
+ */
+public final class LakehouseSpark {
+  /** Settings without which Delta or Hudi do not work in one session (see STACK.md). */
+  public static final Map<String, String> REQUIRED = Map.of(
+      "spark.sql.extensions",
+      "io.delta.sql.DeltaSparkSessionExtension,org.apache.spark.sql.hudi.HoodieSparkSessionExtension",
+      // The Delta catalog serves Delta path SQL and delegates USING hudi tables; the Hudi catalog would break Delta.
+      "spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog",
+      "spark.serializer", "org.apache.spark.serializer.KryoSerializer",
+      "spark.kryo.registrator", "org.apache.spark.HoodieSparkKryoRegistrar",
+      // Every Delta table records its changes, so downstream tables can read them incrementally.
+      "spark.databricks.delta.properties.defaults.enableChangeDataFeed", "true");
+
+  private LakehouseSpark() {}
+
+  /**
+   * Computes {@code rows} once and returns a dataset over the computed rows, for work that reads
+   * them more than once (count, then write). Deliberately not {@code persist()}: Spark's shared
+   * cache matches equal plans across threads, and two tables of one run caching the same source
+   * batch deadlocked in it. A local checkpoint is private to its dataset; its blocks are freed
+   * when the dataset is garbage-collected.
+   */
+  public static Dataset<Row> materialize(Dataset<Row> rows) {
+    return rows.localCheckpoint(true);
+  }
+
+  /** All settings a session opened for {@code settings} gets; a user's spark.conf wins over defaults. */
+  public static Map<String, String> conf(LakehouseSettings settings) {
+    Map<String, String> conf = new LinkedHashMap<>();
+    conf.put("spark.ui.enabled", "false");
+    conf.put("spark.sql.warehouse.dir", settings.root() + "/_warehouse");
+    conf.put("spark.sql.session.timeZone", "UTC");
+    conf.putAll(settings.spark().conf());
+    conf.putAll(REQUIRED);
+    return conf;
+  }
+
+  /**
+   * The active session if there is one (a notebook's, spark-submit's), else a new one. A master
+   * chosen by spark-submit is kept; {@code lakehouse.spark.master} applies only when none is set.
+   * An existing session gets the settings Spark allows to change at run time.
+   */
+  public static SparkSession getOrCreate(LakehouseSettings settings) {
+    SparkSession.Builder builder = SparkSession.builder().appName(settings.spark().appName());
+    if (!new SparkConf().contains("spark.master")) {
+      builder.master(settings.spark().master());
+    }
+    for (Map.Entry<String, String> e : conf(settings).entrySet()) {
+      builder.config(e.getKey(), e.getValue());
+    }
+    return builder.getOrCreate();
+  }
+}

@@ -1,0 +1,20 @@
+package dev.lakehouse.core.spec;
+
+import java.time.Duration;
+
+/**
+ * The {@code lakehouse} block: settings of the environment rather than of a pipeline.
+ *
+ * @param root the storage root: every table, checkpoint and landing folder lives under it
+ * @param format the table format of tables that do not name one
+ * @param parallelism how many independent tables of one run may run at once
+ * @param triggerInterval how often a table in {@code stream} mode looks for new input
+ */
+public record LakehouseSettings(
+    String root, FormatKind format, SparkSettings spark, int parallelism, Duration triggerInterval) {
+
+  /** The folder of the framework's own tables ({@code _lakehouse.runs}, ...). */
+  public String systemLocation() {
+    return root + "/_lakehouse";
+  }
+}

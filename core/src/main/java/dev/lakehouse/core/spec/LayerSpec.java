@@ -1,0 +1,52 @@
+package dev.lakehouse.core.spec;
+
+import java.util.List;
+import java.util.Optional;
+
+/** The part of a table spec that only its layer understands. */
+public sealed interface LayerSpec {
+
+  /** The pipeline tables this table reads. */
+  List<TableName> upstream();
+
+  /** A bronze table: raw records from a source, appended as they arrived. */
+  record Bronze(SourceSpec source) implements LayerSpec {
+    @Override
+    public List<TableName> upstream() {
+      return source == null ? List.of() : source.tables(); // null only while a broken spec is reported
+    }
+  }
+
+  /**
+   * A silver table: one upstream table, cleansed, deduplicated and written by {@code write}.
+   *
+   * @param select Spark SQL expressions that make the output columns (all columns when empty)
+   * @param filter a Spark SQL boolean expression; rows where it is not true are left out
+   * @param sequenceBy the column that orders versions of a key: the newest wins
+   */
+  record Silver(
+      SourceSpec.Table source,
+      List<String> select,
+      Optional<String> filter,
+      Optional<String> sequenceBy,
+      WriteMode write)
+      implements LayerSpec {
+    @Override
+    public List<TableName> upstream() {
+      return source == null ? List.of() : source.tables();
+    }
+  }
+
+  /**
+   * A gold table: the result of a Spark SQL query over silver and gold tables.
+   *
+   * @param sql the query; tables are named {@code layer.name}
+   * @param sources the pipeline tables the query names
+   */
+  record Gold(String sql, List<TableName> sources, Refresh refresh) implements LayerSpec {
+    @Override
+    public List<TableName> upstream() {
+      return sources;
+    }
+  }
+}

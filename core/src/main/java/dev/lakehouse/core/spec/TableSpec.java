@@ -1,0 +1,30 @@
+package dev.lakehouse.core.spec;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The validated, immutable description of one table.
+ *
+ * @param location absolute path of the table's data
+ * @param checkpoint absolute path of the streaming checkpoint that records what was processed
+ * @param keys the columns that identify a row (empty: rows have no identity, e.g. raw bronze)
+ * @param origin where the table is declared, {@code file:line}
+ */
+public record TableSpec(
+    TableName name,
+    Optional<String> description,
+    Optional<String> owner,
+    FormatKind format,
+    String location,
+    String checkpoint,
+    List<String> keys,
+    List<String> partitionBy,
+    List<ColumnSpec> columns,
+    LayerSpec layer,
+    String origin) {
+
+  public List<TableName> upstream() {
+    return layer.upstream();
+  }
+}

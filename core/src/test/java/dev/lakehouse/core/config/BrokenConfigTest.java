@@ -1,0 +1,69 @@
+package dev.lakehouse.core.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.lakehouse.core.errors.ConfigException;
+import dev.lakehouse.core.errors.ConfigProblem;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+/** Each file in src/test/resources/broken is wrong in one way; the message must say where and how to fix it. */
+class BrokenConfigTest {
+  private static final String DIR = "src/test/resources/broken/";
+
+  private static List<ConfigProblem> problems(String file) {
+    ConfigLayers.Request request = new ConfigLayers.Request(Path.of(DIR + file), Optional.empty(), List.of(),
+        Map.of("LAKEHOUSE_ROOT", "/tmp/lakehouse-test-root"));
+    try {
+      PipelineParser.load(request);
+    } catch (ConfigException e) {
+      return e.problems();
+    }
+    throw new AssertionError(file + " was accepted");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', textBlock = """
+      typo-key.conf       | src/test/resources/broken/typo-key.conf:10: pipeline.tables.silver.orders.keyz: Unknown key 'keyz'; supported keys here are: description, owner, format, location, keys, partition-by, columns, source, select, filter, sequence-by, write
+      wrong-type.conf     | src/test/resources/broken/wrong-type.conf:10: pipeline.tables.silver.orders.keys: Cannot read 'keys': expected a list such as [a, b] but found a string
+      unknown-format.conf | src/test/resources/broken/unknown-format.conf:6: pipeline.tables.bronze.orders.format: Cannot use format = iceberg: supported values are delta, hudi
+      missing-source.conf | src/test/resources/broken/missing-source.conf:5: pipeline.tables.bronze.orders.source: Cannot find required key 'source' of bronze.orders: a bronze table reads from a source, e.g. source { type = files, format = csv, path = landing/orders, schema = "..." }
+      cycle.conf          | src/test/resources/broken/cycle.conf:5: pipeline.tables.silver.a: Cannot order the tables: they form a cycle silver.a -> silver.b -> silver.a; a table may not depend on itself, remove one of these reads
+      silver-reads-gold.conf | src/test/resources/broken/silver-reads-gold.conf:5: pipeline.tables.silver.orders.source: Cannot let silver.orders read gold.revenue: a silver table may not read from the later layer gold; data flows bronze -> silver -> gold
+      missing-table.conf  | src/test/resources/broken/missing-table.conf:5: pipeline.tables.silver.orders.source: Cannot find table bronze.orderz read by silver.orders: it is not declared in this pipeline; declared tables are [silver.orders]
+      """)
+  void reportsTheProblemWithPathAndLine(String file, String expected) {
+    assertThat(problems(file)).extracting(ConfigProblem::toString).contains(expected);
+  }
+
+  @Test
+  void reportsEveryProblemAtOnce() {
+    List<String> all = problems("many-problems.conf").stream().map(ConfigProblem::toString).toList();
+    assertThat(all).containsExactlyInAnyOrder(
+        "src/test/resources/broken/many-problems.conf:3: pipeline.colour: Unknown key 'colour'; supported keys here are: name, description, owner, format, tables",
+        "src/test/resources/broken/many-problems.conf:6: pipeline.tables.bronze.orders.source.type: Cannot use source type 'kafka': supported types are files, table",
+        "src/test/resources/broken/many-problems.conf:8: pipeline.tables.platinum: Unknown layer 'platinum'; tables are declared under bronze, silver or gold",
+        "src/test/resources/broken/many-problems.conf:12: pipeline.tables.gold.revenue.sql: Cannot find table silver.nothing read by gold.revenue: it is not declared in this pipeline; declared tables are [bronze.orders, gold.revenue]");
+  }
+
+  @Test
+  void wholeMessageListsEveryProblem() {
+    ConfigLayers.Request request = new ConfigLayers.Request(Path.of(DIR + "many-problems.conf"), Optional.empty(),
+        List.of(), Map.of());
+    assertThatThrownBy(() -> PipelineParser.load(request))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("Cannot use the configuration: 4 problem(s)\n  - src/test/resources/broken/many-problems.conf:3: pipeline.colour");
+  }
+
+  @Test
+  void missingPipelineFileSaysWhatToPass() {
+    assertThat(problems("does-not-exist.conf")).extracting(ConfigProblem::toString).containsExactly(
+        "--conf: Cannot find pipeline file src/test/resources/broken/does-not-exist.conf; pass --conf with the path of a pipeline file such as conf/pipelines/tpch.conf");
+  }
+}

@@ -1,0 +1,74 @@
+package dev.lakehouse.jobs.cli;
+
+import dev.lakehouse.core.run.RunMode;
+import dev.lakehouse.core.run.TableRunResult;
+import dev.lakehouse.jobs.Lakehouse;
+import dev.lakehouse.jobs.pipeline.Pipeline;
+import dev.lakehouse.jobs.pipeline.RunReport;
+import dev.lakehouse.jobs.pipeline.StreamingRun;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "run", description = "Run tables: batch (process what is new, then stop) or stream (keep running).")
+final class RunCommand implements Callable<Integer> {
+  @Mixin CommonOptions common;
+
+  @ArgGroup(exclusive = true, multiplicity = "1")
+  Selection selection;
+
+  static final class Selection {
+    @Option(names = "--tables", split = ",", description = "Selectors: layer.name, layer.name+ (with downstream), +layer.name (with upstream).")
+    List<String> tables;
+
+    @Option(names = "--layer", description = "Every table of one layer: bronze, silver or gold.")
+    String layer;
+
+    @Option(names = "--all", description = "Every table of the pipeline.")
+    boolean all;
+  }
+
+  @Option(names = "--mode", description = "batch or stream (default: ${DEFAULT-VALUE}).", defaultValue = "batch")
+  String mode;
+
+  @Option(names = "--full-refresh", description = "Delete the selected tables and their checkpoints, then rebuild them from their sources.")
+  boolean fullRefresh;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    RunMode runMode = switch (mode) {
+      case "batch" -> RunMode.BATCH;
+      case "stream" -> RunMode.STREAM;
+      default -> throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+          "Cannot use --mode " + mode + ": use batch or stream");
+    };
+    List<String> selectors = new ArrayList<>();
+    if (selection.tables != null) {
+      selectors.addAll(selection.tables);
+    }
+    if (selection.layer != null) {
+      selectors.add(selection.layer);
+    }
+    Pipeline pipeline = Lakehouse.open(common.request());
+    if (runMode == RunMode.BATCH) {
+      RunReport report = pipeline.run(selectors, fullRefresh, r -> RunSummary.progress(System.out, r));
+      System.out.println();
+      RunSummary.table(System.out, report.tables());
+      return report.succeeded() ? LakehouseMain.OK : LakehouseMain.RUN_FAILED;
+    }
+    StreamingRun streams = pipeline.startStreams(selectors, fullRefresh, r -> RunSummary.progress(System.out, r));
+    System.out.println("Streaming " + streams.tables().size() + " table(s), new input every "
+        + pipeline.spec().settings().triggerInterval().toSeconds() + "s; stop with Ctrl-C.");
+    Thread stopper = new Thread(() -> RunSummary.table(System.out, streams.stop()));
+    Runtime.getRuntime().addShutdownHook(stopper);
+    streams.awaitAnyTermination();
+    Runtime.getRuntime().removeShutdownHook(stopper);
+    List<TableRunResult> results = streams.stop();
+    RunSummary.table(System.out, results);
+    return results.stream().allMatch(r -> r.status() == TableRunResult.Status.SUCCEEDED) ? LakehouseMain.OK : LakehouseMain.RUN_FAILED;
+  }
+}

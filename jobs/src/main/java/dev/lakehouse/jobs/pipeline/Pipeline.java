@@ -1,0 +1,195 @@
+package dev.lakehouse.jobs.pipeline;
+
+import dev.lakehouse.core.errors.LakehouseException;
+import dev.lakehouse.core.format.LakehouseTable;
+import dev.lakehouse.core.format.TableVersion;
+import dev.lakehouse.core.run.RunMode;
+import dev.lakehouse.core.run.TableJob;
+import dev.lakehouse.core.run.TableRunResult;
+import dev.lakehouse.core.run.TableRunner;
+import dev.lakehouse.core.spec.PipelineSpec;
+import dev.lakehouse.core.spec.TableName;
+import dev.lakehouse.core.spec.TableSpec;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * An opened pipeline: its validated spec bound to a SparkSession in which every existing table of
+ * the pipeline is registered as {@code layer.name}. Obtain one from {@link dev.lakehouse.jobs.Lakehouse}.
+ */
+public final class Pipeline {
+  private final PipelineSpec spec;
+  private final SparkSession spark;
+
+  public Pipeline(PipelineSpec spec, SparkSession spark) {
+    this.spec = spec;
+    this.spark = spark;
+    registerExisting();
+  }
+
+  public PipelineSpec spec() {
+    return spec;
+  }
+
+  public SparkSession spark() {
+    return spark;
+  }
+
+  /** What a run of {@code selectors} (all tables when empty) would do, in run order. */
+  public List<PlannedTable> plan(List<String> selectors) {
+    return PipelinePlan.plan(spec, selectors);
+  }
+
+  /**
+   * Runs the selected tables in batch mode, upstream first. A failed table skips the tables
+   * downstream of it; the others still run.
+   *
+   * @param listener told about each table as it finishes (progress), may be a no-op
+   */
+  public RunReport run(List<String> selectors, boolean fullRefresh, Consumer<TableRunResult> listener) {
+    String runId = newRunId();
+    TableRunner runner = new TableRunner(spark, runId, spec.settings().triggerInterval());
+    List<TableName> order = selection(selectors);
+    Map<TableName, CompletableFuture<TableRunResult>> runs = new LinkedHashMap<>();
+    ExecutorService pool = Executors.newFixedThreadPool(spec.settings().parallelism(), r -> {
+      Thread t = new Thread(r, "lakehouse-table-run");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      // A table starts when the selected tables it reads have finished; independent tables run
+      // side by side, bounded by lakehouse.run.parallelism.
+      for (TableName t : order) {
+        List<CompletableFuture<TableRunResult>> upstream = spec.table(t).upstream().stream()
+            .filter(runs::containsKey).map(runs::get).toList();
+        CompletableFuture<TableRunResult> run = CompletableFuture
+            .allOf(upstream.toArray(CompletableFuture[]::new))
+            .thenApplyAsync(ignored -> runOne(runner, t, upstream, fullRefresh), pool)
+            .thenApply(result -> {
+              synchronized (listener) {
+                listener.accept(result);
+              }
+              return result;
+            });
+        runs.put(t, run);
+      }
+      List<TableRunResult> results = new ArrayList<>();
+      for (CompletableFuture<TableRunResult> f : runs.values()) {
+        results.add(f.join());
+      }
+      return new RunReport(runId, List.copyOf(results));
+    } finally {
+      pool.shutdown();
+    }
+  }
+
+  private TableRunResult runOne(TableRunner runner, TableName t, List<CompletableFuture<TableRunResult>> upstream,
+      boolean fullRefresh) {
+    TableSpec ts = spec.table(t);
+    Optional<TableName> brokenUpstream = upstream.stream().map(CompletableFuture::join)
+        .filter(r -> r.status() != TableRunResult.Status.SUCCEEDED).map(TableRunResult::table).findFirst();
+    if (brokenUpstream.isPresent()) {
+      Optional<TableVersion> v = LakehouseTable.of(ts).currentVersion(spark);
+      return new TableRunResult(t, RunMode.BATCH, TableRunResult.Status.SKIPPED, 0, 0, 0, v, v,
+          java.time.Duration.ZERO, Optional.of("skipped: upstream " + brokenUpstream.get() + " did not succeed"));
+    }
+    spark.sparkContext().setLocalProperty("spark.job.description", "lakehouse " + t);
+    return runner.runBatch(TableJobs.forTable(spec, ts), ts.checkpoint(), fullRefresh);
+  }
+
+  /** Runs every selected table (all when empty) in batch mode. */
+  public RunReport run(String... selectors) {
+    return run(List.of(selectors), false, r -> {});
+  }
+
+  /**
+   * Starts the selected tables in stream mode: first a batch pass brings every table up to date
+   * (so each stream's source exists), then one streaming query per table keeps running.
+   *
+   * @throws LakehouseException when the catch-up pass fails
+   */
+  public StreamingRun startStreams(List<String> selectors, boolean fullRefresh, Consumer<TableRunResult> listener) {
+    RunReport catchUp = run(selectors, fullRefresh, listener);
+    if (!catchUp.succeeded()) {
+      throw new LakehouseException("Cannot start streaming: the catch-up run failed: " + catchUp.tables().stream()
+          .filter(r -> r.error().isPresent()).map(r -> r.table() + ": " + r.error().get()).toList());
+    }
+    TableRunner runner = new TableRunner(spark, catchUp.runId(), spec.settings().triggerInterval());
+    List<TableRunner.RunningTable> running = new ArrayList<>();
+    for (TableName t : selection(selectors)) {
+      TableSpec ts = spec.table(t);
+      running.add(runner.start(TableJobs.forTable(spec, ts), ts.checkpoint(), RunMode.STREAM, false));
+    }
+    return new StreamingRun(running);
+  }
+
+  /** Runs one table in batch mode. */
+  public TableRunResult runTable(String name) {
+    return run(List.of(name), false, r -> {}).tables().get(0);
+  }
+
+  /** The job of one table, for running it alone (e.g. a stream in a test or a notebook). */
+  public TableJob job(String name) {
+    return TableJobs.forTable(spec, spec.table(parse(name)));
+  }
+
+  /** A table's current content. */
+  public Dataset<Row> table(String name) {
+    return LakehouseTable.of(spec.table(parse(name))).read(spark);
+  }
+
+  /** A table's content as of an earlier version (time travel). */
+  public Dataset<Row> tableAt(String name, String version) {
+    return LakehouseTable.of(spec.table(parse(name))).readAt(spark, new TableVersion(version));
+  }
+
+  /** A table's latest version, empty when it was never written. */
+  public Optional<TableVersion> version(String name) {
+    return LakehouseTable.of(spec.table(parse(name))).currentVersion(spark);
+  }
+
+  /** Runs a SQL query in this pipeline's session: tables are named {@code layer.name}. */
+  public Dataset<Row> sql(String query) {
+    return spark.sql(query);
+  }
+
+  private List<TableName> selection(List<String> selectors) {
+    return selectors.isEmpty() ? PipelinePlan.order(spec) : PipelinePlan.select(spec, selectors);
+  }
+
+  private TableName parse(String name) {
+    TableName t = TableName.parse(name);
+    if (t == null || !spec.tables().containsKey(t)) {
+      throw new LakehouseException("Cannot find table '" + name + "' in pipeline " + spec.name()
+          + "; tables are " + spec.tables().keySet());
+    }
+    return t;
+  }
+
+  private void registerExisting() {
+    for (TableSpec t : spec.tables().values()) {
+      LakehouseTable table = LakehouseTable.of(t);
+      if (table.exists(spark)) {
+        table.register(spark);
+      }
+    }
+  }
+
+  private static String newRunId() {
+    return LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-"
+        + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0x10000));
+  }
+}

@@ -1,0 +1,42 @@
+package dev.lakehouse.jobs.pipeline;
+
+import dev.lakehouse.core.run.TableRunResult;
+import dev.lakehouse.core.run.TableRunner;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Tables running in stream mode, one streaming query each, until {@link #stop()}. */
+public final class StreamingRun {
+  private final List<TableRunner.RunningTable> tables;
+
+  StreamingRun(List<TableRunner.RunningTable> tables) {
+    this.tables = List.copyOf(tables);
+  }
+
+  /** Waits until every table has processed the input available now, upstream tables first. */
+  public void processAllAvailable() {
+    for (TableRunner.RunningTable t : tables) {
+      t.processAllAvailable();
+    }
+  }
+
+  /** Blocks while any table runs; returns when all have stopped or one failed. */
+  public void awaitAnyTermination() throws InterruptedException {
+    while (tables.stream().allMatch(t -> t.query().isActive())) {
+      Thread.sleep(500);
+    }
+  }
+
+  public List<TableRunner.RunningTable> tables() {
+    return tables;
+  }
+
+  /** Stops every table after its current micro-batch and reports what each did while streaming. */
+  public List<TableRunResult> stop() {
+    List<TableRunResult> results = new ArrayList<>();
+    for (TableRunner.RunningTable t : tables) {
+      results.add(t.stop());
+    }
+    return results;
+  }
+}

@@ -1,0 +1,144 @@
+package dev.lakehouse.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lakehouse.core.config.ConfigLayers;
+import dev.lakehouse.core.run.TableRunResult;
+import dev.lakehouse.core.run.TableRunResult.Status;
+import dev.lakehouse.core.spec.FormatKind;
+import dev.lakehouse.core.testing.SharedSpark;
+import dev.lakehouse.jobs.cli.LakehouseMain;
+import dev.lakehouse.jobs.pipeline.Pipeline;
+import dev.lakehouse.jobs.pipeline.RunReport;
+import dev.lakehouse.jobs.pipeline.StreamingRun;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Scenarios on a small pipeline: dedupe by sequence, failure isolation, stream mode, the command line. */
+class EventsPipelineTest {
+  static final Path CONF = Path.of("src/test/resources/pipelines/events.conf");
+
+  static ConfigLayers.Request request(Path root, FormatKind format) {
+    return new ConfigLayers.Request(CONF, Optional.empty(),
+        List.of("pipeline.format=" + format.id(), "lakehouse.stream.trigger-interval=1s"),
+        Map.of("LAKEHOUSE_ROOT", root.toString()));
+  }
+
+  static void land(Path root, String file, String... lines) throws IOException {
+    Path dir = Files.createDirectories(root.resolve("landing/events"));
+    Path tmp = dir.resolve("." + file);
+    Files.writeString(tmp, "id,kind,amount,ts\n" + String.join("\n", lines) + "\n");
+    Files.move(tmp, dir.resolve(file));
+  }
+
+  static List<String> rows(Pipeline p, String sql) {
+    return p.sql(sql).collectAsList().stream().map(r -> r.mkString("|")).toList();
+  }
+
+  @ParameterizedTest
+  @EnumSource(FormatKind.class)
+  void newestEventPerKeyWinsAndAFailedTableSkipsOnlyItsDownstream(FormatKind format) throws IOException {
+    Path root = SharedSpark.newDir("events-" + format.id());
+    Pipeline p = Lakehouse.open(request(root, format), SharedSpark.session());
+    land(root, "1.csv", "1,book,10.00,2024-01-01 10:00:00", "1,book,12.00,2024-01-01 11:00:00", "2,pen,1.50,2024-01-01 10:00:00");
+    RunReport first = p.run(List.of(), false, r -> {});
+
+    assertThat(first.table("bronze.events").status()).isEqualTo(Status.SUCCEEDED);
+    assertThat(first.table("silver.broken").status()).isEqualTo(Status.FAILED);
+    assertThat(first.table("silver.broken").error().orElseThrow()).contains("no_such_column");
+    assertThat(first.table("gold.broken_totals").status()).isEqualTo(Status.SKIPPED);
+    assertThat(first.table("gold.broken_totals").error().orElseThrow()).contains("upstream silver.broken did not succeed");
+    assertThat(first.table("gold.totals").status()).isEqualTo(Status.SUCCEEDED);
+    assertThat(rows(p, "SELECT id, amount FROM silver.events ORDER BY id")).containsExactly("1|12.00", "2|1.50");
+
+    // a late event (older ts) must not replace the stored newer one; a newer one must
+    land(root, "2.csv", "1,book,99.00,2024-01-01 09:00:00", "2,pen,2.50,2024-01-02 10:00:00", "3,ink,4.00,2024-01-02 10:00:00");
+    RunReport second = p.run("bronze.events", "silver.events+");
+    assertThat(second.succeeded()).isTrue();
+    assertThat(second.tables()).extracting(r -> r.table().toString())
+        .containsExactly("bronze.events", "silver.events", "gold.totals");
+    assertThat(second.table("bronze.events").rowsRead()).isEqualTo(3);
+    assertThat(rows(p, "SELECT id, amount FROM silver.events ORDER BY id")).containsExactly("1|12.00", "2|2.50", "3|4.00");
+    assertThat(rows(p, "SELECT kind, amount, n FROM gold.totals ORDER BY kind"))
+        .containsExactly("book|12.00|1", "ink|4.00|1", "pen|2.50|1");
+    assertThat(p.table("bronze.events").count()).isEqualTo(6); // bronze keeps every record
+  }
+
+  @Test
+  void streamModePicksUpNewFilesUntilStopped() throws Exception {
+    Path root = SharedSpark.newDir("events-stream");
+    Pipeline p = Lakehouse.open(request(root, FormatKind.DELTA), SharedSpark.session());
+    land(root, "1.csv", "1,book,10.00,2024-01-01 10:00:00");
+    StreamingRun streams = p.startStreams(List.of("bronze.events", "silver.events", "gold.totals"), false, r -> {});
+    assertThat(p.table("silver.events").count()).isEqualTo(1); // the catch-up pass
+
+    land(root, "2.csv", "2,pen,1.50,2024-01-01 10:00:00", "3,ink,4.00,2024-01-01 10:00:00");
+    awaitTrue(() -> p.table("gold.totals").count() == 3, Duration.ofSeconds(120));
+    land(root, "3.csv", "3,ink,5.00,2024-01-03 10:00:00");
+    awaitTrue(() -> p.sql("SELECT amount FROM silver.events WHERE id = 3").head().getDecimal(0).intValue() == 5,
+        Duration.ofSeconds(120));
+
+    List<TableRunResult> results = streams.stop();
+    assertThat(results).allMatch(r -> r.status() == Status.SUCCEEDED && r.mode().id().equals("stream"));
+    assertThat(results.get(0).rowsRead()).isEqualTo(3); // bronze saw the two new files, once each
+    assertThat(streams.tables()).noneMatch(t -> t.query().isActive());
+    assertThat(p.table("bronze.events").count()).isEqualTo(4);
+  }
+
+  @Test
+  void commandLineExitCodesAndCsvOutput() throws Exception {
+    Path root = SharedSpark.newDir("events-cli");
+    land(root, "1.csv", "1,book,10.00,2024-01-01 10:00:00", "2,pen,1.50,2024-01-01 10:00:00");
+    String[] common = {"--conf", CONF.toString(), "--set", "lakehouse.root=" + root};
+
+    assertThat(LakehouseMain.execute("validate", "--conf", "../core/src/test/resources/broken/cycle.conf")).isEqualTo(2);
+    assertThat(LakehouseMain.execute(concat(new String[] {"run", "--all"}, common))).isEqualTo(1); // silver.broken fails
+    assertThat(LakehouseMain.execute(concat(new String[] {"run", "--tables", "bronze.events,silver.events+"}, common))).isZero();
+    assertThat(LakehouseMain.execute(concat(new String[] {"run", "--tables", "silver.nope"}, common))).isEqualTo(1);
+
+    String out = captureOut(() -> LakehouseMain.execute(
+        concat(new String[] {"sql", "SELECT kind, amount, n, 'a,b' AS quoted FROM gold.totals ORDER BY kind"}, common)));
+    assertThat(out).isEqualTo("kind,amount,n,quoted\nbook,10.00,1,\"a,b\"\npen,1.50,1,\"a,b\"\n");
+  }
+
+  static String[] concat(String[] a, String[] b) {
+    String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+
+  static String captureOut(Callable<Integer> body) throws Exception {
+    PrintStream original = System.out;
+    ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(buffer, true, StandardCharsets.UTF_8));
+    try {
+      assertThat(body.call()).isZero();
+    } finally {
+      System.setOut(original);
+    }
+    return buffer.toString(StandardCharsets.UTF_8);
+  }
+
+  static void awaitTrue(Callable<Boolean> condition, Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (condition.call()) {
+        return;
+      }
+      Thread.sleep(500);
+    }
+    throw new AssertionError("condition not met within " + timeout);
+  }
+}

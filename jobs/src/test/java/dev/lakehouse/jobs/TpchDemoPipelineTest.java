@@ -1,0 +1,157 @@
+package dev.lakehouse.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lakehouse.core.config.ConfigLayers;
+import dev.lakehouse.core.format.TableVersion;
+import dev.lakehouse.core.run.TableRunResult;
+import dev.lakehouse.core.spec.FormatKind;
+import dev.lakehouse.core.spec.TableName;
+import dev.lakehouse.core.testing.SharedSpark;
+import dev.lakehouse.jobs.demo.TpchLanding;
+import dev.lakehouse.jobs.pipeline.Pipeline;
+import dev.lakehouse.jobs.pipeline.RunReport;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The demo pipeline end to end at TPC-H SF 0.01, on each format: gold answers equal what DuckDB,
+ * an independent engine, computes with the same queries over the same landed files, and the
+ * official TPC-H Q1 answer; a run without new files changes no table; a new drop is processed once.
+ */
+class TpchDemoPipelineTest {
+  private static final Path PIPELINE = Path.of("../conf/pipelines/tpch.conf");
+  private static final double SF = 0.01;
+
+  @ParameterizedTest
+  @EnumSource(FormatKind.class)
+  void demoPipelineGivesTheOfficialAnswersAndProcessesEachDropOnce(FormatKind format) throws Exception {
+    Path root = SharedSpark.newDir("tpch-" + format.id());
+    Pipeline p = Lakehouse.open(new ConfigLayers.Request(PIPELINE, Optional.empty(),
+        List.of("pipeline.format=" + format.id()), Map.of("LAKEHOUSE_ROOT", root.toString())), SharedSpark.session());
+    Path landing = root.resolve("landing");
+
+    Map<String, Long> drop1 = TpchLanding.writeDrop(landing, SF, 1, 2);
+    RunReport first = p.run();
+    assertThat(first.tables()).allSatisfy(r -> assertThat(r.status()).as(r.table() + " " + r.error())
+        .isEqualTo(TableRunResult.Status.SUCCEEDED));
+    assertThat(first.table("bronze.lineitem").rowsWritten()).isEqualTo(drop1.get("lineitem"));
+
+    // No new files: no micro-batch anywhere, no new version of any table.
+    Map<String, Optional<TableVersion>> before = versions(p);
+    RunReport idle = p.run();
+    assertThat(idle.tables()).allSatisfy(r -> {
+      assertThat(r.batches()).as(r.table().toString()).isZero();
+      assertThat(r.changedTable()).as(r.table().toString()).isFalse();
+    });
+    assertThat(versions(p)).isEqualTo(before);
+
+    Map<String, Long> drop2 = TpchLanding.writeDrop(landing, SF, 2, 2);
+    RunReport second = p.run();
+    assertThat(second.succeeded()).isTrue();
+    for (String t : List.of("lineitem", "orders", "customer", "supplier")) {
+      assertThat(second.table("bronze." + t).rowsRead()).as("new rows of " + t).isEqualTo(drop2.get(t));
+    }
+    // Every generated row exactly once (official SF 0.01 cardinalities).
+    Map<String, Long> expected = Map.of("lineitem", 60_175L, "orders", 15_000L, "customer", 1_500L,
+        "supplier", 100L, "nation", 25L, "region", 5L);
+    for (Map.Entry<String, Long> e : expected.entrySet()) {
+      assertThat(drop1.getOrDefault(e.getKey(), 0L) + drop2.getOrDefault(e.getKey(), 0L)).isEqualTo(e.getValue());
+      assertThat(p.table("bronze." + e.getKey()).count()).as("bronze." + e.getKey()).isEqualTo(e.getValue());
+      assertThat(p.table("silver." + e.getKey()).count()).as("silver." + e.getKey()).isEqualTo(e.getValue());
+    }
+
+    List<List<Object>> q1 = rows(p, "SELECT * FROM gold.pricing_summary ORDER BY l_returnflag, l_linestatus");
+    // The official TPC-H answer at SF 0.01, row A|F: sum_qty 380456, count_order 14876.
+    assertThat(q1.get(0).subList(0, 3)).containsExactly("A", "F", new BigDecimal("380456.00"));
+    assertThat(q1.get(0).get(9)).isEqualTo(14876L);
+    try (Connection duck = DriverManager.getConnection("jdbc:duckdb:")) {
+      createDuckDbViews(duck, landing);
+      String q1Sql = Files.readString(Path.of("../conf/pipelines/sql/pricing_summary.sql")).replace("silver.", "");
+      assertSameCells(q1, duckRows(duck, q1Sql));
+      assertSameCells(rows(p, "SELECT * FROM gold.revenue_daily ORDER BY order_date"), duckRows(duck, """
+          SELECT o.o_orderdate AS order_date, count(DISTINCT o.o_orderkey) AS orders,
+                 sum(l.l_extendedprice * (1 - l.l_discount)) AS revenue
+          FROM orders o JOIN lineitem l ON l.l_orderkey = o.o_orderkey
+          GROUP BY o.o_orderdate ORDER BY order_date"""));
+    }
+  }
+
+  private static Map<String, Optional<TableVersion>> versions(Pipeline p) {
+    Map<String, Optional<TableVersion>> v = new LinkedHashMap<>();
+    for (TableName t : p.spec().tables().keySet()) {
+      v.put(t.toString(), p.version(t.toString()));
+    }
+    return v;
+  }
+
+  /** DuckDB reads the landed CSV files itself and types them as TPC-H specifies. */
+  private static void createDuckDbViews(Connection duck, Path landing) throws Exception {
+    try (Statement s = duck.createStatement()) {
+      s.execute("CREATE VIEW lineitem AS SELECT CAST(l_orderkey AS BIGINT) l_orderkey, CAST(l_quantity AS DECIMAL(15,2)) l_quantity,"
+          + " CAST(l_extendedprice AS DECIMAL(15,2)) l_extendedprice, CAST(l_discount AS DECIMAL(15,2)) l_discount,"
+          + " CAST(l_tax AS DECIMAL(15,2)) l_tax, l_returnflag, l_linestatus, CAST(l_shipdate AS DATE) l_shipdate"
+          + " FROM read_csv('" + landing.resolve("lineitem") + "/*.csv', header = true, all_varchar = true)");
+      s.execute("CREATE VIEW orders AS SELECT CAST(o_orderkey AS BIGINT) o_orderkey, CAST(o_orderdate AS DATE) o_orderdate"
+          + " FROM read_csv('" + landing.resolve("orders") + "/*.csv', header = true, all_varchar = true)");
+    }
+  }
+
+  private static List<List<Object>> rows(Pipeline p, String sql) {
+    List<List<Object>> out = new ArrayList<>();
+    for (Row r : p.sql(sql).collectAsList()) {
+      List<Object> row = new ArrayList<>();
+      for (int i = 0; i < r.size(); i++) {
+        row.add(r.get(i) instanceof java.sql.Date d ? d.toLocalDate() : r.get(i));
+      }
+      out.add(row);
+    }
+    return out;
+  }
+
+  private static List<List<Object>> duckRows(Connection duck, String sql) throws Exception {
+    List<List<Object>> out = new ArrayList<>();
+    try (Statement s = duck.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      int n = rs.getMetaData().getColumnCount();
+      while (rs.next()) {
+        List<Object> row = new ArrayList<>();
+        for (int i = 1; i <= n; i++) {
+          Object v = rs.getObject(i);
+          row.add(v instanceof java.sql.Date d ? d.toLocalDate() : v instanceof java.time.LocalDate ld ? ld : v);
+        }
+        out.add(row);
+      }
+    }
+    return out;
+  }
+
+  /** Cell by cell: text and dates equal, numbers equal to 1e-5 (Spark rounds averages to 6 places). */
+  private static void assertSameCells(List<List<Object>> actual, List<List<Object>> expected) {
+    assertThat(actual).hasSameSizeAs(expected);
+    for (int r = 0; r < expected.size(); r++) {
+      for (int c = 0; c < expected.get(r).size(); c++) {
+        Object a = actual.get(r).get(c);
+        Object e = expected.get(r).get(c);
+        if (e instanceof Number en) {
+          BigDecimal diff = new BigDecimal(a.toString()).subtract(new BigDecimal(en.toString())).abs();
+          assertThat(diff).as("row %d column %d: %s vs DuckDB %s", r, c, a, e).isLessThanOrEqualTo(new BigDecimal("0.00001"));
+        } else {
+          assertThat(String.valueOf(a)).as("row %d column %d", r, c).isEqualTo(String.valueOf(e));
+        }
+      }
+    }
+  }
+}
