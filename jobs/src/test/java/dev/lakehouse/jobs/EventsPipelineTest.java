@@ -74,6 +74,12 @@ class EventsPipelineTest {
     assertThat(rows(p, "SELECT kind, amount, n FROM gold.totals ORDER BY kind"))
         .containsExactly("book|12.00|1", "ink|4.00|1", "pen|2.50|1");
     assertThat(p.table("bronze.events").count()).isEqualTo(6); // bronze keeps every record
+
+    // --full-refresh: the table and its checkpoint go; it is rebuilt from all of bronze, same answer
+    RunReport rebuilt = p.run(List.of("silver.events"), true, r -> {});
+    assertThat(rebuilt.table("silver.events").rowsRead()).isEqualTo(6);
+    assertThat(rebuilt.table("silver.events").versionBefore()).isEmpty();
+    assertThat(rows(p, "SELECT id, amount FROM silver.events ORDER BY id")).containsExactly("1|12.00", "2|2.50", "3|4.00");
   }
 
   @Test

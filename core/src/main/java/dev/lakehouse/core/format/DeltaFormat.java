@@ -152,9 +152,19 @@ final class DeltaFormat implements TableFormat {
 
   @Override
   public void register(SparkSession spark, LakehouseTable table) {
-    spark.sql("CREATE DATABASE IF NOT EXISTS " + table.name().layer().id());
-    spark.sql("CREATE TABLE IF NOT EXISTS " + table.name() + " USING delta LOCATION '"
-        + table.location().replace("'", "\\'") + "'");
+    spark.sql("CREATE TABLE " + table.name() + " USING delta LOCATION '" + table.location().replace("'", "\\'") + "'");
+  }
+
+  @Override
+  public void unregister(SparkSession spark, LakehouseTable table) {
+    LakehouseTable.unregister(spark, table.name().toString());
+  }
+
+  @Override
+  public void refresh(SparkSession spark, LakehouseTable table) {
+    if (spark.catalog().tableExists(table.name().toString())) {
+      spark.catalog().refreshTable(table.name().toString());
+    }
   }
 
   /** Keeps post-images only, and names change kinds as {@link TableFormat#CHANGE_TYPE} promises. */

@@ -135,9 +135,34 @@ final class HudiFormat implements TableFormat {
 
   @Override
   public void register(SparkSession spark, LakehouseTable table) {
-    spark.sql("CREATE DATABASE IF NOT EXISTS " + table.name().layer().id());
-    spark.sql("CREATE TABLE IF NOT EXISTS " + table.name() + " USING hudi LOCATION '"
-        + table.location().replace("'", "\\'") + "'");
+    // The Hudi table itself sits under a side name; layer.name is a view without Hudi's _hoodie_*
+    // columns, so SELECT * gives the same columns as on Delta.
+    String raw = rawName(table);
+    LakehouseTable.unregister(spark, raw);
+    spark.sql("CREATE TABLE " + raw + " USING hudi LOCATION '" + table.location().replace("'", "\\'") + "'");
+    List<String> columns = new ArrayList<>();
+    for (String c : withoutMetaColumns(spark.table(raw)).columns()) {
+      columns.add("`" + c.replace("`", "``") + "`");
+    }
+    spark.sql("CREATE VIEW " + table.name() + " AS SELECT " + String.join(", ", columns) + " FROM " + raw);
+  }
+
+  @Override
+  public void unregister(SparkSession spark, LakehouseTable table) {
+    LakehouseTable.unregister(spark, table.name().toString());
+    LakehouseTable.unregister(spark, rawName(table));
+  }
+
+  @Override
+  public void refresh(SparkSession spark, LakehouseTable table) {
+    if (spark.catalog().tableExists(rawName(table))) {
+      spark.catalog().refreshTable(rawName(table));
+    }
+  }
+
+  /** The catalog name of the Hudi table behind the {@code layer.name} view. */
+  private static String rawName(LakehouseTable table) {
+    return table.name().layer().id() + "._hudi_" + table.name().name();
   }
 
   private boolean alreadyCommitted(SparkSession spark, LakehouseTable table, BatchMark mark) {

@@ -10,9 +10,6 @@ import java.util.Optional;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.catalyst.TableIdentifier;
-import org.apache.spark.sql.catalyst.catalog.CatalogTable;
-import scala.Option;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
@@ -109,46 +106,45 @@ public final class LakehouseTable {
     return format.readStream(spark, this);
   }
 
+  /**
+   * (Re-)registers the table in the session catalog as {@code layer.name}, replacing whatever
+   * that name pointed to (another location or format registered earlier in this session).
+   */
   public void register(SparkSession spark) {
     // Tables of one run register from several threads; the catalog's CREATE DATABASE races otherwise.
     synchronized (LakehouseTable.class) {
-      if (registeredElsewhere(spark)) {
-        // the same name registered for another location or format earlier in this session
-        spark.sql("DROP TABLE IF EXISTS " + name);
-      }
+      spark.sql("CREATE DATABASE IF NOT EXISTS " + name.layer().id());
+      unregister(spark, name.toString());
       format.register(spark, this);
     }
   }
 
-  private boolean registeredElsewhere(SparkSession spark) {
-    if (!spark.catalog().tableExists(name.toString())) {
-      return false;
+  /** Drops a catalog entry, table or view, if there is one; never touches data. */
+  static void unregister(SparkSession spark, String qualifiedName) {
+    if (!spark.catalog().tableExists(qualifiedName)) {
+      return;
     }
-    CatalogTable registered;
+    boolean view;
     try {
-      registered = spark.sessionState().catalog()
-          .getTableMetadata(new TableIdentifier(name.name(), Option.apply(name.layer().id())));
-    } catch (org.apache.spark.sql.catalyst.analysis.NoSuchDatabaseException
-        | org.apache.spark.sql.catalyst.analysis.NoSuchTableException e) {
-      return false;
+      view = "VIEW".equalsIgnoreCase(spark.catalog().getTable(qualifiedName).tableType());
+    } catch (org.apache.spark.sql.AnalysisException e) {
+      return; // dropped by someone else meanwhile
     }
-    String provider = registered.provider().isDefined() ? registered.provider().get() : "";
-    Path registeredPath = new Path(registered.location());
-    Path ours = new Path(location);
-    return !provider.equalsIgnoreCase(format.kind().id())
-        || !registeredPath.toUri().getPath().equals(ours.toUri().getPath());
+    spark.sql((view ? "DROP VIEW " : "DROP TABLE ") + qualifiedName);
   }
 
   /** A session caches the files of a catalog table (Hudi's especially): SQL must see this write. */
   private void refreshCatalog(SparkSession spark) {
-    if (spark.catalog().tableExists(name.toString())) {
-      spark.catalog().refreshTable(name.toString());
+    synchronized (LakehouseTable.class) {
+      format.refresh(spark, this);
     }
   }
 
   /** Removes the table from the catalog and deletes its files: the start of a full refresh. */
   public void delete(SparkSession spark) {
-    spark.sql("DROP TABLE IF EXISTS " + name);
+    synchronized (LakehouseTable.class) {
+      format.unregister(spark, this);
+    }
     deletePath(spark, location);
   }
 

@@ -61,6 +61,15 @@ public interface TableFormat {
    */
   Dataset<Row> readStream(SparkSession spark, LakehouseTable table);
 
-  /** Registers the table in the session catalog as {@code layer.name}. */
+  /**
+   * Registers the table in the session catalog as {@code layer.name}, showing the table's own
+   * columns only; the name is free and its database exists when this is called.
+   */
   void register(SparkSession spark, LakehouseTable table);
+
+  /** Removes every catalog entry {@link #register} made; data stays. */
+  void unregister(SparkSession spark, LakehouseTable table);
+
+  /** Makes SQL in {@code spark} see the latest commit of a registered table. */
+  void refresh(SparkSession spark, LakehouseTable table);
 }
