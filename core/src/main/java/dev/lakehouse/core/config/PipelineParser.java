@@ -195,6 +195,8 @@ public final class PipelineParser {
         }
         String path = Paths.under(settings.root(), s.requiredString("path", "the landing folder, e.g. path = landing/orders"));
         Optional<String> schema = s.optionalString("schema");
+        schema.ifPresent(ddl -> SqlChecks.schema(ddl).ifPresent(err -> s.problem("schema",
+            "Cannot parse schema \"" + ddl + "\": " + err + "; write Spark DDL such as \"id BIGINT, name STRING\"")));
         if (schema.isEmpty() && (format == FileFormat.CSV || format == FileFormat.JSON)) {
           s.problem("schema", "Cannot read " + format.id() + " files for " + table
               + " without a schema: declare schema = \"col TYPE, ...\" (Spark DDL)");
@@ -230,11 +232,20 @@ public final class PipelineParser {
     if (write == WriteMode.SCD1 && keys.isEmpty()) {
       t.problem("write", "Cannot write " + name + " as scd1 without keys: declare keys = [<column>, ...]");
     }
-    return new LayerSpec.Silver(source instanceof SourceSpec.Table tbl ? tbl : null, t.stringList("select"),
-        t.optionalString("filter"), t.optionalString("sequence-by"), write);
+    List<String> select = t.stringList("select");
+    for (String expr : select) {
+      SqlChecks.expression(expr).ifPresent(err -> t.problem("select",
+          "Cannot parse the expression \"" + expr + "\": " + err + "; write a Spark SQL expression such as \"CAST(id AS BIGINT) AS id\""));
+    }
+    Optional<String> filter = t.optionalString("filter");
+    filter.ifPresent(f -> SqlChecks.expression(f).ifPresent(err -> t.problem("filter",
+        "Cannot parse the filter \"" + f + "\": " + err + "; write a Spark SQL boolean expression such as \"id IS NOT NULL\"")));
+    return new LayerSpec.Silver(source instanceof SourceSpec.Table tbl ? tbl : null, select,
+        filter, t.optionalString("sequence-by"), write);
   }
 
   private LayerSpec parseGold(SpecReader t) {
+    int problemsBefore = problems.size();
     Optional<String> inline = t.optionalString("sql");
     Optional<String> file = t.optionalString("sql-file");
     String sql = "";
@@ -267,9 +278,13 @@ public final class PipelineParser {
                 + ref.get(0));
           }
         }
-      } catch (RuntimeException e) {
-        t.problem(key, "Cannot parse the query: " + e.getMessage().lines().findFirst().orElse(""));
+      } catch (Exception e) { // Spark's ParseException is a checked AnalysisException
+        t.problem(key, "Cannot parse the query: " + SqlChecks.firstLine(e));
       }
+    }
+    if (!sql.isEmpty() && sources.isEmpty() && problemsBefore == problems.size()) {
+      t.problem(inline.isPresent() ? "sql" : "sql-file", "Cannot refresh a gold table whose query reads no table of"
+          + " this pipeline: nothing would ever trigger it; read at least one table, named layer.name");
     }
     Refresh refresh = t.enumValue("refresh", Refresh.class).orElse(Refresh.FULL);
     return new LayerSpec.Gold(sql, List.copyOf(sources), refresh);

@@ -53,6 +53,21 @@ class BrokenConfigTest {
   }
 
   @Test
+  void sqlFragmentsAreParsedBeforeAnythingRuns() {
+    List<String> all = problems("bad-sql.conf").stream().map(ConfigProblem::toString).toList();
+    assertThat(all).hasSize(4);
+    assertThat(all.get(0)).startsWith("src/test/resources/broken/bad-sql.conf:5: pipeline.tables.bronze.orders.source.schema: "
+        + "Cannot parse schema \"id BIGINT, name STRNG(\": ").endsWith("; write Spark DDL such as \"id BIGINT, name STRING\"");
+    assertThat(all.get(1)).startsWith("src/test/resources/broken/bad-sql.conf:10: pipeline.tables.silver.orders.select: "
+        + "Cannot parse the expression \"CAST(id AS BIGINT AS id\": [PARSE_SYNTAX_ERROR]");
+    assertThat(all.get(2)).startsWith("src/test/resources/broken/bad-sql.conf:11: pipeline.tables.silver.orders.filter: "
+        + "Cannot parse the filter \"id >\": [PARSE_SYNTAX_ERROR]");
+    assertThat(all.get(3)).isEqualTo("src/test/resources/broken/bad-sql.conf:15: pipeline.tables.gold.constant.sql: "
+        + "Cannot refresh a gold table whose query reads no table of this pipeline: nothing would ever trigger it; "
+        + "read at least one table, named layer.name");
+  }
+
+  @Test
   void wholeMessageListsEveryProblem() {
     ConfigLayers.Request request = new ConfigLayers.Request(Path.of(DIR + "many-problems.conf"), Optional.empty(),
         List.of(), Map.of());
