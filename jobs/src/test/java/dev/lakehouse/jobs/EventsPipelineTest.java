@@ -75,6 +75,18 @@ class EventsPipelineTest {
         .containsExactly("book|12.00|1", "ink|4.00|1", "pen|2.50|1");
     assertThat(p.table("bronze.events").count()).isEqualTo(6); // bronze keeps every record
 
+    // the run log: a row per table run, queryable with SQL
+    assertThat(rows(p, "SELECT table_name, status, rows_read, length(spec_hash) FROM _lakehouse.runs WHERE run_id = '"
+        + second.runId() + "' ORDER BY table_name"))
+        .containsExactly("bronze.events|succeeded|3|16", "gold.totals|succeeded|" + second.table("gold.totals").rowsRead() + "|16",
+            "silver.events|succeeded|3|16");
+    assertThat(rows(p, "SELECT source_versions['bronze.events'], target_version FROM _lakehouse.runs WHERE run_id = '"
+        + second.runId() + "' AND table_name = 'silver.events'"))
+        .containsExactly(p.version("bronze.events").orElseThrow() + "|" + p.version("silver.events").orElseThrow());
+    assertThat(rows(p, "SELECT status, error LIKE '%no_such_column%' FROM _lakehouse.runs WHERE run_id = '"
+        + first.runId() + "' AND table_name IN ('silver.broken', 'gold.broken_totals') ORDER BY table_name"))
+        .containsExactly("skipped|false", "failed|true");
+
     // --full-refresh: the table and its checkpoint go; it is rebuilt from all of bronze, same answer
     RunReport rebuilt = p.run(List.of("silver.events"), true, r -> {});
     assertThat(rebuilt.table("silver.events").rowsRead()).isEqualTo(6);

@@ -157,8 +157,10 @@ public final class PipelineParser {
       case SILVER -> parseSilver(name, t, settings, keys);
       case GOLD -> parseGold(t);
     };
+    String specHash = SpecHash.of(t.render() + "|" + format.id() + "|" + location
+        + (layerSpec instanceof LayerSpec.Gold g ? "|" + g.sql() : ""));
     return new TableSpec(name, t.optionalString("description"), t.optionalString("owner"), format, location,
-        checkpoint, keys, partitionBy, columns, layerSpec, t.origin());
+        checkpoint, keys, partitionBy, columns, layerSpec, t.origin(), specHash);
   }
 
   private List<ColumnSpec> parseColumns(SpecReader t) {

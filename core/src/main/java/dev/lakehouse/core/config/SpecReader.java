@@ -188,6 +188,11 @@ final class SpecReader {
         Origins.describe(v.origin()), problems));
   }
 
+  /** This object as concise JSON with sorted keys: the same spec always renders the same. */
+  String render() {
+    return config.root().render(com.typesafe.config.ConfigRenderOptions.concise());
+  }
+
   /** The keys of this object, in the order written where the config keeps it. */
   Set<String> keys() {
     return config.root().keySet();

@@ -120,7 +120,7 @@ public final class LakehouseTable {
   }
 
   /** Drops a catalog entry, table or view, if there is one; never touches data. */
-  static void unregister(SparkSession spark, String qualifiedName) {
+  public static void unregister(SparkSession spark, String qualifiedName) {
     if (!spark.catalog().tableExists(qualifiedName)) {
       return;
     }

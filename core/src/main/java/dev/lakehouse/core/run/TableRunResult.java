@@ -3,6 +3,8 @@ package dev.lakehouse.core.run;
 import dev.lakehouse.core.format.TableVersion;
 import dev.lakehouse.core.spec.TableName;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -14,6 +16,8 @@ import java.util.Optional;
  * @param versionBefore the table's version when the run started (empty: it did not exist)
  * @param versionAfter the table's version when the run ended
  * @param error the failure, when {@code status} is FAILED
+ * @param startedAt when the run started
+ * @param sourceVersions the version of each source table when the run ended ({@code layer.name} → version)
  */
 public record TableRunResult(
     TableName table,
@@ -25,7 +29,9 @@ public record TableRunResult(
     Optional<TableVersion> versionBefore,
     Optional<TableVersion> versionAfter,
     Duration duration,
-    Optional<String> error) {
+    Optional<String> error,
+    Instant startedAt,
+    Map<String, String> sourceVersions) {
 
   public enum Status { SUCCEEDED, FAILED, SKIPPED }
 

@@ -7,6 +7,9 @@ import dev.lakehouse.core.format.LakehouseTable;
 import dev.lakehouse.core.format.TableVersion;
 import dev.lakehouse.core.spark.LakehouseSpark;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -71,7 +74,7 @@ public final class TableRunner {
   private TableRunResult failed(TableJob job, RunMode mode, Throwable e) {
     Optional<TableVersion> v = safeVersion(job.target());
     return new TableRunResult(job.target().name(), mode, TableRunResult.Status.FAILED, 0, 0, 0, v, v,
-        Duration.ZERO, Optional.of(message(e)));
+        Duration.ZERO, Optional.of(message(e)), Instant.now(), Map.of());
   }
 
   private Optional<TableVersion> safeVersion(LakehouseTable t) {
@@ -103,6 +106,7 @@ public final class TableRunner {
     private final RunMode mode;
     private final StreamingQuery query;
     private final long startNanos = System.nanoTime();
+    private final Instant startedAt = Instant.now();
     private final Optional<TableVersion> versionBefore;
     private final AtomicLong batches = new AtomicLong();
     private final AtomicLong rowsRead = new AtomicLong();
@@ -190,7 +194,15 @@ public final class TableRunner {
       return new TableRunResult(job.target().name(), mode,
           error == null ? TableRunResult.Status.SUCCEEDED : TableRunResult.Status.FAILED,
           batches.get(), rowsRead.get(), rowsWritten.get(), versionBefore, after, took,
-          error == null ? Optional.empty() : Optional.of(message(error)));
+          error == null ? Optional.empty() : Optional.of(message(error)), startedAt, sourceVersions());
+    }
+
+    private Map<String, String> sourceVersions() {
+      Map<String, String> versions = new TreeMap<>();
+      for (LakehouseTable source : job.sources()) {
+        safeVersion(source).ifPresent(v -> versions.put(source.name().toString(), v.id()));
+      }
+      return versions;
     }
   }
 }

@@ -10,6 +10,8 @@ import java.util.Optional;
  * @param checkpoint absolute path of the streaming checkpoint that records what was processed
  * @param keys the columns that identify a row (empty: rows have no identity, e.g. raw bronze)
  * @param origin where the table is declared, {@code file:line}
+ * @param specHash a hash of everything that defines the table (its config block, resolved, plus
+ *     its format and location), recorded with each run to tell which spec produced which version
  */
 public record TableSpec(
     TableName name,
@@ -22,7 +24,8 @@ public record TableSpec(
     List<String> partitionBy,
     List<ColumnSpec> columns,
     LayerSpec layer,
-    String origin) {
+    String origin,
+    String specHash) {
 
   public List<TableName> upstream() {
     return layer.upstream();

@@ -3,6 +3,7 @@ package dev.lakehouse.jobs.pipeline;
 import dev.lakehouse.core.errors.LakehouseException;
 import dev.lakehouse.core.format.LakehouseTable;
 import dev.lakehouse.core.format.TableVersion;
+import dev.lakehouse.core.run.RunLog;
 import dev.lakehouse.core.run.RunMode;
 import dev.lakehouse.core.run.TableJob;
 import dev.lakehouse.core.run.TableRunResult;
@@ -33,11 +34,14 @@ import org.apache.spark.sql.SparkSession;
 public final class Pipeline {
   private final PipelineSpec spec;
   private final SparkSession spark;
+  private final RunLog runLog;
 
   public Pipeline(PipelineSpec spec, SparkSession spark) {
     this.spec = spec;
     this.spark = spark;
+    this.runLog = new RunLog(spark, spec.settings());
     registerExisting();
+    runLog.register();
   }
 
   public PipelineSpec spec() {
@@ -87,8 +91,12 @@ public final class Pipeline {
         runs.put(t, run);
       }
       List<TableRunResult> results = new ArrayList<>();
-      for (CompletableFuture<TableRunResult> f : runs.values()) {
-        results.add(f.join());
+      try {
+        for (CompletableFuture<TableRunResult> f : runs.values()) {
+          results.add(f.join());
+        }
+      } finally {
+        runLog.record(runId, results, specHashes());
       }
       return new RunReport(runId, List.copyOf(results));
     } finally {
@@ -104,7 +112,8 @@ public final class Pipeline {
     if (brokenUpstream.isPresent()) {
       Optional<TableVersion> v = LakehouseTable.of(ts).currentVersion(spark);
       return new TableRunResult(t, RunMode.BATCH, TableRunResult.Status.SKIPPED, 0, 0, 0, v, v,
-          java.time.Duration.ZERO, Optional.of("skipped: upstream " + brokenUpstream.get() + " did not succeed"));
+          java.time.Duration.ZERO, Optional.of("skipped: upstream " + brokenUpstream.get() + " did not succeed"),
+          java.time.Instant.now(), Map.of());
     }
     spark.sparkContext().setLocalProperty("spark.job.description", "lakehouse " + t);
     return runner.runBatch(TableJobs.forTable(spec, ts), ts.checkpoint(), fullRefresh);
@@ -133,7 +142,7 @@ public final class Pipeline {
       TableSpec ts = spec.table(t);
       running.add(runner.start(TableJobs.forTable(spec, ts), ts.checkpoint(), RunMode.STREAM, false));
     }
-    return new StreamingRun(running);
+    return new StreamingRun(running, results -> runLog.record(catchUp.runId(), results, specHashes()));
   }
 
   /** Runs one table in batch mode. */
@@ -164,6 +173,12 @@ public final class Pipeline {
   /** Runs a SQL query in this pipeline's session: tables are named {@code layer.name}. */
   public Dataset<Row> sql(String query) {
     return spark.sql(query);
+  }
+
+  private Map<String, String> specHashes() {
+    Map<String, String> hashes = new LinkedHashMap<>();
+    spec.tables().forEach((name, t) -> hashes.put(name.toString(), t.specHash()));
+    return hashes;
   }
 
   private List<TableName> selection(List<String> selectors) {

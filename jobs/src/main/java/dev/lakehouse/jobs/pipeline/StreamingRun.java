@@ -4,13 +4,17 @@ import dev.lakehouse.core.run.TableRunResult;
 import dev.lakehouse.core.run.TableRunner;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /** Tables running in stream mode, one streaming query each, until {@link #stop()}. */
 public final class StreamingRun {
   private final List<TableRunner.RunningTable> tables;
+  private final Consumer<List<TableRunResult>> onStopped;
+  private List<TableRunResult> stopped;
 
-  StreamingRun(List<TableRunner.RunningTable> tables) {
+  StreamingRun(List<TableRunner.RunningTable> tables, Consumer<List<TableRunResult>> onStopped) {
     this.tables = List.copyOf(tables);
+    this.onStopped = onStopped;
   }
 
   /** Waits until every table has processed the input available now, upstream tables first. */
@@ -32,11 +36,15 @@ public final class StreamingRun {
   }
 
   /** Stops every table after its current micro-batch and reports what each did while streaming. */
-  public List<TableRunResult> stop() {
-    List<TableRunResult> results = new ArrayList<>();
-    for (TableRunner.RunningTable t : tables) {
-      results.add(t.stop());
+  public synchronized List<TableRunResult> stop() {
+    if (stopped == null) {
+      List<TableRunResult> results = new ArrayList<>();
+      for (TableRunner.RunningTable t : tables) {
+        results.add(t.stop());
+      }
+      stopped = List.copyOf(results);
+      onStopped.accept(stopped);
     }
-    return results;
+    return stopped;
   }
 }

@@ -1,0 +1,84 @@
+package dev.lakehouse.core.run;
+
+import dev.lakehouse.core.format.LakehouseTable;
+import dev.lakehouse.core.spec.LakehouseSettings;
+import java.sql.Timestamp;
+import java.util.List;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import scala.collection.JavaConverters;
+
+/**
+ * The system table {@code _lakehouse.runs}: one row per table run, appended when the run ends,
+ * queryable with SQL like any table. Always a Delta table (concurrent blind appends never conflict),
+ * whatever format the pipeline's tables use.
+ */
+public final class RunLog {
+  public static final String TABLE = "_lakehouse.runs";
+
+  static final StructType SCHEMA = new StructType()
+      .add("run_id", DataTypes.StringType, false)
+      .add("table_name", DataTypes.StringType, false)
+      .add("mode", DataTypes.StringType, false)
+      .add("started_at", DataTypes.TimestampType, false)
+      .add("ended_at", DataTypes.TimestampType, false)
+      .add("status", DataTypes.StringType, false)
+      .add("error", DataTypes.StringType, true)
+      .add("rows_read", DataTypes.LongType, false)
+      .add("rows_written", DataTypes.LongType, false)
+      .add("rows_quarantined", DataTypes.LongType, false)
+      .add("source_versions", DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType), false)
+      .add("target_version", DataTypes.StringType, true)
+      .add("spec_hash", DataTypes.StringType, false);
+
+  private final SparkSession spark;
+  private final String location;
+
+  public RunLog(SparkSession spark, LakehouseSettings settings) {
+    this.spark = spark;
+    this.location = settings.systemLocation() + "/runs";
+  }
+
+  public String location() {
+    return location;
+  }
+
+  /**
+   * Appends the rows of finished table runs in one commit (one commit per pipeline run keeps the
+   * log cheap; a row per table run keeps it exact).
+   *
+   * @param specHashes the spec hash of each table, by {@code layer.name}
+   */
+  public void record(String runId, List<TableRunResult> results, java.util.Map<String, String> specHashes) {
+    if (results.isEmpty()) {
+      return;
+    }
+    List<Row> rows = new java.util.ArrayList<>();
+    for (TableRunResult r : results) {
+      rows.add(RowFactory.create(runId, r.table().toString(), r.mode().id(),
+          Timestamp.from(r.startedAt()), Timestamp.from(r.startedAt().plus(r.duration())),
+          r.status().name().toLowerCase(), r.error().orElse(null), r.rowsRead(), r.rowsWritten(), 0L,
+          JavaConverters.mapAsScalaMap(r.sourceVersions()).toMap(scala.Predef$.MODULE$.$conforms()),
+          r.versionAfter().map(v -> v.id()).orElse(null), specHashes.get(r.table().toString())));
+    }
+    boolean existed = io.delta.tables.DeltaTable.isDeltaTable(spark, location);
+    spark.createDataFrame(rows, SCHEMA).write().format("delta").mode("append").save(location);
+    if (!existed) {
+      register();
+    }
+  }
+
+  /** Registers {@value #TABLE} when the log exists, so SQL can read it. */
+  public void register() {
+    synchronized (LakehouseTable.class) {
+      if (io.delta.tables.DeltaTable.isDeltaTable(spark, location)) {
+        spark.sql("CREATE DATABASE IF NOT EXISTS _lakehouse");
+        LakehouseTable.unregister(spark, TABLE); // this session may have shown another root's log
+        spark.sql("CREATE TABLE " + TABLE + " USING delta LOCATION '" + location.replace("'", "\\'") + "'");
+      }
+    }
+  }
+}
