@@ -9,6 +9,9 @@ import dev.lakehouse.jobs.pipeline.StreamingRun;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import sun.misc.Signal;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -63,10 +66,18 @@ final class RunCommand implements Callable<Integer> {
     StreamingRun streams = pipeline.startStreams(selectors, fullRefresh, r -> RunSummary.progress(System.out, r));
     System.out.println("Streaming " + streams.tables().size() + " table(s), new input every "
         + pipeline.spec().settings().triggerInterval().toSeconds() + "s; stop with Ctrl-C.");
-    Thread stopper = new Thread(() -> RunSummary.table(System.out, streams.stop()));
-    Runtime.getRuntime().addShutdownHook(stopper);
-    streams.awaitAnyTermination();
-    Runtime.getRuntime().removeShutdownHook(stopper);
+    // Ctrl-C or SIGTERM asks for a stop; the main thread then stops the queries after their
+    // current micro-batch, records the run and exits. (Work in a JVM shutdown hook would race
+    // Spark's own hooks, which stop the executors under it.)
+    CountDownLatch stopRequested = new CountDownLatch(1);
+    for (String signal : List.of("INT", "TERM")) {
+      Signal.handle(new Signal(signal), s -> stopRequested.countDown());
+    }
+    while (!stopRequested.await(500, TimeUnit.MILLISECONDS)
+        && streams.tables().stream().allMatch(t -> t.query().isActive())) {
+      // a query that ended by itself (failed) ends the run too
+    }
+    System.out.println("Stopping ...");
     List<TableRunResult> results = streams.stop();
     RunSummary.table(System.out, results);
     return results.stream().allMatch(r -> r.status() == TableRunResult.Status.SUCCEEDED) ? LakehouseMain.OK : LakehouseMain.RUN_FAILED;
