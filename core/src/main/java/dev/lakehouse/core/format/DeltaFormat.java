@@ -152,7 +152,7 @@ final class DeltaFormat implements TableFormat {
 
   @Override
   public void register(SparkSession spark, LakehouseTable table) {
-    spark.sql("CREATE TABLE " + table.name() + " USING delta LOCATION '" + table.location().replace("'", "\\'") + "'");
+    spark.sql("CREATE TABLE " + table.name() + " USING delta LOCATION " + LakehouseTable.sqlLiteral(table.location()));
   }
 
   @Override

@@ -138,8 +138,7 @@ final class HudiFormat implements TableFormat {
     // The Hudi table itself sits under a side name; layer.name is a view without Hudi's _hoodie_*
     // columns, so SELECT * gives the same columns as on Delta.
     String raw = rawName(table);
-    LakehouseTable.unregister(spark, raw);
-    spark.sql("CREATE TABLE " + raw + " USING hudi LOCATION '" + table.location().replace("'", "\\'") + "'");
+    spark.sql("CREATE TABLE " + raw + " USING hudi LOCATION " + LakehouseTable.sqlLiteral(table.location()));
     List<String> columns = new ArrayList<>();
     for (String c : withoutMetaColumns(spark.table(raw)).columns()) {
       columns.add("`" + c.replace("`", "``") + "`");

@@ -114,9 +114,14 @@ public final class LakehouseTable {
     // Tables of one run register from several threads; the catalog's CREATE DATABASE races otherwise.
     synchronized (LakehouseTable.class) {
       spark.sql("CREATE DATABASE IF NOT EXISTS " + name.layer().id());
-      unregister(spark, name.toString());
+      format.unregister(spark, this);
       format.register(spark, this);
     }
+  }
+
+  /** {@code path} as a SQL string literal, for {@code CREATE TABLE ... LOCATION}. */
+  public static String sqlLiteral(String path) {
+    return "'" + path.replace("\\", "\\\\").replace("'", "\\'") + "'";
   }
 
   /** Drops a catalog entry, table or view, if there is one; never touches data. */

@@ -63,7 +63,7 @@ public interface TableFormat {
 
   /**
    * Registers the table in the session catalog as {@code layer.name}, showing the table's own
-   * columns only; the name is free and its database exists when this is called.
+   * columns only; {@link #unregister} has run and the database exists when this is called.
    */
   void register(SparkSession spark, LakehouseTable table);
 

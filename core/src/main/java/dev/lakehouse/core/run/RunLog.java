@@ -77,7 +77,7 @@ public final class RunLog {
       if (io.delta.tables.DeltaTable.isDeltaTable(spark, location)) {
         spark.sql("CREATE DATABASE IF NOT EXISTS _lakehouse");
         LakehouseTable.unregister(spark, TABLE); // this session may have shown another root's log
-        spark.sql("CREATE TABLE " + TABLE + " USING delta LOCATION '" + location.replace("'", "\\'") + "'");
+        spark.sql("CREATE TABLE " + TABLE + " USING delta LOCATION " + LakehouseTable.sqlLiteral(location));
       }
     }
   }

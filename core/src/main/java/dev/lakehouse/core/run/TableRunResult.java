@@ -35,6 +35,13 @@ public record TableRunResult(
 
   public enum Status { SUCCEEDED, FAILED, SKIPPED }
 
+  /** A run that processed nothing: it failed to start, or was skipped; the table stays at {@code version}. */
+  public static TableRunResult notRun(TableName table, RunMode mode, Status status, Optional<TableVersion> version,
+      String reason) {
+    return new TableRunResult(table, mode, status, 0, 0, 0, version, version, Duration.ZERO, Optional.of(reason),
+        Instant.now(), Map.of());
+  }
+
   /** Whether this run committed a new version of the table. */
   public boolean changedTable() {
     return !versionBefore.equals(versionAfter);

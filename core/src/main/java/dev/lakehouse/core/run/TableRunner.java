@@ -72,9 +72,8 @@ public final class TableRunner {
   }
 
   private TableRunResult failed(TableJob job, RunMode mode, Throwable e) {
-    Optional<TableVersion> v = safeVersion(job.target());
-    return new TableRunResult(job.target().name(), mode, TableRunResult.Status.FAILED, 0, 0, 0, v, v,
-        Duration.ZERO, Optional.of(message(e)), Instant.now(), Map.of());
+    return TableRunResult.notRun(job.target().name(), mode, TableRunResult.Status.FAILED,
+        safeVersion(job.target()), message(e));
   }
 
   private Optional<TableVersion> safeVersion(LakehouseTable t) {

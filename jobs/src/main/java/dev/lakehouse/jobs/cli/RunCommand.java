@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import sun.misc.Signal;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -73,10 +72,7 @@ final class RunCommand implements Callable<Integer> {
     for (String signal : List.of("INT", "TERM")) {
       Signal.handle(new Signal(signal), s -> stopRequested.countDown());
     }
-    while (!stopRequested.await(500, TimeUnit.MILLISECONDS)
-        && streams.tables().stream().allMatch(t -> t.query().isActive())) {
-      // a query that ended by itself (failed) ends the run too
-    }
+    streams.awaitStopOrEnd(stopRequested);
     System.out.println("Stopping ...");
     List<TableRunResult> results = streams.stop();
     RunSummary.table(System.out, results);

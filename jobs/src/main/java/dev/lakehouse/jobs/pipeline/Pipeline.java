@@ -110,10 +110,8 @@ public final class Pipeline {
     Optional<TableName> brokenUpstream = upstream.stream().map(CompletableFuture::join)
         .filter(r -> r.status() != TableRunResult.Status.SUCCEEDED).map(TableRunResult::table).findFirst();
     if (brokenUpstream.isPresent()) {
-      Optional<TableVersion> v = LakehouseTable.of(ts).currentVersion(spark);
-      return new TableRunResult(t, RunMode.BATCH, TableRunResult.Status.SKIPPED, 0, 0, 0, v, v,
-          java.time.Duration.ZERO, Optional.of("skipped: upstream " + brokenUpstream.get() + " did not succeed"),
-          java.time.Instant.now(), Map.of());
+      return TableRunResult.notRun(t, RunMode.BATCH, TableRunResult.Status.SKIPPED,
+          LakehouseTable.of(ts).currentVersion(spark), "skipped: upstream " + brokenUpstream.get() + " did not succeed");
     }
     spark.sparkContext().setLocalProperty("spark.job.description", "lakehouse " + t);
     return runner.runBatch(TableJobs.forTable(spec, ts), ts.checkpoint(), fullRefresh);

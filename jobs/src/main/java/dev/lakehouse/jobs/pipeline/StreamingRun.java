@@ -4,6 +4,8 @@ import dev.lakehouse.core.run.TableRunResult;
 import dev.lakehouse.core.run.TableRunner;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /** Tables running in stream mode, one streaming query each, until {@link #stop()}. */
@@ -24,10 +26,14 @@ public final class StreamingRun {
     }
   }
 
-  /** Blocks while any table runs; returns when all have stopped or one failed. */
-  public void awaitAnyTermination() throws InterruptedException {
-    while (tables.stream().allMatch(t -> t.query().isActive())) {
-      Thread.sleep(500);
+  /**
+   * Blocks until {@code stopRequested} is counted down or any table's query ends by itself
+   * (a failure ends the whole run); does not stop anything itself.
+   */
+  public void awaitStopOrEnd(CountDownLatch stopRequested) throws InterruptedException {
+    while (!stopRequested.await(500, TimeUnit.MILLISECONDS)
+        && tables.stream().allMatch(t -> t.query().isActive())) {
+      // poll: a StreamingQuery offers no wait-for-any across several queries
     }
   }
 
