@@ -3,6 +3,7 @@ package dev.lakehouse.core.config;
 import com.typesafe.config.Config;
 import dev.lakehouse.core.errors.ConfigException;
 import dev.lakehouse.core.errors.ConfigProblem;
+import dev.lakehouse.core.spec.Aggregate;
 import dev.lakehouse.core.spec.ColumnSpec;
 import dev.lakehouse.core.spec.FileFormat;
 import dev.lakehouse.core.spec.FormatKind;
@@ -42,7 +43,9 @@ public final class PipelineParser {
       List.of("description", "owner", "format", "location", "keys", "partition-by", "columns");
   static final List<String> BRONZE_KEYS = with(COMMON_TABLE_KEYS, "source");
   static final List<String> SILVER_KEYS = with(COMMON_TABLE_KEYS, "source", "select", "filter", "sequence-by", "write");
-  static final List<String> GOLD_KEYS = with(COMMON_TABLE_KEYS, "sql", "sql-file", "refresh");
+  static final List<String> GOLD_KEYS = with(COMMON_TABLE_KEYS, "sql", "sql-file", "aggregate", "refresh");
+  static final List<String> AGGREGATE_KEYS = List.of("from", "filter", "time-grain", "group-by", "measures");
+  static final List<String> TIME_GRAIN_KEYS = List.of("column", "grain", "as");
   static final List<String> FILES_SOURCE_KEYS = List.of("type", "format", "path", "schema", "options");
   static final List<String> TABLE_SOURCE_KEYS = List.of("type", "table");
   static final List<String> COLUMN_KEYS = List.of("description", "classification");
@@ -148,15 +151,18 @@ public final class PipelineParser {
         .map(l -> Paths.under(settings.root(), l))
         .orElse(settings.root() + "/" + layer.id() + "/" + name.name());
     String checkpoint = settings.root() + "/_checkpoints/" + layer.id() + "/" + name.name();
-    List<String> keys = t.stringList("keys");
+    List<String> declaredKeys = t.stringList("keys");
     List<String> partitionBy = t.stringList("partition-by");
     List<ColumnSpec> columns = parseColumns(t);
 
     LayerSpec layerSpec = switch (layer) {
       case BRONZE -> new LayerSpec.Bronze(parseSource(name, t, settings));
-      case SILVER -> parseSilver(name, t, settings, keys);
-      case GOLD -> parseGold(t);
+      case SILVER -> parseSilver(name, t, settings, declaredKeys);
+      case GOLD -> parseGold(name, t, declaredKeys);
     };
+    // A declarative aggregate's rows are identified by its groups, unless the spec says otherwise.
+    List<String> keys = declaredKeys.isEmpty() && layerSpec instanceof LayerSpec.Gold g && g.aggregate().isPresent()
+        ? g.aggregate().get().keys() : declaredKeys;
     String specHash = SpecHash.of(t.render() + "|" + format.id() + "|" + location
         + (layerSpec instanceof LayerSpec.Gold g ? "|" + g.sql() : ""));
     return new TableSpec(name, t.optionalString("description"), t.optionalString("owner"), format, location,
@@ -246,13 +252,15 @@ public final class PipelineParser {
         filter, t.optionalString("sequence-by"), write);
   }
 
-  private LayerSpec parseGold(SpecReader t) {
+  private LayerSpec parseGold(TableName name, SpecReader t, List<String> declaredKeys) {
     int problemsBefore = problems.size();
     Optional<String> inline = t.optionalString("sql");
     Optional<String> file = t.optionalString("sql-file");
+    Optional<Aggregate> aggregate = Optional.empty();
+    String key = inline.isPresent() ? "sql" : file.isPresent() ? "sql-file" : "aggregate";
     String sql = "";
-    if (inline.isPresent() && file.isPresent()) {
-      t.problem("sql-file", "Cannot use both sql and sql-file: keep one");
+    if ((inline.isPresent() ? 1 : 0) + (file.isPresent() ? 1 : 0) + (t.has("aggregate") ? 1 : 0) > 1) {
+      t.problem(key, "Cannot use more than one of sql, sql-file and aggregate: keep one");
     } else if (inline.isPresent()) {
       sql = inline.get();
     } else if (file.isPresent()) {
@@ -262,12 +270,15 @@ public final class PipelineParser {
       } catch (IOException e) {
         t.problem("sql-file", "Cannot read sql-file " + sqlPath + ": " + e.getMessage());
       }
+    } else if (t.has("aggregate")) {
+      aggregate = t.object("aggregate").flatMap(this::parseAggregate);
+      sql = aggregate.map(Aggregate::toSql).orElse("");
     } else {
-      t.problem("sql", "Cannot find the query of this gold table: set sql = \"\"\"SELECT ...\"\"\" or sql-file = <file>.sql");
+      t.problem("sql", "Cannot find the query of this gold table: set sql = \"\"\"SELECT ...\"\"\", sql-file = <file>.sql"
+          + " or aggregate { from = silver.<table>, group-by = [...], measures = [\"sum(x) AS total_x\"] }");
     }
     List<TableName> sources = new ArrayList<>();
     if (!sql.isEmpty()) {
-      String key = inline.isPresent() ? "sql" : "sql-file";
       try {
         for (List<String> ref : SqlTableReferences.of(sql)) {
           TableName tn = ref.size() == 2 ? TableName.parse(ref.get(0).toLowerCase() + "." + ref.get(1).toLowerCase()) : null;
@@ -285,11 +296,72 @@ public final class PipelineParser {
       }
     }
     if (!sql.isEmpty() && sources.isEmpty() && problemsBefore == problems.size()) {
-      t.problem(inline.isPresent() ? "sql" : "sql-file", "Cannot refresh a gold table whose query reads no table of"
+      t.problem(key, "Cannot refresh a gold table whose query reads no table of"
           + " this pipeline: nothing would ever trigger it; read at least one table, named layer.name");
     }
     Refresh refresh = t.enumValue("refresh", Refresh.class).orElse(Refresh.FULL);
-    return new LayerSpec.Gold(sql, List.copyOf(sources), refresh);
+    if (refresh == Refresh.INCREMENTAL && problemsBefore == problems.size()) {
+      List<String> keys = declaredKeys.isEmpty() ? aggregate.map(Aggregate::keys).orElse(List.of()) : declaredKeys;
+      if (keys.isEmpty()) {
+        t.problem("refresh", "Cannot refresh " + name + " incrementally without keys: declare keys = [<output column>, ...],"
+            + " the columns that identify a row of the result (its GROUP BY columns)");
+      }
+      SqlChecks.incrementalProblem(sql).ifPresent(why -> t.problem("refresh", "Cannot refresh " + name
+          + " incrementally: its query uses " + why + ", so a change can alter rows it does not reach;"
+          + " use refresh = full"));
+    }
+    return new LayerSpec.Gold(sql, List.copyOf(sources), refresh, aggregate);
+  }
+
+  private Optional<Aggregate> parseAggregate(SpecReader a) {
+    int problemsBefore = problems.size();
+    a.rejectUnknownKeys(AGGREGATE_KEYS);
+    String fromRef = a.requiredString("from", "name the table to aggregate, e.g. from = silver.orders");
+    TableName from = TableName.parse(fromRef);
+    if (from == null && !fromRef.isEmpty()) {
+      a.problem("from", "Cannot aggregate table '" + fromRef + "': name it as layer.name, e.g. silver.orders");
+    }
+    Optional<String> filter = a.optionalString("filter");
+    filter.ifPresent(f -> SqlChecks.expression(f).ifPresent(err -> a.problem("filter",
+        "Cannot parse the filter \"" + f + "\": " + err + "; write a Spark SQL boolean expression")));
+    List<String> keys = new ArrayList<>();
+    Optional<Aggregate.TimeGrain> timeGrain = a.object("time-grain").map(g -> {
+      g.rejectUnknownKeys(TIME_GRAIN_KEYS);
+      String column = g.requiredString("column", "the date or timestamp column to bucket, e.g. column = o_orderdate");
+      Aggregate.Grain grain = g.enumValue("grain", Aggregate.Grain.class).orElse(null);
+      if (grain == null && !g.has("grain")) {
+        g.problem("grain", "Cannot find required key 'grain': hour, day, week, month, quarter or year");
+      }
+      String as = g.optionalString("as").orElse(column + "_" + (grain == null ? "" : grain.id()));
+      keys.add(as);
+      return new Aggregate.TimeGrain(column, grain == null ? Aggregate.Grain.DAY : grain, as);
+    });
+    List<String> groupBy = a.stringList("group-by");
+    for (String g : groupBy) {
+      Optional<String> err = SqlChecks.expression(g);
+      if (err.isPresent()) {
+        a.problem("group-by", "Cannot parse the group-by expression \"" + g + "\": " + err.get());
+      } else {
+        SqlChecks.outputName(g).ifPresentOrElse(keys::add, () -> a.problem("group-by",
+            "Cannot name the column that \"" + g + "\" makes: add an alias, e.g. \"" + g + " AS <name>\""));
+      }
+    }
+    List<String> measures = a.stringList("measures");
+    if (measures.isEmpty() && !a.has("measures")) {
+      a.problem("measures", "Cannot find required key 'measures': list aggregate expressions, e.g. measures = [\"count(*) AS orders\"]");
+    }
+    for (String m : measures) {
+      Optional<String> err = SqlChecks.expression(m);
+      if (err.isPresent()) {
+        a.problem("measures", "Cannot parse the measure \"" + m + "\": " + err.get());
+      } else if (SqlChecks.aliasName(m).isEmpty()) {
+        a.problem("measures", "Cannot name the column that the measure \"" + m + "\" makes: write it as \"<aggregate> AS <name>\"");
+      }
+    }
+    if (problems.size() > problemsBefore) {
+      return Optional.empty();
+    }
+    return Optional.of(new Aggregate(from, filter, timeGrain, groupBy, measures, List.copyOf(keys)));
   }
 
   /** Config objects keep no order; sorting makes reports and plans stable. Layers go in flow order. */

@@ -1,7 +1,27 @@
 package dev.lakehouse.core.config;
 
 import java.util.Optional;
+import org.apache.spark.sql.catalyst.analysis.UnresolvedAttribute;
+import org.apache.spark.sql.catalyst.analysis.UnresolvedHaving;
+import org.apache.spark.sql.catalyst.expressions.UnresolvedWindowExpression;
+import org.apache.spark.sql.catalyst.expressions.Alias;
+import org.apache.spark.sql.catalyst.expressions.Exists;
+import org.apache.spark.sql.catalyst.expressions.Expression;
+import org.apache.spark.sql.catalyst.expressions.InSubquery;
+import org.apache.spark.sql.catalyst.expressions.Not;
+import org.apache.spark.sql.catalyst.expressions.SubqueryExpression;
+import org.apache.spark.sql.catalyst.expressions.WindowExpression;
 import org.apache.spark.sql.catalyst.parser.CatalystSqlParser$;
+import org.apache.spark.sql.catalyst.plans.LeftAnti$;
+import org.apache.spark.sql.catalyst.plans.logical.Except;
+import org.apache.spark.sql.catalyst.plans.logical.GlobalLimit;
+import org.apache.spark.sql.catalyst.plans.logical.Join;
+import org.apache.spark.sql.catalyst.plans.logical.LocalLimit;
+import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
+import org.apache.spark.sql.catalyst.plans.logical.Offset;
+import org.apache.spark.sql.catalyst.plans.logical.UnresolvedWith;
+import scala.Tuple2;
+import scala.collection.JavaConverters;
 import org.apache.spark.sql.types.StructType;
 
 /** Parses the SQL fragments of a spec with Spark's own parser, so a typo fails validation, not a run. */
@@ -26,6 +46,107 @@ final class SqlChecks {
     } catch (Exception e) { // Spark's ParseException is a checked AnalysisException
       return Optional.of(firstLine(e));
     }
+  }
+
+  /**
+   * The name of the column {@code expr} makes: its alias, or the column it reads when it is a bare
+   * column; empty when it is neither (or does not parse).
+   */
+  static Optional<String> outputName(String expr) {
+    Optional<Expression> e = parsed(expr);
+    if (e.isPresent() && e.get() instanceof UnresolvedAttribute u) {
+      return Optional.of(u.nameParts().last());
+    }
+    return aliasName(expr);
+  }
+
+  /** The alias of {@code expr AS name}; empty when {@code expr} has none (or does not parse). */
+  static Optional<String> aliasName(String expr) {
+    return parsed(expr).filter(Alias.class::isInstance).map(a -> ((Alias) a).name());
+  }
+
+  private static Optional<Expression> parsed(String expr) {
+    try {
+      return Optional.of(CatalystSqlParser$.MODULE$.parseExpression(expr));
+    } catch (Exception e) { // Spark's ParseException is a checked AnalysisException
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * Why {@code sql} cannot be refreshed incrementally, or empty when it can. Recomputing only the
+   * keys that changed rows reach is exact when each output row depends only on the input rows
+   * that reach it: no LIMIT/OFFSET (which rows make the cut depends on all others), no HAVING or
+   * window (evaluated over a key's full input, which the change alone is not), no anti-join,
+   * NOT EXISTS, NOT IN or EXCEPT (a new row can remove output rows it does not itself reach).
+   */
+  static Optional<String> incrementalProblem(String sql) {
+    LogicalPlan plan;
+    try {
+      plan = CatalystSqlParser$.MODULE$.parsePlan(sql);
+    } catch (Exception e) {
+      return Optional.empty(); // reported as a parse problem elsewhere
+    }
+    return incrementalProblem(plan);
+  }
+
+  private static Optional<String> incrementalProblem(LogicalPlan plan) {
+    String found = null;
+    if (plan instanceof GlobalLimit || plan instanceof LocalLimit || plan instanceof Offset) {
+      found = "LIMIT or OFFSET";
+    } else if (plan instanceof UnresolvedHaving) {
+      found = "HAVING";
+    } else if (plan instanceof Except) {
+      found = "EXCEPT";
+    } else if (plan instanceof Join j && j.joinType() == LeftAnti$.MODULE$) {
+      found = "an anti join";
+    }
+    if (found != null) {
+      return Optional.of(found);
+    }
+    if (plan instanceof UnresolvedWith w) {
+      for (Tuple2<String, ?> cte : JavaConverters.seqAsJavaList(w.cteRelations())) {
+        Optional<String> p = incrementalProblem((LogicalPlan) cte._2());
+        if (p.isPresent()) {
+          return p;
+        }
+      }
+    }
+    for (Expression e : JavaConverters.seqAsJavaList(plan.expressions())) {
+      Optional<String> p = incrementalProblem(e);
+      if (p.isPresent()) {
+        return p;
+      }
+    }
+    for (LogicalPlan child : JavaConverters.seqAsJavaList(plan.children())) {
+      Optional<String> p = incrementalProblem(child);
+      if (p.isPresent()) {
+        return p;
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static Optional<String> incrementalProblem(Expression e) {
+    if (e instanceof UnresolvedWindowExpression || e instanceof WindowExpression) {
+      return Optional.of("a window function");
+    }
+    if (e instanceof Not n && (n.child() instanceof Exists || n.child() instanceof InSubquery)) {
+      return Optional.of("NOT EXISTS or NOT IN (subquery)");
+    }
+    if (e instanceof SubqueryExpression s) {
+      Optional<String> p = incrementalProblem(s.plan());
+      if (p.isPresent()) {
+        return p;
+      }
+    }
+    for (Expression child : JavaConverters.seqAsJavaList(e.children())) {
+      Optional<String> p = incrementalProblem(child);
+      if (p.isPresent()) {
+        return p;
+      }
+    }
+    return Optional.empty();
   }
 
   static String firstLine(Throwable e) {

@@ -9,7 +9,9 @@ import io.delta.tables.DeltaMergeBuilder;
 import io.delta.tables.DeltaTable;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -27,6 +29,9 @@ import org.apache.spark.sql.types.StructType;
 final class DeltaFormat implements TableFormat {
   static final DeltaFormat INSTANCE = new DeltaFormat();
   private static final Pattern COMMIT_FILE = Pattern.compile("(\\d{20})\\.json");
+  private static final String USER_METADATA = "spark.databricks.delta.commitInfo.userMetadata";
+  /** Marks, in a replaceKeys source row, a key that has a new row. */
+  private static final String PRESENT = "__lakehouse_present";
 
   private DeltaFormat() {}
 
@@ -81,8 +86,84 @@ final class DeltaFormat implements TableFormat {
   }
 
   @Override
-  public void overwrite(Dataset<Row> rows, LakehouseTable table) {
-    writer(rows, table).mode("overwrite").option("overwriteSchema", "true").save(table.location());
+  public void overwrite(Dataset<Row> rows, LakehouseTable table, Optional<String> note) {
+    DataFrameWriter<Row> w = writer(rows, table).mode("overwrite").option("overwriteSchema", "true");
+    if (note.isPresent()) {
+      w = w.option("userMetadata", note.get());
+    }
+    w.save(table.location());
+  }
+
+  @Override
+  public void replaceKeys(Dataset<Row> rows, Dataset<Row> keys, LakehouseTable table, String note) {
+    SparkSession spark = rows.sparkSession();
+    if (!exists(spark, table)) {
+      overwrite(rows, table, Optional.of(note));
+      return;
+    }
+    // One MERGE: each key to replace meets its new row, if any; a key without one is deleted.
+    List<String> on = new ArrayList<>();
+    List<String> keyMatch = new ArrayList<>();
+    for (String k : table.keys()) {
+      on.add("t.`" + k + "` <=> s.`" + k + "`");
+      keyMatch.add("k.`" + k + "` <=> r.`" + k + "`");
+    }
+    Dataset<Row> present = rows.withColumn(PRESENT, org.apache.spark.sql.functions.lit(true));
+    List<Column> sourceColumns = new ArrayList<>();
+    for (String k : table.keys()) {
+      sourceColumns.add(col("k.`" + k + "`").as(k));
+    }
+    Map<String, String> assign = new LinkedHashMap<>();
+    for (String c : rows.columns()) {
+      assign.put("`" + c + "`", "s.`" + c + "`");
+      if (!table.keys().contains(c)) {
+        sourceColumns.add(col("r.`" + c + "`").as(c));
+      }
+    }
+    sourceColumns.add(col("r." + PRESENT).as(PRESENT));
+    Dataset<Row> source = keys.as("k")
+        .join(present.as("r"), org.apache.spark.sql.functions.expr(String.join(" AND ", keyMatch)), "left")
+        .select(sourceColumns.toArray(Column[]::new));
+    // MERGE takes no write options; the commit's user metadata comes from the session, which is
+    // the micro-batch's own session here.
+    String previous = spark.conf().get(USER_METADATA, null);
+    spark.conf().set(USER_METADATA, note);
+    try {
+      DeltaTable.forPath(spark, table.location()).as("t")
+          .merge(source.as("s"), String.join(" AND ", on))
+          .whenMatched("s." + PRESENT + " IS NULL").delete()
+          .whenMatched().updateExpr(assign)
+          .whenNotMatched("s." + PRESENT + " IS NOT NULL").insertExpr(assign)
+          .execute();
+    } finally {
+      if (previous == null) {
+        spark.conf().unset(USER_METADATA);
+      } else {
+        spark.conf().set(USER_METADATA, previous);
+      }
+    }
+  }
+
+  @Override
+  public Optional<String> lastCommitNote(SparkSession spark, LakehouseTable table) {
+    if (!exists(spark, table)) {
+      return Optional.empty();
+    }
+    Row last = DeltaTable.forPath(spark, table.location()).history(1).select("userMetadata").head();
+    return Optional.ofNullable(last.getString(0));
+  }
+
+  @Override
+  public Optional<String> commitId(SparkSession spark, LakehouseTable table, TableVersion version) {
+    try {
+      Path commit = new Path(table.location(), String.format("_delta_log/%020d.json", Long.parseLong(version.id())));
+      FileSystem fs = commit.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      // A re-created table writes its version files anew: the file time tells the two apart.
+      return fs.exists(commit) ? Optional.of(version.id() + "@" + fs.getFileStatus(commit).getModificationTime())
+          : Optional.empty();
+    } catch (IOException | NumberFormatException e) {
+      return Optional.empty();
+    }
   }
 
   @Override
@@ -96,15 +177,16 @@ final class DeltaFormat implements TableFormat {
   }
 
   @Override
-  public Dataset<Row> readChangesSince(SparkSession spark, LakehouseTable table, TableVersion version) {
-    long from = Long.parseLong(version.id()) + 1;
-    Optional<TableVersion> current = currentVersion(spark, table);
-    if (current.isEmpty() || Long.parseLong(current.get().id()) < from) {
-      return read(spark, table).limit(0).withColumn(CHANGE_TYPE, org.apache.spark.sql.functions.lit("insert"));
+  public Dataset<Row> readChanges(SparkSession spark, LakehouseTable table, TableVersion from, TableVersion to) {
+    long start = Long.parseLong(from.id()) + 1;
+    long end = Long.parseLong(to.id());
+    if (end < start) {
+      return readAt(spark, table, to).limit(0).withColumn(CHANGE_TYPE, org.apache.spark.sql.functions.lit(INSERT));
     }
     Dataset<Row> changes = spark.read().format("delta")
         .option("readChangeFeed", "true")
-        .option("startingVersion", from)
+        .option("startingVersion", start)
+        .option("endingVersion", end)
         .load(table.location());
     return normaliseChanges(changes);
   }
@@ -146,7 +228,7 @@ final class DeltaFormat implements TableFormat {
         .option("readChangeFeed", "true")
         .load(table.location());
     return normaliseChanges(changes)
-        .where(col(CHANGE_TYPE).isin("insert", "update"))
+        .where(col(CHANGE_TYPE).isin(INSERT, UPDATE))
         .drop(CHANGE_TYPE);
   }
 
@@ -167,12 +249,11 @@ final class DeltaFormat implements TableFormat {
     }
   }
 
-  /** Keeps post-images only, and names change kinds as {@link TableFormat#CHANGE_TYPE} promises. */
+  /** Names change kinds as {@link TableFormat#CHANGE_TYPE} promises. */
   private static Dataset<Row> normaliseChanges(Dataset<Row> cdf) {
-    Column kind = when(col("_change_type").equalTo("update_postimage"), "update")
+    Column kind = when(col("_change_type").equalTo("update_postimage"), UPDATE)
         .otherwise(col("_change_type"));
-    return cdf.where(col("_change_type").notEqual("update_preimage"))
-        .withColumn(CHANGE_TYPE, kind)
+    return cdf.withColumn(CHANGE_TYPE, kind)
         .drop("_commit_version", "_commit_timestamp");
   }
 

@@ -1,6 +1,8 @@
 package dev.lakehouse.core.format;
 
+import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.when;
 
 import dev.lakehouse.core.errors.LakehouseException;
 import dev.lakehouse.core.spec.FormatKind;
@@ -31,6 +33,9 @@ final class HudiFormat implements TableFormat {
 
   /** Commit metadata key (Hudi adds options with the commit-metadata prefix to the commit). */
   private static final String BATCH_KEY = "_lakehouse.batch";
+  private static final String NOTE_KEY = "_lakehouse.note";
+  /** A record written with this column set to true is deleted by Hudi's default payload. */
+  private static final String IS_DELETED = "_hoodie_is_deleted";
 
   private HudiFormat() {}
 
@@ -82,14 +87,72 @@ final class HudiFormat implements TableFormat {
   }
 
   @Override
-  public void overwrite(Dataset<Row> rows, LakehouseTable table) {
+  public void overwrite(Dataset<Row> rows, LakehouseTable table, Optional<String> note) {
+    SparkSession spark = rows.sparkSession();
+    boolean exists = exists(spark, table);
+    Map<String, String> opts = options(table, exists ? "insert_overwrite_table" : "bulk_insert");
+    note.ifPresent(n -> opts.put(NOTE_KEY, n));
+    rows.write().format("hudi").options(opts).mode(exists ? SaveMode.Append : SaveMode.Overwrite).save(table.location());
+  }
+
+  @Override
+  public void replaceKeys(Dataset<Row> rows, Dataset<Row> keys, LakehouseTable table, String note) {
     SparkSession spark = rows.sparkSession();
     if (!exists(spark, table)) {
-      rows.write().format("hudi").options(options(table, "bulk_insert")).mode(SaveMode.Overwrite).save(table.location());
+      overwrite(rows, table, Optional.of(note));
       return;
     }
-    rows.write().format("hudi").options(options(table, "insert_overwrite_table"))
-        .mode(SaveMode.Append).save(table.location());
+    // One upsert: new rows, plus a delete marker (Hudi's _hoodie_is_deleted) for each key that
+    // has no new row, so readers never see the keys half replaced.
+    List<org.apache.spark.sql.Column> on = new ArrayList<>();
+    for (String k : table.keys()) {
+      on.add(keys.col("`" + k + "`").eqNullSafe(rows.col("`" + k + "`")));
+    }
+    Dataset<Row> gone = keys.join(rows, on.stream().reduce(org.apache.spark.sql.Column::and).orElseThrow(), "left_anti");
+    List<org.apache.spark.sql.Column> goneColumns = new ArrayList<>();
+    for (org.apache.spark.sql.types.StructField f : rows.schema().fields()) {
+      goneColumns.add(table.keys().contains(f.name())
+          ? col("`" + f.name() + "`").cast(f.dataType()).as(f.name())
+          : lit(null).cast(f.dataType()).as(f.name()));
+    }
+    Dataset<Row> deletes = gone.select(goneColumns.toArray(org.apache.spark.sql.Column[]::new))
+        .withColumn(IS_DELETED, lit(true));
+    // Nullable, so that adding the column to the table's schema is a compatible evolution.
+    Dataset<Row> all = rows.withColumn(IS_DELETED, when(lit(true), lit(false))).unionByName(deletes);
+    Map<String, String> opts = options(table, "upsert");
+    opts.put(NOTE_KEY, note);
+    all.write().format("hudi").options(opts).mode(SaveMode.Append).save(table.location());
+  }
+
+  @Override
+  public Optional<String> lastCommitNote(SparkSession spark, LakehouseTable table) {
+    if (!exists(spark, table)) {
+      return Optional.empty();
+    }
+    HoodieTimeline commits = completedCommits(spark, table);
+    Optional<HoodieInstant> last = commits.lastInstant().toJavaOptional();
+    if (last.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.ofNullable(commits.readCommitMetadata(last.get()).getMetadata(NOTE_KEY));
+    } catch (IOException e) {
+      throw new LakehouseException("Cannot read the commit metadata of " + table + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public Optional<String> commitId(SparkSession spark, LakehouseTable table, TableVersion version) {
+    if (!exists(spark, table)) {
+      return Optional.empty();
+    }
+    // A completion time is a timestamp: a table created again never reuses one.
+    for (HoodieInstant i : completedCommits(spark, table).getInstants()) {
+      if (version.id().equals(i.getCompletionTime())) {
+        return Optional.of(version.id());
+      }
+    }
+    return Optional.empty();
   }
 
   @Override
@@ -105,18 +168,28 @@ final class HudiFormat implements TableFormat {
   }
 
   @Override
-  public Dataset<Row> readChangesSince(SparkSession spark, LakehouseTable table, TableVersion version) {
-    Optional<TableVersion> current = currentVersion(spark, table);
-    Dataset<Row> changes;
-    if (current.isEmpty() || current.get().id().compareTo(version.id()) <= 0) {
-      changes = read(spark, table).limit(0);
-    } else {
-      changes = withoutMetaColumns(spark.read().format("hudi")
-          .option("hoodie.datasource.query.type", "incremental")
-          .option("hoodie.datasource.read.begin.instanttime", version.id())
-          .load(table.location()));
+  public Dataset<Row> readChanges(SparkSession spark, LakehouseTable table, TableVersion from, TableVersion to) {
+    if (to.id().compareTo(from.id()) <= 0) {
+      return readAt(spark, table, to).limit(0).withColumn(CHANGE_TYPE, lit(UPSERT));
     }
-    return changes.withColumn(CHANGE_TYPE, lit("upsert"));
+    // Begin is exclusive and end inclusive, both compared with completion times.
+    Dataset<Row> after = withoutMetaColumns(spark.read().format("hudi")
+        .option("hoodie.datasource.query.type", "incremental")
+        .option("hoodie.datasource.read.begin.instanttime", from.id())
+        .option("hoodie.datasource.read.end.instanttime", to.id())
+        .load(table.location()));
+    Dataset<Row> changes = after.withColumn(CHANGE_TYPE, lit(UPSERT));
+    if (table.keys().isEmpty()) {
+      return changes; // keyless Hudi tables are only ever appended to: nothing was replaced
+    }
+    // The incremental query shows rows as they are now; the rows they replaced come from time travel.
+    Dataset<Row> before = readAt(spark, table, from);
+    List<org.apache.spark.sql.Column> on = new ArrayList<>();
+    for (String k : table.keys()) {
+      on.add(before.col("`" + k + "`").eqNullSafe(after.col("`" + k + "`")));
+    }
+    Dataset<Row> replaced = before.join(after, on.stream().reduce(org.apache.spark.sql.Column::and).orElseThrow(), "left_semi");
+    return changes.unionByName(replaced.withColumn(CHANGE_TYPE, lit(UPDATE_PREIMAGE)));
   }
 
   @Override

@@ -82,8 +82,30 @@ public final class LakehouseTable {
   }
 
   public void overwrite(Dataset<Row> rows) {
-    format.overwrite(rows, this);
+    overwrite(rows, Optional.empty());
+  }
+
+  /** Replaces the content in one commit that carries {@code note} (see {@link #lastCommitNote}). */
+  public void overwrite(Dataset<Row> rows, Optional<String> note) {
+    format.overwrite(rows, this, note);
     refreshCatalog(rows.sparkSession());
+  }
+
+  /** See {@link TableFormat#replaceKeys}. */
+  public void replaceKeys(Dataset<Row> rows, Dataset<Row> keys, String note) {
+    if (this.keys.isEmpty()) {
+      throw new LakehouseException("Cannot replace rows of " + name + " by key: it declares no keys; add keys = [...] to its spec");
+    }
+    format.replaceKeys(rows, keys, this, note);
+    refreshCatalog(rows.sparkSession());
+  }
+
+  public Optional<String> lastCommitNote(SparkSession spark) {
+    return format.lastCommitNote(spark, this);
+  }
+
+  public Optional<String> commitId(SparkSession spark, TableVersion version) {
+    return format.commitId(spark, this, version);
   }
 
   public Dataset<Row> read(SparkSession spark) {
@@ -94,8 +116,8 @@ public final class LakehouseTable {
     return format.readAt(spark, this, version);
   }
 
-  public Dataset<Row> readChangesSince(SparkSession spark, TableVersion version) {
-    return format.readChangesSince(spark, this, version);
+  public Dataset<Row> readChanges(SparkSession spark, TableVersion from, TableVersion to) {
+    return format.readChanges(spark, this, from, to);
   }
 
   public Optional<TableVersion> currentVersion(SparkSession spark) {

@@ -17,6 +17,17 @@ public interface TableFormat {
   /** Column holding the kind of change in {@link #readChangesSince}: insert, update, delete or upsert. */
   String CHANGE_TYPE = "_change_type";
 
+  String INSERT = "insert";
+  String UPDATE = "update";
+  String UPSERT = "upsert";
+  String UPDATE_PREIMAGE = "update_preimage";
+  String DELETE = "delete";
+
+  /** True for the change rows that show a row as it was before a change. */
+  static org.apache.spark.sql.Column isBeforeImage() {
+    return org.apache.spark.sql.functions.col(CHANGE_TYPE).isin(UPDATE_PREIMAGE, DELETE);
+  }
+
   FormatKind kind();
 
   boolean exists(SparkSession spark, LakehouseTable table);
@@ -37,8 +48,22 @@ public interface TableFormat {
    */
   void upsert(Dataset<Row> rows, LakehouseTable table, Optional<String> sequenceBy);
 
-  /** Replaces the whole content (and schema) of the table in one commit. */
-  void overwrite(Dataset<Row> rows, LakehouseTable table);
+  /**
+   * Replaces the whole content (and schema) of the table in one commit, which carries {@code note}
+   * when given (see {@link #lastCommitNote}).
+   */
+  void overwrite(Dataset<Row> rows, LakehouseTable table, Optional<String> note);
+
+  /**
+   * Replaces, in one commit carrying {@code note}, the rows whose key values (the table's
+   * {@code keys}) appear in {@code keys}: rows of {@code rows} are inserted or replace the stored
+   * row with the same key, and stored rows whose key is in {@code keys} but not in {@code rows} are
+   * deleted. {@code rows} holds at most one row per key, all of them with keys in {@code keys}.
+   */
+  void replaceKeys(Dataset<Row> rows, Dataset<Row> keys, LakehouseTable table, String note);
+
+  /** The note the latest commit carries, empty when it has none or the table does not exist. */
+  Optional<String> lastCommitNote(SparkSession spark, LakehouseTable table);
 
   /** The current content, with the table's own columns only (no format metadata columns). */
   Dataset<Row> read(SparkSession spark, LakehouseTable table);
@@ -47,10 +72,21 @@ public interface TableFormat {
   Dataset<Row> readAt(SparkSession spark, LakehouseTable table, TableVersion version);
 
   /**
-   * Rows changed by commits after {@code version}, with the table's columns and {@value #CHANGE_TYPE}
-   * (Delta: insert, update, delete; Hudi: upsert).
+   * Rows changed by the commits after {@code from} up to and including {@code to}, with the table's
+   * columns and {@value #CHANGE_TYPE}: {@value #INSERT}, {@value #UPDATE} or {@value #UPSERT} for
+   * the rows as they are after the change, {@value #UPDATE_PREIMAGE} and {@value #DELETE} for the
+   * rows as they were before it. Delta reads its change data feed. Hudi reads its incremental query
+   * ({@value #UPSERT} rows) and, for a table with keys, finds the rows those replaced by time travel
+   * to {@code from}; it sees no deletes (the framework deletes from no Hudi table it reads changes of).
    */
-  Dataset<Row> readChangesSince(SparkSession spark, LakehouseTable table, TableVersion version);
+  Dataset<Row> readChanges(SparkSession spark, LakehouseTable table, TableVersion from, TableVersion to);
+
+  /**
+   * A text that names commit {@code version} of this table and no commit of any other table at this
+   * location (a table deleted and created again reuses version numbers); empty when the table has
+   * no such commit. Lets a reader check that a version it recorded still means the same data.
+   */
+  Optional<String> commitId(SparkSession spark, LakehouseTable table, TableVersion version);
 
   /** The latest committed version, empty when the table does not exist or has no commit. */
   Optional<TableVersion> currentVersion(SparkSession spark, LakehouseTable table);

@@ -40,10 +40,11 @@ public sealed interface LayerSpec {
   /**
    * A gold table: the result of a Spark SQL query over silver and gold tables.
    *
-   * @param sql the query; tables are named {@code layer.name}
+   * @param sql the query; tables are named {@code layer.name} (compiled from {@code aggregate} when given)
    * @param sources the pipeline tables the query names
+   * @param aggregate the declarative aggregate the query was compiled from, if any
    */
-  record Gold(String sql, List<TableName> sources, Refresh refresh) implements LayerSpec {
+  record Gold(String sql, List<TableName> sources, Refresh refresh, Optional<Aggregate> aggregate) implements LayerSpec {
     @Override
     public List<TableName> upstream() {
       return sources;

@@ -56,10 +56,12 @@ class TableFormatTest {
     assertThat(v2).isNotEqualTo(v1);
     assertThat(content(t.read(spark))).containsExactly("1:a2:2", "2:b:1", "3:c:1");
     assertThat(content(t.readAt(spark, v1))).containsExactly("1:a:1", "2:b:1");
-    Dataset<Row> changes = t.readChangesSince(spark, v1);
+    Dataset<Row> changes = t.readChanges(spark, v1, v2).where("id <> 2");
     assertThat(changes.columns()).contains(TableFormat.CHANGE_TYPE);
-    assertThat(content(changes.drop(TableFormat.CHANGE_TYPE).where("id <> 2"))).containsExactly("1:a2:2", "3:c:1");
-    assertThat(t.readChangesSince(spark, v2).count()).isZero();
+    assertThat(content(changes.where(TableFormat.isBeforeImage().unary_$bang()).drop(TableFormat.CHANGE_TYPE)))
+        .containsExactly("1:a2:2", "3:c:1");
+    assertThat(content(changes.where(TableFormat.isBeforeImage()).drop(TableFormat.CHANGE_TYPE))).containsExactly("1:a:1");
+    assertThat(t.readChanges(spark, v2, v2).count()).isZero();
 
     t.register(spark);
     assertThat(spark.sql("SELECT count(*) FROM " + t.name()).head().getLong(0)).isEqualTo(3);
@@ -90,6 +92,34 @@ class TableFormatTest {
     t.overwrite(rows(new Object[] {3L, "c", 1L}));
     assertThat(content(t.read(spark))).containsExactly("3:c:1");
     assertThat(content(t.readAt(spark, v1))).containsExactly("1:a:1", "2:b:1");
+  }
+
+  @ParameterizedTest
+  @EnumSource(FormatKind.class)
+  void replaceKeysReplacesInsertsAndDeletesInOneCommitThatCarriesItsNote(FormatKind kind) {
+    LakehouseTable t = table(kind, "replace", List.of("id"));
+    t.overwrite(rows(new Object[] {1L, "a", 1L}, new Object[] {2L, "b", 1L}, new Object[] {3L, "c", 1L}), Optional.of("first"));
+    TableVersion v1 = t.currentVersion(spark).orElseThrow();
+    assertThat(t.lastCommitNote(spark)).contains("first");
+    String v1Id = t.commitId(spark, v1).orElseThrow();
+
+    // key 1 is replaced, key 2 has no new row (deleted), key 4 is new, key 3 is not touched
+    Dataset<Row> keys = spark.createDataFrame(List.of(RowFactory.create(1L), RowFactory.create(2L), RowFactory.create(4L)),
+        new StructType().add("id", DataTypes.LongType));
+    t.replaceKeys(rows(new Object[] {1L, "a2", 2L}, new Object[] {4L, "d", 2L}), keys, "second");
+    TableVersion v2 = t.currentVersion(spark).orElseThrow();
+
+    assertThat(content(t.read(spark))).containsExactly("1:a2:2", "3:c:1", "4:d:2");
+    assertThat(t.lastCommitNote(spark)).contains("second");
+    assertThat(content(t.readAt(spark, v1))).containsExactly("1:a:1", "2:b:1", "3:c:1");
+    assertThat(t.commitId(spark, v1)).contains(v1Id);
+
+    // The same location, deleted and written again: the old version no longer names a commit of it.
+    t.delete(spark);
+    t.overwrite(rows(new Object[] {9L, "z", 1L}));
+    assertThat(t.commitId(spark, v1)).isNotEqualTo(Optional.of(v1Id));
+    assertThat(t.lastCommitNote(spark)).isEmpty();
+    assertThat(v2).isNotEqualTo(v1);
   }
 
   @ParameterizedTest

@@ -114,7 +114,11 @@ public final class PipelinePlan {
           + ", write " + s.write().id();
     }
     if (t.layer() instanceof LayerSpec.Gold g) {
-      return "recompute its query when " + g.sources() + " change (refresh " + g.refresh().id() + ")";
+      String what = g.aggregate().map(a -> "aggregate " + a.from() + " by " + a.keys()).orElse("run its query");
+      return switch (g.refresh()) {
+        case FULL -> what + " over " + g.sources() + " when they change, replace all rows";
+        case INCREMENTAL -> what + " for the keys " + t.keys() + " that changes of " + g.sources() + " reach, replace those rows";
+      };
     }
     LayerSpec.Bronze b = (LayerSpec.Bronze) t.layer();
     return b.source() instanceof SourceSpec.Files f

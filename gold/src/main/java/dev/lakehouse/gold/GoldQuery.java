@@ -1,0 +1,79 @@
+package dev.lakehouse.gold;
+
+import dev.lakehouse.core.spec.TableName;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Dataset$;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.AliasIdentifier;
+import org.apache.spark.sql.catalyst.analysis.UnresolvedRelation;
+import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
+import org.apache.spark.sql.catalyst.plans.logical.SubqueryAlias;
+import org.apache.spark.sql.catalyst.plans.logical.UnresolvedWith;
+import scala.Tuple2;
+import scala.collection.JavaConverters;
+import scala.runtime.AbstractPartialFunction;
+
+/**
+ * A gold table's query, evaluated over inputs the refresh chooses: each {@code layer.name} it reads
+ * is bound to a Dataset (a table at a version, or only the rows that changed). Binding happens on
+ * the parsed plan, not by editing SQL text, so aliases, CTEs and subqueries keep working.
+ */
+final class GoldQuery {
+  private final String sql;
+
+  GoldQuery(String sql) {
+    this.sql = sql;
+  }
+
+  /** The query's result with every table named in {@code bindings} replaced by its Dataset. */
+  Dataset<Row> evaluate(SparkSession spark, Map<TableName, Dataset<Row>> bindings) {
+    LogicalPlan parsed = spark.sessionState().sqlParser().parsePlan(sql);
+    return Dataset$.MODULE$.ofRows(spark, bind(parsed, bindings));
+  }
+
+  private static LogicalPlan bind(LogicalPlan plan, Map<TableName, Dataset<Row>> bindings) {
+    return plan.transformUpWithSubqueries(new AbstractPartialFunction<LogicalPlan, LogicalPlan>() {
+      @Override
+      public boolean isDefinedAt(LogicalPlan p) {
+        return p instanceof UnresolvedRelation r && bound(r, bindings) != null || p instanceof UnresolvedWith;
+      }
+
+      @Override
+      public <A1 extends LogicalPlan, B1> B1 applyOrElse(A1 p, scala.Function1<A1, B1> otherwise) {
+        if (p instanceof UnresolvedRelation r && bound(r, bindings) != null) {
+          TableName name = bound(r, bindings);
+          // Keep the table's own name as qualifier, so "orders.o_orderkey" still resolves.
+          AliasIdentifier alias = new AliasIdentifier(name.name(),
+              JavaConverters.asScalaBuffer(List.of(name.layer().id())).toSeq());
+          @SuppressWarnings("unchecked")
+          B1 out = (B1) new SubqueryAlias(alias, bindings.get(name).logicalPlan());
+          return out;
+        }
+        if (p instanceof UnresolvedWith w) {
+          // Common table expressions are not children of the plan: bind inside each of them too.
+          List<Tuple2<String, SubqueryAlias>> ctes = new ArrayList<>();
+          for (Tuple2<String, SubqueryAlias> cte : JavaConverters.seqAsJavaList(w.cteRelations())) {
+            ctes.add(new Tuple2<>(cte._1(), (SubqueryAlias) bind(cte._2(), bindings)));
+          }
+          @SuppressWarnings("unchecked")
+          B1 out = (B1) new UnresolvedWith(w.child(), JavaConverters.asScalaBuffer(ctes).toSeq());
+          return out;
+        }
+        return otherwise.apply(p);
+      }
+    });
+  }
+
+  private static TableName bound(UnresolvedRelation r, Map<TableName, Dataset<Row>> bindings) {
+    List<String> parts = JavaConverters.seqAsJavaList(r.multipartIdentifier());
+    if (parts.size() != 2) {
+      return null;
+    }
+    TableName name = TableName.parse(parts.get(0).toLowerCase() + "." + parts.get(1).toLowerCase());
+    return name != null && bindings.containsKey(name) ? name : null;
+  }
+}
