@@ -1,5 +1,6 @@
 package dev.lakehouse.gold;
 
+import dev.lakehouse.core.errors.LakehouseException;
 import dev.lakehouse.core.spec.TableName;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,7 +32,12 @@ final class GoldQuery {
 
   /** The query's result with every table named in {@code bindings} replaced by its Dataset. */
   Dataset<Row> evaluate(SparkSession spark, Map<TableName, Dataset<Row>> bindings) {
-    LogicalPlan parsed = spark.sessionState().sqlParser().parsePlan(sql);
+    LogicalPlan parsed;
+    try {
+      parsed = spark.sessionState().sqlParser().parsePlan(sql);
+    } catch (Exception e) { // validation parsed it already; a session with other SQL settings may not
+      throw new LakehouseException("Cannot parse the gold query: " + e.getMessage(), e);
+    }
     return Dataset$.MODULE$.ofRows(spark, bind(parsed, bindings));
   }
 

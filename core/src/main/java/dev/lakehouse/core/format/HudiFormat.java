@@ -92,7 +92,10 @@ final class HudiFormat implements TableFormat {
     boolean exists = exists(spark, table);
     Map<String, String> opts = options(table, exists ? "insert_overwrite_table" : "bulk_insert");
     note.ifPresent(n -> opts.put(NOTE_KEY, n));
-    rows.write().format("hudi").options(opts).mode(exists ? SaveMode.Append : SaveMode.Overwrite).save(table.location());
+    // A keyed table may get delete markers from replaceKeys; every write then carries the column,
+    // because Hudi refuses a write whose schema drops a column the table has.
+    Dataset<Row> written = table.keys().isEmpty() ? rows : rows.withColumn(IS_DELETED, when(lit(true), lit(false)));
+    written.write().format("hudi").options(opts).mode(exists ? SaveMode.Append : SaveMode.Overwrite).save(table.location());
   }
 
   @Override

@@ -1,0 +1,169 @@
+package dev.lakehouse.bench;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.current_timestamp;
+import static org.apache.spark.sql.functions.expr;
+import static org.apache.spark.sql.functions.row_number;
+
+import dev.lakehouse.core.config.ConfigLayers;
+import dev.lakehouse.core.run.TableRunResult;
+import dev.lakehouse.jobs.Lakehouse;
+import dev.lakehouse.jobs.demo.TpchLanding;
+import dev.lakehouse.jobs.pipeline.Pipeline;
+import dev.lakehouse.jobs.pipeline.RunReport;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.expressions.Window;
+
+/**
+ * TPC-H bronze → silver → gold for lineitem, orders and customer with Q1, Q3 and the incremental
+ * revenue_daily, run by the framework and by a hand-written Spark job doing the same reads, casts,
+ * dedupe, aggregates and Delta writes, in one JVM on the same landed files. Then 1% more data
+ * lands and the framework runs again: the incremental run's time over the full run's.
+ *
+ * <p>Usage: {@code bench/run GoldPipelineBenchmark [scale-factor=1] [work-dir=/tmp/lakehouse-bench-gold]}
+ */
+public final class GoldPipelineBenchmark {
+  private static final int DROPS = 100;
+  private static final List<String> SELECTION =
+      List.of("+gold.pricing_summary", "+gold.shipping_priority", "+gold.revenue_daily");
+
+  public static void main(String[] args) throws Exception {
+    double sf = args.length > 0 ? Double.parseDouble(args[0]) : 1.0;
+    Path work = Path.of(args.length > 1 ? args[1] : "/tmp/lakehouse-bench-gold");
+    deleteRecursively(work);
+    Path frameworkRoot = work.resolve("framework");
+    Path landing = frameworkRoot.resolve("landing");
+
+    long t0 = System.nanoTime();
+    long lineitems = 0;
+    for (int drop = 1; drop < DROPS; drop++) {
+      lineitems += TpchLanding.writeDrop(landing, sf, drop, DROPS).get("lineitem");
+    }
+    System.out.printf("generated SF %s, 99%% of the data (%,d line items) in %.1f s%n", sf, lineitems, seconds(t0));
+
+    Pipeline p = Lakehouse.open(new ConfigLayers.Request(Path.of("conf/pipelines/tpch.conf"), Optional.empty(),
+        List.of("pipeline.format=delta"), Map.of("LAKEHOUSE_ROOT", frameworkRoot.toString())));
+    SparkSession spark = p.spark();
+
+    long f0 = System.nanoTime();
+    RunReport full = p.run(SELECTION, false, r -> {});
+    double framework = seconds(f0);
+    check(full);
+
+    long h0 = System.nanoTime();
+    handWritten(spark, landing, work.resolve("hand-written"));
+    double hand = seconds(h0);
+
+    long diff = p.table("gold.pricing_summary").exceptAll(spark.read().format("delta")
+        .load(work.resolve("hand-written/gold/pricing_summary").toString())).count();
+
+    long added = TpchLanding.writeDrop(landing, sf, DROPS, DROPS).get("lineitem");
+    long i0 = System.nanoTime();
+    RunReport incremental = p.run(SELECTION, false, r -> {});
+    double incrementalSeconds = seconds(i0);
+    check(incremental);
+
+    System.out.printf("%nfull run, %,d line items: framework %.1f s, hand-written %.1f s, ratio framework / hand-written = %.3f"
+        + " (target <= 1.05); Q1 rows differing: %d%n", lineitems, framework, hand, framework / hand, diff);
+    System.out.printf("1%% more data (%,d line items): incremental run %.1f s, ratio incremental / full = %.3f (target <= 0.05)%n",
+        added, incrementalSeconds, incrementalSeconds / framework);
+    System.out.println("per table, full run vs incremental run (seconds, rows written):");
+    for (TableRunResult r : full.tables()) {
+      TableRunResult inc = incremental.table(r.table().toString());
+      System.out.printf("  %-28s %8.1f %12d  | %8.1f %12d%n", r.table(), r.duration().toMillis() / 1000.0, r.rowsWritten(),
+          inc.duration().toMillis() / 1000.0, inc.rowsWritten());
+    }
+    spark.stop();
+  }
+
+  /** The same work written by hand: read, type, deduplicate, aggregate, write Delta. */
+  static void handWritten(SparkSession spark, Path landing, Path root) {
+    String lineitemSchema = "l_orderkey STRING, l_partkey STRING, l_suppkey STRING, l_linenumber STRING, l_quantity STRING,"
+        + " l_extendedprice STRING, l_discount STRING, l_tax STRING, l_returnflag STRING, l_linestatus STRING, l_shipdate STRING,"
+        + " l_commitdate STRING, l_receiptdate STRING, l_shipinstruct STRING, l_shipmode STRING, l_comment STRING";
+    String ordersSchema = "o_orderkey STRING, o_custkey STRING, o_orderstatus STRING, o_totalprice STRING, o_orderdate STRING,"
+        + " o_orderpriority STRING, o_clerk STRING, o_shippriority STRING, o_comment STRING";
+    String customerSchema = "c_custkey BIGINT, c_name STRING, c_address STRING, c_nationkey BIGINT, c_phone STRING,"
+        + " c_acctbal DECIMAL(15,2), c_mktsegment STRING, c_comment STRING";
+
+    Dataset<Row> lineitem = bronzeThenSilver(spark, spark.read().schema(lineitemSchema).option("header", "true")
+        .csv(landing.resolve("lineitem").toString()), root, "lineitem", List.of("l_orderkey", "l_linenumber"),
+        "CAST(l_orderkey AS BIGINT) AS l_orderkey", "CAST(l_partkey AS BIGINT) AS l_partkey",
+        "CAST(l_suppkey AS BIGINT) AS l_suppkey", "CAST(l_linenumber AS INT) AS l_linenumber",
+        "CAST(l_quantity AS DECIMAL(15,2)) AS l_quantity", "CAST(l_extendedprice AS DECIMAL(15,2)) AS l_extendedprice",
+        "CAST(l_discount AS DECIMAL(15,2)) AS l_discount", "CAST(l_tax AS DECIMAL(15,2)) AS l_tax",
+        "l_returnflag", "l_linestatus", "CAST(l_shipdate AS DATE) AS l_shipdate", "CAST(l_commitdate AS DATE) AS l_commitdate",
+        "CAST(l_receiptdate AS DATE) AS l_receiptdate", "l_shipinstruct", "l_shipmode", "l_comment", "_ingested_at");
+    Dataset<Row> orders = bronzeThenSilver(spark, spark.read().schema(ordersSchema).option("header", "true")
+        .csv(landing.resolve("orders").toString()), root, "orders", List.of("o_orderkey"),
+        "CAST(o_orderkey AS BIGINT) AS o_orderkey", "CAST(o_custkey AS BIGINT) AS o_custkey", "o_orderstatus",
+        "CAST(o_totalprice AS DECIMAL(15,2)) AS o_totalprice", "CAST(o_orderdate AS DATE) AS o_orderdate",
+        "o_orderpriority", "o_clerk", "CAST(o_shippriority AS INT) AS o_shippriority", "o_comment", "_ingested_at");
+    Dataset<Row> customer = bronzeThenSilver(spark, spark.read().schema(customerSchema)
+        .json(landing.resolve("customer").toString()), root, "customer", List.of("c_custkey"),
+        "c_custkey", "c_name", "c_address", "c_nationkey", "c_phone", "c_acctbal", "c_mktsegment", "c_comment", "_ingested_at");
+    lineitem.createOrReplaceTempView("lineitem");
+    orders.createOrReplaceTempView("orders");
+    customer.createOrReplaceTempView("customer");
+    for (String q : List.of("pricing_summary", "shipping_priority")) {
+      String sql = read(Path.of("conf/pipelines/sql/" + q + ".sql")).replace("silver.", "");
+      spark.sql(sql).write().format("delta").mode("overwrite").save(root.resolve("gold/" + q).toString());
+    }
+    spark.sql("SELECT o.o_orderdate AS order_date, count(DISTINCT o.o_orderkey) AS orders,"
+        + " sum(l.l_extendedprice * (1 - l.l_discount)) AS revenue FROM orders o JOIN lineitem l ON l.l_orderkey = o.o_orderkey"
+        + " GROUP BY o.o_orderdate").write().format("delta").mode("overwrite").save(root.resolve("gold/revenue_daily").toString());
+  }
+
+  private static Dataset<Row> bronzeThenSilver(SparkSession spark, Dataset<Row> raw, Path root, String table,
+      List<String> keys, String... select) {
+    String bronze = root.resolve("bronze/" + table).toString();
+    raw.withColumn("_ingested_at", current_timestamp()).withColumn("_source", expr("_metadata.file_path"))
+        .write().format("delta").mode("append").save(bronze);
+    Dataset<Row> typed = spark.read().format("delta").load(bronze).selectExpr(select);
+    Dataset<Row> newest = typed.withColumn("_rank", row_number().over(Window.partitionBy(
+            keys.stream().map(k -> col(k)).toArray(org.apache.spark.sql.Column[]::new)).orderBy(col("_ingested_at").desc())))
+        .where("_rank = 1").drop("_rank");
+    String silver = root.resolve("silver/" + table).toString();
+    newest.write().format("delta").mode("overwrite").save(silver);
+    return spark.read().format("delta").load(silver);
+  }
+
+  private static void check(RunReport report) {
+    if (!report.succeeded()) {
+      throw new IllegalStateException("The framework run failed: " + report.tables());
+    }
+  }
+
+  private static double seconds(long start) {
+    return (System.nanoTime() - start) / 1e9;
+  }
+
+  private static String read(Path p) {
+    try {
+      return Files.readString(p);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void deleteRecursively(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(path);
+      }
+    }
+  }
+}

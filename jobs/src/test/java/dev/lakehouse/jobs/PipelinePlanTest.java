@@ -1,0 +1,50 @@
+package dev.lakehouse.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.lakehouse.core.config.ConfigLayers;
+import dev.lakehouse.core.errors.LakehouseException;
+import dev.lakehouse.core.spec.PipelineSpec;
+import dev.lakehouse.core.spec.TableName;
+import dev.lakehouse.jobs.pipeline.PipelinePlan;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** The pipeline graph of the demo: run order and selectors, without running anything. */
+class PipelinePlanTest {
+  private static final PipelineSpec TPCH = Lakehouse.validate(new ConfigLayers.Request(
+      Path.of("../conf/pipelines/tpch.conf"), Optional.empty(), List.of(), Map.of("LAKEHOUSE_ROOT", "/tmp/plan-test")));
+
+  private static List<String> select(String... selectors) {
+    return PipelinePlan.select(TPCH, List.of(selectors)).stream().map(TableName::toString).toList();
+  }
+
+  @Test
+  void everyTableRunsAfterTheTablesItReads() {
+    List<TableName> order = PipelinePlan.order(TPCH);
+    assertThat(order).hasSize(TPCH.tables().size());
+    for (TableName t : order) {
+      for (TableName upstream : TPCH.table(t).upstream()) {
+        assertThat(order.indexOf(upstream)).as(upstream + " before " + t).isLessThan(order.indexOf(t));
+      }
+    }
+  }
+
+  @Test
+  void selectorsPickATableItsUpstreamItsDownstreamOrALayer() {
+    assertThat(select("gold.revenue_daily")).containsExactly("gold.revenue_daily");
+    assertThat(select("+gold.revenue_daily")).containsExactlyInAnyOrder(
+        "bronze.lineitem", "bronze.orders", "silver.lineitem", "silver.orders", "gold.revenue_daily");
+    assertThat(select("+gold.revenue_daily").get(4)).isEqualTo("gold.revenue_daily");
+    // Q6 and Q1 read only line items; every other gold table reads orders.
+    assertThat(select("silver.orders+")).containsExactlyInAnyOrder("silver.orders", "gold.shipping_priority",
+        "gold.local_supplier_volume", "gold.returned_item_reporting", "gold.revenue_daily", "gold.monthly_orders_by_priority");
+    assertThat(select("gold")).hasSize(7).allMatch(t -> t.startsWith("gold."));
+    assertThat(select("bronze.region+")).containsExactly("bronze.region", "silver.region", "gold.local_supplier_volume");
+    assertThatThrownBy(() -> select("gold.nothing")).isInstanceOf(LakehouseException.class).hasMessageContaining("gold.nothing");
+  }
+}
