@@ -164,12 +164,13 @@ public final class GoldRefresh implements TableJob {
         filtered = filtered.where(hasNull ? in.or(col("`" + k + "`").isNull()) : in);
       }
     }
+    // Both sides descend from the same tables: aliases keep their key columns apart.
     Column match = null;
     for (String k : target.keys()) {
-      Column eq = filtered.col("`" + k + "`").eqNullSafe(affected.col("`" + k + "`"));
+      Column eq = col("r.`" + k + "`").eqNullSafe(col("k.`" + k + "`"));
       match = match == null ? eq : match.and(eq);
     }
-    return filtered.join(affected, match, "left_semi");
+    return filtered.as("r").join(affected.as("k"), match, "left_semi");
   }
 
   private static final int MAX_IN_LIST = 1000;

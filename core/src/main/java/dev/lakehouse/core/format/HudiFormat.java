@@ -109,9 +109,10 @@ final class HudiFormat implements TableFormat {
     // has no new row, so readers never see the keys half replaced.
     List<org.apache.spark.sql.Column> on = new ArrayList<>();
     for (String k : table.keys()) {
-      on.add(keys.col("`" + k + "`").eqNullSafe(rows.col("`" + k + "`")));
+      // aliased: the keys and the rows usually descend from the same tables
+      on.add(col("k.`" + k + "`").eqNullSafe(col("r.`" + k + "`")));
     }
-    Dataset<Row> gone = keys.join(rows, on.stream().reduce(org.apache.spark.sql.Column::and).orElseThrow(), "left_anti");
+    Dataset<Row> gone = keys.as("k").join(rows.as("r"), on.stream().reduce(org.apache.spark.sql.Column::and).orElseThrow(), "left_anti");
     List<org.apache.spark.sql.Column> goneColumns = new ArrayList<>();
     for (org.apache.spark.sql.types.StructField f : rows.schema().fields()) {
       goneColumns.add(table.keys().contains(f.name())
