@@ -32,16 +32,23 @@ final class AffectedKeys {
   }
 
   /**
-   * @param changes the source's change rows since the last refresh, with {@link TableFormat#CHANGE_TYPE}
+   * @param changes the source's change rows since the last refresh, with {@link TableFormat#CHANGE_TYPE},
+   *     materialised (it is read several times)
    * @param now every source bound to its current version
    * @param last every source bound to the version the last refresh read
+   * @return the keys, or null when there are no changes
    */
   Dataset<Row> of(SparkSession spark, TableName source, Dataset<Row> changes,
       Map<TableName, Dataset<Row>> now, Map<TableName, Dataset<Row>> last) {
     Dataset<Row> after = changes.where(not(TableFormat.isBeforeImage())).drop(TableFormat.CHANGE_TYPE);
     Dataset<Row> before = changes.where(TableFormat.isBeforeImage()).drop(TableFormat.CHANGE_TYPE);
-    return keysOf(query.evaluate(spark, replaced(now, source, after)))
-        .union(keysOf(query.evaluate(spark, replaced(last, source, before))));
+    // Appends have no before-images: skipping an empty side saves a pass over the other sources.
+    Dataset<Row> keys = after.isEmpty() ? null : keysOf(query.evaluate(spark, replaced(now, source, after)));
+    if (!before.isEmpty()) {
+      Dataset<Row> old = keysOf(query.evaluate(spark, replaced(last, source, before)));
+      keys = keys == null ? old : keys.union(old);
+    }
+    return keys;
   }
 
   private Dataset<Row> keysOf(Dataset<Row> rows) {

@@ -123,9 +123,11 @@ public final class GoldRefresh implements TableJob {
       if (from.equals(to)) {
         continue;
       }
-      Dataset<Row> changes = source.readChanges(spark, from, to);
+      Dataset<Row> changes = LakehouseSpark.materialize(source.readChanges(spark, from, to));
       Dataset<Row> keys = new AffectedKeys(query, target.keys()).of(spark, source.name(), changes, atNow, atLast);
-      affected = affected == null ? keys : affected.union(keys);
+      if (keys != null) {
+        affected = affected == null ? keys : affected.union(keys);
+      }
     }
     if (affected == null) {
       return new Incremental(0, null); // the signal came from changes an earlier refresh covered
