@@ -4,43 +4,70 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.current_timestamp;
 import static org.apache.spark.sql.functions.lit;
 
+import dev.lakehouse.bronze.drift.DriftCheck;
+import dev.lakehouse.bronze.quarantine.QuarantineTable;
+import dev.lakehouse.bronze.source.BronzeSource;
+import dev.lakehouse.bronze.source.Records;
 import dev.lakehouse.core.errors.LakehouseException;
 import dev.lakehouse.core.format.LakehouseTable;
 import dev.lakehouse.core.run.BatchContext;
 import dev.lakehouse.core.run.TableJob;
+import dev.lakehouse.core.spec.BadRecords;
 import dev.lakehouse.core.spec.LayerSpec;
+import dev.lakehouse.core.spec.SchemaDrift;
 import dev.lakehouse.core.spec.SourceSpec;
 import dev.lakehouse.core.spec.TableSpec;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.streaming.DataStreamReader;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * A bronze table: records from a source, appended unchanged with lineage columns. Bronze never
  * updates or deletes a row; a micro-batch replayed after a crash is recognised and not appended twice.
+ *
+ * <p>Per micro-batch: the source parses the records; records that do not parse go to the
+ * quarantine table or the rescue column ({@code bad-records}); columns the table does not have are
+ * handled by {@code schema-drift}; then one append with the batch's mark.
+ *
+ * <p>The schema records are read with is pinned: the table's own data columns once it exists,
+ * else the declared schema, else one inferred from the source at the first run (the table is then
+ * created with it at once, so it is never inferred again).
  */
 public final class BronzeIngest implements TableJob {
   /** When the row was ingested. */
-  public static final String INGESTED_AT = "_ingested_at";
-  /** Where the row came from: for files, the file's path. */
-  public static final String SOURCE = "_source";
+  public static final String INGESTED_AT = BronzeColumns.INGESTED_AT;
+  /** Where the row came from. */
+  public static final String SOURCE = BronzeColumns.SOURCE;
   /** The micro-batch that ingested the row. */
-  public static final String BATCH_ID = "_batch_id";
+  public static final String BATCH_ID = BronzeColumns.BATCH_ID;
   /** The run that ingested the row. */
-  public static final String RUN_ID = "_run_id";
+  public static final String RUN_ID = BronzeColumns.RUN_ID;
 
   private final TableSpec spec;
+  private final LayerSpec.Bronze bronze;
   private final LakehouseTable target;
+  private final BronzeSource source;
+  private final QuarantineTable quarantine;
+  private StructType pinned;
 
   public BronzeIngest(TableSpec spec) {
     this.spec = spec;
+    this.bronze = (LayerSpec.Bronze) spec.layer();
     this.target = LakehouseTable.of(spec);
+    this.source = BronzeSource.of(spec);
+    this.quarantine = new QuarantineTable(spec);
   }
 
   @Override
@@ -53,30 +80,124 @@ public final class BronzeIngest implements TableJob {
     return List.of();
   }
 
+  /** The quarantine table of this bronze table ({@code bronze.<name>_quarantine}). */
+  public LakehouseTable quarantineTable() {
+    return quarantine.table();
+  }
+
   @Override
   public Dataset<Row> input(SparkSession spark) {
-    SourceSpec source = ((LayerSpec.Bronze) spec.layer()).source();
-    if (source instanceof SourceSpec.Files files) {
+    if (bronze.source() instanceof SourceSpec.Files files) {
       ensureFolder(spark, files.path());
-      DataStreamReader reader = spark.readStream().format(files.format().id()).options(files.options());
-      if (files.schema().isPresent()) {
-        reader = reader.schema(files.schema().get());
-      }
-      Dataset<Row> rows = reader.load(files.path());
-      return rows.select(col("*"), col("_metadata.file_path").as(SOURCE));
     }
-    throw new LakehouseException("Cannot ingest " + spec.name() + ": bronze does not read " + source
-        + " sources yet; use source { type = files }");
+    pinned = pinnedSchema(spark);
+    return source.stream(spark, pinned);
+  }
+
+  private boolean rescueColumn() {
+    return bronze.badRecords() == BadRecords.RESCUE || bronze.schemaDrift() == SchemaDrift.RESCUE;
+  }
+
+  private StructType pinnedSchema(SparkSession spark) {
+    Optional<String> declared = bronze.source() instanceof SourceSpec.Files f ? f.schema()
+        : bronze.source() instanceof SourceSpec.Kafka k ? k.schema() : Optional.empty();
+    StructType schema = declared.map(StructType::fromDDL).orElse(new StructType());
+    if (target.exists(spark)) {
+      Set<String> names = new LinkedHashSet<>(List.of(schema.fieldNames()));
+      for (StructField f : target.read(spark).schema().fields()) {
+        if (!names.contains(f.name()) && !BronzeColumns.isFramework(f.name())
+            && !source.metadataColumns().contains(f.name())) {
+          schema = schema.add(f); // columns added by schema evolution stay pinned
+        }
+      }
+      return schema;
+    }
+    if (declared.isPresent()) {
+      return schema;
+    }
+    StructType inferred = source.inferSchema(spark);
+    if (bronze.source() instanceof SourceSpec.Files) {
+      target.create(spark, tableSchema(inferred)); // pinned: the next run reads the table's schema
+    }
+    return inferred;
+  }
+
+  /** The table's full schema for a data schema: data, source metadata, rescue column, lineage. */
+  private StructType tableSchema(StructType data) {
+    StructType s = data;
+    if (rescueColumn()) {
+      s = s.add(BronzeColumns.RESCUED, DataTypes.StringType);
+    }
+    return s.add(SOURCE, DataTypes.StringType).add(INGESTED_AT, DataTypes.TimestampType)
+        .add(BATCH_ID, DataTypes.LongType).add(RUN_ID, DataTypes.StringType);
   }
 
   @Override
   public long processBatch(Dataset<Row> batch, BatchContext context) {
-    Dataset<Row> rows = batch
-        .withColumn(INGESTED_AT, current_timestamp())
+    SparkSession spark = batch.sparkSession();
+    Records records = source.parse(batch, pinned);
+    Dataset<Row> rows = records.rows();
+
+    Dataset<Row> bad = records.bad();
+    long badCount = bad.count();
+    if (badCount > 0 && bronze.badRecords() == BadRecords.RESCUE) {
+      rows = rows.unionByName(bad.withColumnRenamed(BronzeColumns.RAW, BronzeColumns.RESCUED).drop(BronzeColumns.REASON), true);
+    }
+
+    boolean exists = target.exists(spark);
+    StructType tableSchema = exists ? target.read(spark).schema() : tableSchema(pinned);
+    Set<String> known = new LinkedHashSet<>(List.of(tableSchema.fieldNames()));
+    List<String> newColumns = DriftCheck.newColumns(rows, known);
+    if (!newColumns.isEmpty()) {
+      rows = DriftCheck.apply(rows, newColumns, bronze.schemaDrift(), spec);
+    }
+
+    if (badCount > 0 && bronze.badRecords() == BadRecords.QUARANTINE) {
+      // Written before the table: a crash in between replays the batch, and each append is marked.
+      quarantine.append(withLineage(bad, context), context.mark());
+      context.quarantine(badCount);
+    }
+    Dataset<Row> out = aligned(withLineage(rows, context), tableSchema);
+    if (bronze.schemaDrift() == SchemaDrift.ADD_NEW_COLUMNS && !newColumns.isEmpty()) {
+      target.appendAddingColumns(out, Optional.of(context.mark()));
+    } else {
+      target.append(out, Optional.of(context.mark()));
+    }
+    return out.count();
+  }
+
+  private static Dataset<Row> withLineage(Dataset<Row> rows, BatchContext context) {
+    Dataset<Row> r = rows;
+    for (String c : BronzeColumns.LINEAGE) {
+      if (!c.equals(SOURCE) && List.of(r.columns()).contains(c)) {
+        r = r.drop(c);
+      }
+    }
+    return r.withColumn(INGESTED_AT, current_timestamp())
         .withColumn(BATCH_ID, lit(context.batchId()))
         .withColumn(RUN_ID, lit(context.runId()));
-    target.append(rows, Optional.of(context.mark()));
-    return batch.count();
+  }
+
+  /**
+   * The rows in the table's column order, with typed nulls for table columns the batch lacks
+   * (e.g. added by an earlier evolution) and the batch's new columns last: both formats then take
+   * the append the same way.
+   */
+  private Dataset<Row> aligned(Dataset<Row> rows, StructType tableSchema) {
+    Set<String> have = new LinkedHashSet<>(List.of(rows.columns()));
+    List<Column> cols = new ArrayList<>();
+    for (StructField f : tableSchema.fields()) {
+      cols.add(have.contains(f.name()) ? col("`" + f.name() + "`") : lit(null).cast(f.dataType()).as(f.name()));
+      have.remove(f.name());
+    }
+    if (rescueColumn() && !List.of(tableSchema.fieldNames()).contains(BronzeColumns.RESCUED)) {
+      // a table created before its spec asked for rescue gains the column like any new one
+      have.remove(BronzeColumns.RESCUED);
+      cols.add(List.of(rows.columns()).contains(BronzeColumns.RESCUED) ? col(BronzeColumns.RESCUED)
+          : lit(null).cast(DataTypes.StringType).as(BronzeColumns.RESCUED));
+    }
+    have.forEach(c -> cols.add(col("`" + c + "`")));
+    return rows.select(cols.toArray(Column[]::new));
   }
 
   private void ensureFolder(SparkSession spark, String path) {

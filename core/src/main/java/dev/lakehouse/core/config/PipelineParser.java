@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import dev.lakehouse.core.errors.ConfigException;
 import dev.lakehouse.core.errors.ConfigProblem;
 import dev.lakehouse.core.spec.Aggregate;
+import dev.lakehouse.core.spec.BadRecords;
 import dev.lakehouse.core.spec.ColumnSpec;
 import dev.lakehouse.core.spec.FileFormat;
 import dev.lakehouse.core.spec.FormatKind;
@@ -12,6 +13,7 @@ import dev.lakehouse.core.spec.Layer;
 import dev.lakehouse.core.spec.LayerSpec;
 import dev.lakehouse.core.spec.PipelineSpec;
 import dev.lakehouse.core.spec.Refresh;
+import dev.lakehouse.core.spec.SchemaDrift;
 import dev.lakehouse.core.spec.SourceSpec;
 import dev.lakehouse.core.spec.SparkSettings;
 import dev.lakehouse.core.spec.TableName;
@@ -41,13 +43,20 @@ public final class PipelineParser {
   static final List<String> PIPELINE_KEYS = List.of("name", "description", "owner", "format", "tables");
   static final List<String> COMMON_TABLE_KEYS =
       List.of("description", "owner", "format", "location", "keys", "partition-by", "columns");
-  static final List<String> BRONZE_KEYS = with(COMMON_TABLE_KEYS, "source");
+  static final List<String> BRONZE_KEYS = with(COMMON_TABLE_KEYS, "source", "bad-records", "schema-drift");
   static final List<String> SILVER_KEYS = with(COMMON_TABLE_KEYS, "source", "select", "filter", "sequence-by", "write");
   static final List<String> GOLD_KEYS = with(COMMON_TABLE_KEYS, "sql", "sql-file", "aggregate", "refresh");
   static final List<String> AGGREGATE_KEYS = List.of("from", "filter", "time-grain", "group-by", "measures");
   static final List<String> TIME_GRAIN_KEYS = List.of("column", "grain", "as");
   static final List<String> FILES_SOURCE_KEYS = List.of("type", "format", "path", "schema", "options");
   static final List<String> TABLE_SOURCE_KEYS = List.of("type", "table");
+  static final List<String> BRONZE_TABLE_SOURCE_KEYS = List.of("type", "table", "path", "format");
+  static final List<String> KAFKA_SOURCE_KEYS = List.of("type", "bootstrap-servers", "topics", "topic-pattern",
+      "starting-offsets", "value", "schema", "options");
+  static final List<String> JDBC_SOURCE_KEYS = List.of("type", "url", "table", "query", "watermark-column",
+      "partition", "options");
+  static final List<String> JDBC_PARTITION_KEYS = List.of("column", "lower-bound", "upper-bound", "partitions");
+  static final String SOURCE_TYPES = "files, kafka, jdbc, table";
   static final List<String> COLUMN_KEYS = List.of("description", "classification");
 
   private final List<ConfigProblem> problems = new ArrayList<>();
@@ -156,7 +165,9 @@ public final class PipelineParser {
     List<ColumnSpec> columns = parseColumns(t);
 
     LayerSpec layerSpec = switch (layer) {
-      case BRONZE -> new LayerSpec.Bronze(parseSource(name, t, settings));
+      case BRONZE -> new LayerSpec.Bronze(parseSource(name, t, settings),
+          t.enumValue("bad-records", BadRecords.class).orElse(BadRecords.QUARANTINE),
+          t.enumValue("schema-drift", SchemaDrift.class).orElse(SchemaDrift.FAIL));
       case SILVER -> parseSilver(name, t, settings, declaredKeys);
       case GOLD -> parseGold(name, t, declaredKeys);
     };
@@ -193,7 +204,7 @@ public final class PipelineParser {
       return null;
     }
     SpecReader s = block.get();
-    String type = s.requiredString("type", "say what the source is: type = files | table");
+    String type = s.requiredString("type", "say what the source is: type = files | kafka | jdbc | table");
     switch (type) {
       case "files" -> {
         s.rejectUnknownKeys(FILES_SOURCE_KEYS);
@@ -202,17 +213,25 @@ public final class PipelineParser {
           s.problem("format", "Cannot find required key 'format': csv, json, parquet, avro or text");
         }
         String path = Paths.under(settings.root(), s.requiredString("path", "the landing folder, e.g. path = landing/orders"));
-        Optional<String> schema = s.optionalString("schema");
-        schema.ifPresent(ddl -> SqlChecks.schema(ddl).ifPresent(err -> s.problem("schema",
-            "Cannot parse schema \"" + ddl + "\": " + err + "; write Spark DDL such as \"id BIGINT, name STRING\"")));
-        if (schema.isEmpty() && (format == FileFormat.CSV || format == FileFormat.JSON)) {
-          s.problem("schema", "Cannot read " + format.id() + " files for " + table
-              + " without a schema: declare schema = \"col TYPE, ...\" (Spark DDL)");
+        Optional<String> schema = schema(s);
+        if (format == FileFormat.TEXT && schema.isPresent()) {
+          s.problem("schema", "Cannot use a schema with text files: each line is one row with the column value; remove schema");
         }
         return new SourceSpec.Files(format, path, schema, Map.copyOf(s.stringMap("options")));
       }
+      case "kafka", "jdbc" -> {
+        if (table.layer() != Layer.BRONZE) {
+          s.problem("type", "Cannot read a " + type + " source into " + table + ": only bronze tables read "
+              + type + "; ingest it into a bronze table and use source { type = table, table = bronze.<name> }");
+          return null;
+        }
+        return type.equals("kafka") ? SourceParsers.kafka(s) : SourceParsers.jdbc(s);
+      }
       case "table" -> {
-        s.rejectUnknownKeys(TABLE_SOURCE_KEYS);
+        if (table.layer() == Layer.BRONZE && s.has("path")) {
+          return SourceParsers.tablePath(s, settings);
+        }
+        s.rejectUnknownKeys(table.layer() == Layer.BRONZE ? BRONZE_TABLE_SOURCE_KEYS : TABLE_SOURCE_KEYS);
         String ref = s.requiredString("table", "name the table to read, e.g. table = bronze.orders");
         TableName upstream = TableName.parse(ref);
         if (upstream == null && !ref.isEmpty()) {
@@ -224,10 +243,18 @@ public final class PipelineParser {
         return null;
       }
       default -> {
-        s.problem("type", "Cannot use source type '" + type + "': supported types are files, table");
+        s.problem("type", "Cannot use source type '" + type + "': supported types are " + SOURCE_TYPES);
         return null;
       }
     }
+  }
+
+  /** The optional {@code schema} of a source block, checked with Spark's DDL parser. */
+  static Optional<String> schema(SpecReader s) {
+    Optional<String> schema = s.optionalString("schema");
+    schema.ifPresent(ddl -> SqlChecks.schema(ddl).ifPresent(err -> s.problem("schema",
+        "Cannot parse schema \"" + ddl + "\": " + err + "; write Spark DDL such as \"id BIGINT, name STRING\"")));
+    return schema;
   }
 
   private LayerSpec parseSilver(TableName name, SpecReader t, LakehouseSettings settings, List<String> keys) {

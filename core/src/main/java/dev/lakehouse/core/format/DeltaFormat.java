@@ -66,6 +66,15 @@ final class DeltaFormat implements TableFormat {
   }
 
   @Override
+  public void appendAddingColumns(Dataset<Row> rows, LakehouseTable table, Optional<BatchMark> mark) {
+    DataFrameWriter<Row> w = writer(rows, table).mode("append").option("mergeSchema", "true");
+    if (mark.isPresent()) {
+      w = w.option("txnAppId", mark.get().appId()).option("txnVersion", mark.get().batchId());
+    }
+    w.save(table.location());
+  }
+
+  @Override
   public void upsert(Dataset<Row> rows, LakehouseTable table, Optional<String> sequenceBy) {
     if (!exists(rows.sparkSession(), table)) {
       writer(rows, table).mode("append").save(table.location());

@@ -77,6 +77,12 @@ final class HudiFormat implements TableFormat {
     rows.write().format("hudi").options(opts).mode(SaveMode.Append).save(table.location());
   }
 
+  /** Hudi takes a writer schema that adds nullable columns as the table's new schema. */
+  @Override
+  public void appendAddingColumns(Dataset<Row> rows, LakehouseTable table, Optional<BatchMark> mark) {
+    append(rows, table, mark);
+  }
+
   @Override
   public void upsert(Dataset<Row> rows, LakehouseTable table, Optional<String> sequenceBy) {
     Map<String, String> opts = options(table, "upsert");

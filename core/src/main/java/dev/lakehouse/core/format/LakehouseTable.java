@@ -73,6 +73,12 @@ public final class LakehouseTable {
     refreshCatalog(rows.sparkSession());
   }
 
+  /** An append that also adds the columns of {@code rows} the table lacks (schema evolution). */
+  public void appendAddingColumns(Dataset<Row> rows, Optional<BatchMark> mark) {
+    format.appendAddingColumns(rows, this, mark);
+    refreshCatalog(rows.sparkSession());
+  }
+
   public void upsert(Dataset<Row> rows, Optional<String> sequenceBy) {
     if (keys.isEmpty()) {
       throw new LakehouseException("Cannot upsert into " + name + ": it declares no keys; add keys = [...] to its spec");

@@ -42,6 +42,12 @@ public interface TableFormat {
   void append(Dataset<Row> rows, LakehouseTable table, Optional<BatchMark> mark);
 
   /**
+   * Like {@link #append}, and columns of {@code rows} that the table lacks are added to its schema
+   * in the same commit (schema evolution); rows already stored read them as null.
+   */
+  void appendAddingColumns(Dataset<Row> rows, LakehouseTable table, Optional<BatchMark> mark);
+
+  /**
    * Inserts rows with new keys and replaces rows with known keys (the table's {@code keys}). When
    * {@code sequenceBy} is given, a stored row is replaced only by a row whose sequence value is not
    * older. {@code rows} must hold at most one row per key.

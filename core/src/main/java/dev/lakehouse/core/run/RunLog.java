@@ -60,7 +60,7 @@ public final class RunLog {
     for (TableRunResult r : results) {
       rows.add(RowFactory.create(runId, r.table().toString(), r.mode().id(),
           Timestamp.from(r.startedAt()), Timestamp.from(r.startedAt().plus(r.duration())),
-          r.status().name().toLowerCase(), r.error().orElse(null), r.rowsRead(), r.rowsWritten(), 0L,
+          r.status().name().toLowerCase(), r.error().orElse(null), r.rowsRead(), r.rowsWritten(), r.rowsQuarantined(),
           JavaConverters.mapAsScalaMap(r.sourceVersions()).toMap(scala.Predef$.MODULE$.$conforms()),
           r.versionAfter().map(v -> v.id()).orElse(null), specHashes.get(r.table().toString())));
     }

@@ -18,6 +18,7 @@ import java.util.Optional;
  * @param error the failure, when {@code status} is FAILED
  * @param startedAt when the run started
  * @param sourceVersions the version of each source table when the run ended ({@code layer.name} → version)
+ * @param rowsQuarantined rows kept aside instead of written (bronze: records that could not be parsed)
  */
 public record TableRunResult(
     TableName table,
@@ -31,7 +32,16 @@ public record TableRunResult(
     Duration duration,
     Optional<String> error,
     Instant startedAt,
-    Map<String, String> sourceVersions) {
+    Map<String, String> sourceVersions,
+    long rowsQuarantined) {
+
+  /** A run that quarantined nothing. */
+  public TableRunResult(TableName table, RunMode mode, Status status, long batches, long rowsRead, long rowsWritten,
+      Optional<TableVersion> versionBefore, Optional<TableVersion> versionAfter, Duration duration,
+      Optional<String> error, Instant startedAt, Map<String, String> sourceVersions) {
+    this(table, mode, status, batches, rowsRead, rowsWritten, versionBefore, versionAfter, duration, error, startedAt,
+        sourceVersions, 0);
+  }
 
   public enum Status { SUCCEEDED, FAILED, SKIPPED }
 

@@ -110,6 +110,7 @@ public final class TableRunner {
     private final AtomicLong batches = new AtomicLong();
     private final AtomicLong rowsRead = new AtomicLong();
     private final AtomicLong rowsWritten = new AtomicLong();
+    private final java.util.concurrent.atomic.LongAdder rowsQuarantined = new java.util.concurrent.atomic.LongAdder();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
 
     private RunningTable(TableJob job, String checkpoint, RunMode mode) {
@@ -122,7 +123,9 @@ public final class TableRunner {
           // Materialise first: counting, then processing, must not read the source twice.
           Dataset<Row> rows = LakehouseSpark.materialize(batch);
           long in = rows.count();
-          long out = job.processBatch(rows, new BatchContext(runId, batchId, new BatchMark(appId, batchId)));
+          java.util.concurrent.atomic.LongAdder quarantined = new java.util.concurrent.atomic.LongAdder();
+          long out = job.processBatch(rows, new BatchContext(runId, batchId, new BatchMark(appId, batchId), quarantined));
+          rowsQuarantined.add(quarantined.sum()); // only once the batch succeeded: a retried batch counts once
           batches.incrementAndGet();
           rowsRead.addAndGet(in);
           rowsWritten.addAndGet(out);
@@ -193,7 +196,8 @@ public final class TableRunner {
       return new TableRunResult(job.target().name(), mode,
           error == null ? TableRunResult.Status.SUCCEEDED : TableRunResult.Status.FAILED,
           batches.get(), rowsRead.get(), rowsWritten.get(), versionBefore, after, took,
-          error == null ? Optional.empty() : Optional.of(message(error)), startedAt, sourceVersions());
+          error == null ? Optional.empty() : Optional.of(message(error)), startedAt, sourceVersions(),
+          rowsQuarantined.sum());
     }
 
     private Map<String, String> sourceVersions() {

@@ -9,8 +9,17 @@ public sealed interface LayerSpec {
   /** The pipeline tables this table reads. */
   List<TableName> upstream();
 
-  /** A bronze table: raw records from a source, appended as they arrived. */
-  record Bronze(SourceSpec source) implements LayerSpec {
+  /**
+   * A bronze table: raw records from a source, appended as they arrived.
+   *
+   * @param badRecords where records that cannot be parsed go
+   * @param schemaDrift what happens when records carry columns the table does not have
+   */
+  record Bronze(SourceSpec source, BadRecords badRecords, SchemaDrift schemaDrift) implements LayerSpec {
+    public Bronze(SourceSpec source) {
+      this(source, BadRecords.QUARANTINE, SchemaDrift.FAIL);
+    }
+
     @Override
     public List<TableName> upstream() {
       return source == null ? List.of() : source.tables(); // null only while a broken spec is reported

@@ -14,8 +14,9 @@ public sealed interface SourceSpec {
    * New files in a landing folder ({@code type = files}), picked up once each.
    *
    * @param path absolute path of the landing folder
-   * @param schema the declared schema as a Spark DDL string ({@code a INT, b STRING})
-   * @param options options passed to Spark's reader for {@code format}
+   * @param schema the declared schema as a Spark DDL string ({@code a INT, b STRING}); when empty,
+   *     the schema is inferred from the files present at the first run and pinned in the table
+   * @param options options passed to Spark's reader for {@code format} ({@code multiLine} for JSON)
    */
   record Files(FileFormat format, String path, Optional<String> schema, Map<String, String> options)
       implements SourceSpec {
@@ -25,11 +26,70 @@ public sealed interface SourceSpec {
     }
   }
 
+  /**
+   * Records of Kafka topics ({@code type = kafka}); key, topic, partition, offset and timestamp are kept.
+   *
+   * @param topics the topics to read; empty when {@code topicPattern} is given
+   * @param topicPattern a Java regex of topic names; mutually exclusive with {@code topics}
+   * @param startingOffsets {@code earliest}, {@code latest} or Spark's JSON form, for the first run only
+   * @param value how the message value is read
+   * @param schema the Spark DDL schema of JSON values ({@code value = json} only)
+   * @param options further Spark Kafka source options ({@code kafka.security.protocol}, ...)
+   */
+  record Kafka(String bootstrapServers, List<String> topics, Optional<String> topicPattern, String startingOffsets,
+      KafkaValue value, Optional<String> schema, Map<String, String> options) implements SourceSpec {
+    @Override
+    public List<TableName> tables() {
+      return List.of();
+    }
+  }
+
+  /**
+   * A table or query of a relational database ({@code type = jdbc}), read incrementally by a
+   * watermark column: each run reads only rows whose watermark is past the last high-water mark.
+   *
+   * @param url the JDBC URL, e.g. {@code jdbc:postgresql://host:5432/db}
+   * @param table a table name; mutually exclusive with {@code query}
+   * @param query a SELECT whose rows are ingested; mutually exclusive with {@code table}
+   * @param watermarkColumn a column that grows with each new or updated row (an update time, a sequence)
+   * @param partitioned a parallel read, split on a numeric, date or timestamp column
+   * @param options further Spark JDBC options ({@code user}, {@code password}, {@code fetchsize}, ...)
+   */
+  record Jdbc(String url, Optional<String> table, Optional<String> query, String watermarkColumn,
+      Optional<JdbcPartitioning> partitioned, Map<String, String> options) implements SourceSpec {
+    /** What is read, as a FROM item. */
+    public String relation() {
+      return table.orElseGet(() -> "(" + query.orElseThrow() + ") AS lakehouse_source");
+    }
+
+    @Override
+    public List<TableName> tables() {
+      return List.of();
+    }
+  }
+
+  /**
+   * The split of a parallel JDBC read: {@code partitions} ranges of {@code column} between the
+   * bounds (rows outside them are still read, by the first and last range).
+   */
+  record JdbcPartitioning(String column, String lowerBound, String upperBound, int partitions) {}
+
   /** Another table of the pipeline, read incrementally ({@code type = table}). */
   record Table(TableName table) implements SourceSpec {
     @Override
     public List<TableName> tables() {
       return List.of(table);
+    }
+  }
+
+  /**
+   * A Delta or Hudi table outside the pipeline ({@code type = table} with {@code path}), read
+   * incrementally: rows its commits add, from its first commit on.
+   */
+  record TablePath(FormatKind format, String path) implements SourceSpec {
+    @Override
+    public List<TableName> tables() {
+      return List.of();
     }
   }
 }

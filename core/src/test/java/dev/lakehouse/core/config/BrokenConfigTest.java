@@ -47,7 +47,7 @@ class BrokenConfigTest {
     List<String> all = problems("many-problems.conf").stream().map(ConfigProblem::toString).toList();
     assertThat(all).containsExactlyInAnyOrder(
         "src/test/resources/broken/many-problems.conf:3: pipeline.colour: Unknown key 'colour'; supported keys here are: name, description, owner, format, tables",
-        "src/test/resources/broken/many-problems.conf:6: pipeline.tables.bronze.orders.source.type: Cannot use source type 'kafka': supported types are files, table",
+        "src/test/resources/broken/many-problems.conf:6: pipeline.tables.bronze.orders.source.type: Cannot use source type 'ftp': supported types are files, kafka, jdbc, table",
         "src/test/resources/broken/many-problems.conf:8: pipeline.tables.platinum: Unknown layer 'platinum'; tables are declared under bronze, silver or gold",
         "src/test/resources/broken/many-problems.conf:12: pipeline.tables.gold.revenue.sql: Cannot find table silver.nothing read by gold.revenue: it is not declared in this pipeline; declared tables are [bronze.orders, gold.revenue]");
   }

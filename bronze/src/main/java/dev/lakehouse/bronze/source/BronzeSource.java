@@ -1,0 +1,63 @@
+package dev.lakehouse.bronze.source;
+
+import dev.lakehouse.bronze.BronzeColumns;
+import dev.lakehouse.core.errors.LakehouseException;
+import dev.lakehouse.core.spec.LayerSpec;
+import dev.lakehouse.core.spec.SourceSpec;
+import dev.lakehouse.core.spec.TableSpec;
+import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * What a bronze table reads: a streaming input whose offsets the checkpoint keeps, and how a
+ * micro-batch of it turns into records. The pinned schema is what the table already holds (or was
+ * declared, or was inferred once); records with more columns are schema drift, handled by the table.
+ */
+public interface BronzeSource {
+
+  /** The streaming input; {@code pinned} is the data schema records are read with. */
+  Dataset<Row> stream(SparkSession spark, StructType pinned);
+
+  /** Parses one micro-batch of {@link #stream}. */
+  Records parse(Dataset<Row> batch, StructType pinned);
+
+  /**
+   * The data schema to pin when neither a declaration nor the table gives one; called only then.
+   *
+   * @throws LakehouseException when the source cannot tell (say what to declare)
+   */
+  StructType inferSchema(SparkSession spark);
+
+  /** Columns the source adds to every row beside the data (e.g. Kafka's key, topic, partition...). */
+  default List<String> metadataColumns() {
+    return List.of();
+  }
+
+  /** The source of {@code spec}, a bronze table. */
+  static BronzeSource of(TableSpec spec) {
+    SourceSpec source = ((LayerSpec.Bronze) spec.layer()).source();
+    if (source instanceof SourceSpec.Files f) {
+      return new FileSource(spec.name(), f);
+    }
+    if (source instanceof SourceSpec.Kafka k) {
+      return new KafkaSource(spec.name(), k);
+    }
+    if (source instanceof SourceSpec.Jdbc j) {
+      return new JdbcSource(spec.name(), j);
+    }
+    if (source instanceof SourceSpec.TablePath t) {
+      return new TableSource(spec.name(), t);
+    }
+    throw new LakehouseException("Cannot ingest " + spec.name() + " from " + source + ": a bronze table reads files, "
+        + "kafka, jdbc, or a Delta/Hudi table by path (source { type = table, path = ..., format = delta })");
+  }
+
+  /** {@code schema} without {@link BronzeColumns#CORRUPT}. */
+  static StructType withoutCorrupt(StructType schema) {
+    return new StructType(java.util.Arrays.stream(schema.fields())
+        .filter(f -> !f.name().equals(BronzeColumns.CORRUPT)).toArray(org.apache.spark.sql.types.StructField[]::new));
+  }
+}

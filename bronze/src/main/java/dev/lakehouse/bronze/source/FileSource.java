@@ -1,0 +1,200 @@
+package dev.lakehouse.bronze.source;
+
+import static org.apache.spark.sql.functions.array;
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.explode;
+import static org.apache.spark.sql.functions.from_json;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.ltrim;
+import static org.apache.spark.sql.functions.when;
+
+import dev.lakehouse.bronze.BronzeColumns;
+import dev.lakehouse.core.errors.LakehouseException;
+import dev.lakehouse.core.spec.FileFormat;
+import dev.lakehouse.core.spec.SourceSpec;
+import dev.lakehouse.core.spec.TableName;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.DataStreamReader;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * New files of a landing folder; Spark's file stream source lists them and its checkpoint records
+ * which were taken. JSON is read as text and parsed per record (see {@link JsonRecords}) so a bad
+ * document keeps its raw text and unknown keys are seen; CSV uses Spark's parser with the corrupt
+ * record column, and a file whose header names columns the schema lacks is read again by its header.
+ */
+final class FileSource implements BronzeSource {
+  private static final String TEXT = "value";
+  private final TableName table;
+  private final SourceSpec.Files spec;
+
+  FileSource(TableName table, SourceSpec.Files spec) {
+    this.table = table;
+    this.spec = spec;
+  }
+
+  private boolean multiLine() {
+    return "true".equalsIgnoreCase(option("multiLine", "false"));
+  }
+
+  private String option(String key, String fallback) {
+    for (Map.Entry<String, String> e : spec.options().entrySet()) {
+      if (e.getKey().equalsIgnoreCase(key)) {
+        return e.getValue();
+      }
+    }
+    return fallback;
+  }
+
+  @Override
+  public Dataset<Row> stream(SparkSession spark, StructType pinned) {
+    DataStreamReader reader = spark.readStream();
+    switch (spec.format()) {
+      case JSON, TEXT -> {
+        reader = reader.format("text").schema(new StructType().add(TEXT, DataTypes.StringType));
+        if (spec.format() == FileFormat.TEXT) {
+          reader = reader.options(spec.options());
+        } else if (multiLine()) {
+          reader = reader.option("wholetext", "true"); // one document per file, split in parse
+        }
+      }
+      case CSV -> reader = reader.format("csv").options(spec.options()).options(csvParsing())
+          .schema(pinned.add(BronzeColumns.CORRUPT, DataTypes.StringType));
+      default -> reader = reader.format(spec.format().id()).options(spec.options()).schema(pinned);
+    }
+    Dataset<Row> rows = reader.load(spec.path());
+    return rows.select(col("*"), col("_metadata.file_path").as(BronzeColumns.SOURCE));
+  }
+
+  private static Map<String, String> csvParsing() {
+    return Map.of("mode", "PERMISSIVE", "columnNameOfCorruptRecord", BronzeColumns.CORRUPT);
+  }
+
+  @Override
+  public Records parse(Dataset<Row> batch, StructType pinned) {
+    return switch (spec.format()) {
+      case JSON -> JsonRecords.parse(documents(batch), TEXT, pinned, jsonOptions(), List.of(BronzeColumns.SOURCE));
+      case CSV -> csv(batch, pinned);
+      default -> new Records(batch, noBadRecords(batch));
+    };
+  }
+
+  /** A multi-line file holds one document, or an array of them: one row per document. */
+  private Dataset<Row> documents(Dataset<Row> batch) {
+    if (!multiLine()) {
+      return batch;
+    }
+    Column elements = from_json(col(TEXT), DataTypes.createArrayType(DataTypes.StringType), Map.of());
+    Column docs = when(ltrim(col(TEXT)).startsWith("["), coalesce(elements, array(col(TEXT)))).otherwise(array(col(TEXT)));
+    return batch.select(explode(docs).as(TEXT), col(BronzeColumns.SOURCE));
+  }
+
+  private Map<String, String> jsonOptions() {
+    Map<String, String> o = new HashMap<>(spec.options());
+    o.keySet().removeIf(k -> k.equalsIgnoreCase("multiLine"));
+    return o;
+  }
+
+  private Records csv(Dataset<Row> batch, StructType pinned) {
+    Dataset<Row> rows = batch;
+    if ("true".equalsIgnoreCase(option("header", "false"))) {
+      Map<String, StructType> drifted = driftedFiles(batch, pinned);
+      if (!drifted.isEmpty()) {
+        // Spark matched those files' fields by position against the pinned schema: read them again by their header.
+        Dataset<Row> reread = null;
+        for (Map.Entry<String, StructType> e : drifted.entrySet()) {
+          Dataset<Row> one = batch.sparkSession().read().format("csv").options(spec.options()).options(csvParsing())
+              .schema(e.getValue().add(BronzeColumns.CORRUPT, DataTypes.StringType)).load(e.getKey())
+              .withColumn(BronzeColumns.SOURCE, lit(e.getKey()));
+          reread = reread == null ? one : reread.unionByName(one, true);
+        }
+        rows = batch.where(org.apache.spark.sql.functions.not(col(BronzeColumns.SOURCE).isin(drifted.keySet().toArray())))
+            .unionByName(reread, true);
+      }
+    }
+    Column good = col(BronzeColumns.CORRUPT).isNull();
+    Dataset<Row> bad = rows.where(col(BronzeColumns.CORRUPT).isNotNull()).select(
+        col(BronzeColumns.CORRUPT).as(BronzeColumns.RAW), col(BronzeColumns.SOURCE),
+        lit("Cannot read the CSV line with schema \"" + pinned.toDDL()
+            + "\": wrong number of fields, or a value that does not fit its column's type").as(BronzeColumns.REASON));
+    return new Records(rows.where(good).drop(BronzeColumns.CORRUPT), bad);
+  }
+
+  /** Files of this batch whose header names columns {@code pinned} lacks, with their schema by header. */
+  private Map<String, StructType> driftedFiles(Dataset<Row> batch, StructType pinned) {
+    Map<String, StructType> out = new java.util.TreeMap<>();
+    Set<String> known = new TreeSet<>(List.of(pinned.fieldNames()));
+    for (Row r : batch.select(BronzeColumns.SOURCE).distinct().collectAsList()) {
+      String file = r.getString(0);
+      List<String> header = header(batch.sparkSession(), file);
+      if (!known.containsAll(header)) {
+        StructType byHeader = new StructType();
+        for (String name : header) {
+          byHeader = byHeader.add(known.contains(name) ? pinned.apply(name) : new StructField(name, DataTypes.StringType, true,
+              org.apache.spark.sql.types.Metadata.empty()));
+        }
+        out.put(file, byHeader);
+      }
+    }
+    return out;
+  }
+
+  private List<String> header(SparkSession spark, String file) {
+    String sep = option("sep", option("delimiter", ","));
+    try {
+      Path p = new Path(new java.net.URI(file));
+      FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      try (BufferedReader in = new BufferedReader(new InputStreamReader(fs.open(p), StandardCharsets.UTF_8))) {
+        String line = in.readLine();
+        List<String> names = new ArrayList<>();
+        if (line != null) {
+          for (String n : line.split(java.util.regex.Pattern.quote(sep), -1)) {
+            names.add(n.trim().replaceAll("^\"|\"$", ""));
+          }
+        }
+        return names;
+      }
+    } catch (IOException | java.net.URISyntaxException e) {
+      throw new LakehouseException("Cannot read the header of " + file + " for " + table + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public StructType inferSchema(SparkSession spark) {
+    if (spec.format() == FileFormat.TEXT) {
+      return new StructType().add(TEXT, DataTypes.StringType);
+    }
+    try {
+      StructType inferred = spark.read().format(spec.format().id()).options(spec.options()).load(spec.path()).schema();
+      return BronzeSource.withoutCorrupt(inferred);
+    } catch (Exception e) { // Spark's AnalysisException is checked in Java's eyes
+      throw new LakehouseException("Cannot infer the schema of " + table + " from the files in " + spec.path() + ": "
+          + (e.getMessage() == null ? e : e.getMessage().lines().findFirst().orElse("")) + "; land a first file there, or declare "
+          + "schema = \"col TYPE, ...\" in its source block", e);
+    }
+  }
+
+  static Dataset<Row> noBadRecords(Dataset<Row> batch) {
+    return batch.sparkSession().createDataFrame(List.of(), new StructType()
+        .add(BronzeColumns.RAW, DataTypes.StringType).add(BronzeColumns.SOURCE, DataTypes.StringType)
+        .add(BronzeColumns.REASON, DataTypes.StringType));
+  }
+}

@@ -1,0 +1,63 @@
+package dev.lakehouse.bronze.source;
+
+import static org.apache.spark.sql.functions.lit;
+
+import dev.lakehouse.bronze.BronzeColumns;
+import dev.lakehouse.core.errors.LakehouseException;
+import dev.lakehouse.core.format.LakehouseTable;
+import dev.lakehouse.core.spec.SourceSpec;
+import dev.lakehouse.core.spec.TableName;
+import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * A Delta or Hudi table outside the pipeline, read incrementally (Delta's change feed, Hudi's
+ * incremental stream): rows its commits add or update, from its first commit on.
+ */
+final class TableSource implements BronzeSource {
+  private final TableName table;
+  private final SourceSpec.TablePath spec;
+  private final LakehouseTable source;
+
+  TableSource(TableName table, SourceSpec.TablePath spec) {
+    this.table = table;
+    this.spec = spec;
+    this.source = new LakehouseTable(table, spec.path(), List.of(), List.of(), spec.format());
+  }
+
+  @Override
+  public Dataset<Row> stream(SparkSession spark, StructType pinned) {
+    requireExists(spark);
+    Dataset<Row> rows = source.readStream(spark);
+    // The source may itself be a bronze table: its lineage is replaced by this table's.
+    for (String c : BronzeColumns.LINEAGE) {
+      rows = rows.drop(c);
+    }
+    return rows.withColumn(BronzeColumns.SOURCE, lit(spec.format().id() + ":" + spec.path()));
+  }
+
+  @Override
+  public Records parse(Dataset<Row> batch, StructType pinned) {
+    return new Records(batch, FileSource.noBadRecords(batch));
+  }
+
+  @Override
+  public StructType inferSchema(SparkSession spark) {
+    requireExists(spark);
+    Dataset<Row> rows = source.read(spark);
+    for (String c : BronzeColumns.LINEAGE) {
+      rows = rows.drop(c);
+    }
+    return rows.schema();
+  }
+
+  private void requireExists(SparkSession spark) {
+    if (!source.exists(spark)) {
+      throw new LakehouseException("Cannot ingest " + table + ": there is no " + spec.format().id() + " table at "
+          + spec.path() + "; check path and format in its source block");
+    }
+  }
+}

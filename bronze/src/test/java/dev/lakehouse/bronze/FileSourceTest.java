@@ -1,0 +1,121 @@
+package dev.lakehouse.bronze;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lakehouse.core.run.TableRunResult;
+import dev.lakehouse.core.testing.SharedSpark;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.junit.jupiter.api.Test;
+
+/** Files landing in drops: picked up once each, bad lines kept aside with their reason, counts exact. */
+class FileSourceTest {
+
+  @Test
+  void csvDropsArePickedUpOnceAndAMalformedLineIsQuarantined() {
+    Bronze t = Bronze.table("orders", "delta", """
+        source { type = files, format = csv, path = landing/orders, schema = "id BIGINT, customer STRING, amount DECIMAL(10,2)", options { header = "true" } }
+        """);
+    Path landing = t.landing("landing/orders");
+    Bronze.land(landing, "a.csv", "id,customer,amount\n1,ann,10.50\n2,bob,oops\n3,cy,7.25\n4,dee,1.00,surplus\n");
+
+    TableRunResult first = t.run();
+    assertThat(first.error()).isEmpty();
+    assertThat(first.rowsWritten()).isEqualTo(2);
+    assertThat(first.rowsQuarantined()).isEqualTo(2);
+    assertThat(t.rows().select("id").as(org.apache.spark.sql.Encoders.LONG()).collectAsList()).containsExactlyInAnyOrder(1L, 3L);
+    List<Row> bad = t.quarantined().orderBy("_raw").collectAsList();
+    assertThat(bad).extracting(r -> r.getAs("_raw")).containsExactly("2,bob,oops", "4,dee,1.00,surplus");
+    assertThat(bad).allSatisfy(r -> {
+      assertThat((String) r.getAs("_source")).endsWith("landing/orders/a.csv");
+      assertThat((String) r.getAs("_reason")).startsWith("Cannot read the CSV line with schema");
+      assertThat((Long) r.getAs("_batch_id")).isEqualTo(0L);
+    });
+
+    Bronze.land(landing, "b.csv", "id,customer,amount\n5,eve,3.00\n6,fay,4.00\n");
+    TableRunResult second = t.run();
+    assertThat(second.rowsWritten()).isEqualTo(2);
+    assertThat(second.rowsQuarantined()).isZero();
+    assertThat(t.rows().count()).isEqualTo(4);
+    assertThat(t.rows().where("_source LIKE '%/b.csv'").count()).isEqualTo(2);
+
+    TableRunResult third = t.run();
+    assertThat(third.batches()).isZero();
+    assertThat(third.changedTable()).isFalse();
+    assertThat(t.rows().count() + t.quarantined().count()).isEqualTo(6); // every landed record, once
+  }
+
+  @Test
+  void jsonLinesAndMultiLineDocumentsWithAMalformedOneRescued() {
+    Bronze lines = Bronze.table("events", "delta", """
+        source { type = files, format = json, path = landing/events, schema = "id BIGINT, kind STRING" }
+        bad-records = rescue
+        """);
+    Path landing = lines.landing("landing/events");
+    Bronze.land(landing, "1.json", "{\"id\": 1, \"kind\": \"click\"}\n\n{\"id\": 2, \"kind\": \n{\"id\": \"three\", \"kind\": \"view\"}\n{\"id\": 4}\n");
+    TableRunResult r = lines.run();
+    assertThat(r.error()).isEmpty();
+    assertThat(r.rowsQuarantined()).isZero();
+    List<Row> rows = lines.rows().orderBy("id").collectAsList();
+    assertThat(rows).hasSize(4);
+    assertThat(lines.rows().where("_rescued_data IS NULL").select("id").as(org.apache.spark.sql.Encoders.LONG())
+        .collectAsList()).containsExactlyInAnyOrder(1L, 4L);
+    assertThat(lines.rows().where("_rescued_data IS NOT NULL").select("_rescued_data").as(org.apache.spark.sql.Encoders.STRING())
+        .collectAsList()).containsExactlyInAnyOrder("{\"id\": 2, \"kind\": ", "{\"id\": \"three\", \"kind\": \"view\"}");
+
+    Bronze multi = Bronze.table("docs", "delta", """
+        source { type = files, format = json, path = landing/docs, schema = "id BIGINT, tags ARRAY<STRING>", options { multiLine = "true" } }
+        """);
+    Path docs = multi.landing("landing/docs");
+    Bronze.land(docs, "array.json", "[\n  {\"id\": 1,\n   \"tags\": [\"a\", \"b\"]},\n  {\"id\": 2, \"tags\": []}\n]\n");
+    Bronze.land(docs, "object.json", "{\n  \"id\": 3,\n  \"tags\": [\"c\"]\n}\n");
+    Bronze.land(docs, "broken.json", "{\n  \"id\": 4,\n  \"tags\": [\"d\"\n");
+    TableRunResult m = multi.run();
+    assertThat(m.error()).isEmpty();
+    assertThat(multi.rows().select("id").as(org.apache.spark.sql.Encoders.LONG()).collectAsList()).containsExactlyInAnyOrder(1L, 2L, 3L);
+    assertThat(m.rowsQuarantined()).isEqualTo(1);
+    Row bad = multi.quarantined().first();
+    assertThat((String) bad.getAs("_raw")).isEqualTo("{\n  \"id\": 4,\n  \"tags\": [\"d\"\n");
+    assertThat((String) bad.getAs("_reason")).isEqualTo("Cannot parse the record as a JSON object: malformed JSON");
+    assertThat((String) bad.getAs("_source")).endsWith("/broken.json");
+  }
+
+  /** Moves the data files a Spark write made (not its _SUCCESS and .crc files) into {@code landing}. */
+  private static void moveDataFiles(Path written, Path landing) {
+    try (var files = java.nio.file.Files.list(written)) {
+      for (Path f : files.filter(f -> f.getFileName().toString().startsWith("part-")).toList()) {
+        java.nio.file.Files.move(f, landing.resolve(f.getFileName()));
+      }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  @Test
+  void parquetAvroAndTextWithSchemasInferredOnceAndPinned() {
+    var spark = SharedSpark.session();
+    for (String format : List.of("parquet", "avro")) {
+      Bronze t = Bronze.table("typed_" + format, "delta", "source { type = files, format = " + format + ", path = landing/in }");
+      Path landing = t.landing("landing/in");
+      Path written = t.root.resolve("written");
+      spark.sql("SELECT id, CAST(id * 1.5 AS DECIMAL(8,2)) AS price, DATE'2024-01-01' + CAST(id AS INT) AS day FROM range(5)")
+          .coalesce(1).write().mode(SaveMode.Overwrite).format(format).save(written.toString());
+      moveDataFiles(written, landing);
+      TableRunResult r = t.run();
+      assertThat(r.error()).as(format).isEmpty();
+      assertThat(t.rows().count()).isEqualTo(5);
+      assertThat(t.rows().schema().apply("price").dataType().simpleString()).isEqualTo("decimal(8,2)");
+      // inferred once, now pinned in the table: the next run reads with it, not with a new inference
+      assertThat(new BronzeIngest(t.spec).input(spark).schema().apply("price").dataType().simpleString())
+          .isEqualTo("decimal(8,2)");
+      assertThat(t.run().batches()).isZero();
+    }
+    Bronze text = Bronze.table("log", "hudi", "source { type = files, format = text, path = landing/log }");
+    Bronze.land(text.landing("landing/log"), "app.log", "started\nworking\nstopped\n");
+    assertThat(text.run().error()).isEmpty();
+    assertThat(text.rows().select("value").as(org.apache.spark.sql.Encoders.STRING()).collectAsList())
+        .containsExactlyInAnyOrder("started", "working", "stopped");
+  }
+}
