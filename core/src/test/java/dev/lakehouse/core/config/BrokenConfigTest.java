@@ -53,6 +53,18 @@ class BrokenConfigTest {
   }
 
   @Test
+  void bronzeSourcesAndPoliciesAreChecked() {
+    String f = "src/test/resources/broken/bronze-sources.conf:";
+    assertThat(problems("bronze-sources.conf")).extracting(ConfigProblem::toString).containsExactlyInAnyOrder(
+        f + "5: pipeline.tables.bronze.clicks.source.topics: Cannot find the topics to read: set topics = [orders] or topic-pattern = \"orders-.*\"",
+        f + "7: pipeline.tables.bronze.orders.source.url: Cannot use url = postgresql://db/shop: a JDBC URL starts with jdbc:, e.g. jdbc:postgresql://db:5432/shop",
+        f + "7: pipeline.tables.bronze.orders.source.query: Cannot use both table and query: keep one",
+        f + "7: pipeline.tables.bronze.orders.source.options: Cannot set the JDBC option dbtable in options: it is set from this source block (url, table, query, partition { ... }); remove it from options",
+        f + "8: pipeline.tables.bronze.orders.bad-records: Cannot use bad-records = drop: supported values are quarantine, rescue",
+        f + "10: pipeline.tables.bronze.events.schema-drift: Cannot use schema-drift = ignore: supported values are fail, add-new-columns, rescue");
+  }
+
+  @Test
   void sqlFragmentsAreParsedBeforeAnythingRuns() {
     List<String> all = problems("bad-sql.conf").stream().map(ConfigProblem::toString).toList();
     assertThat(all).hasSize(4);

@@ -1,0 +1,85 @@
+package dev.lakehouse.bronze;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lakehouse.core.run.TableRunResult;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** A second drop carries a column the table lacks: each policy, the same on Delta and on Hudi. */
+class SchemaDriftTest {
+  private static final String FIRST = "{\"id\": 1, \"name\": \"ann\"}\n{\"id\": 2, \"name\": \"bob\"}\n";
+  private static final String SECOND = "{\"id\": 3, \"name\": \"cy\", \"email\": \"cy@example.org\"}\n{\"id\": 4, \"name\": \"dee\"}\n";
+
+  private static Bronze table(String format, String policy) {
+    Bronze t = Bronze.table("people_" + policy.replace('-', '_'), format, """
+        source { type = files, format = json, path = landing/people, schema = "id BIGINT, name STRING" }
+        schema-drift = %s
+        """.formatted(policy));
+    Bronze.land(t.landing("landing/people"), "1.json", FIRST);
+    assertThat(t.run().error()).isEmpty();
+    Bronze.land(t.landing("landing/people"), "2.json", SECOND);
+    return t;
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"delta", "hudi"})
+  void failStopsBeforeWritingAndNamesTheColumn(String format) {
+    Bronze t = table(format, "fail");
+    TableRunResult r = t.run();
+    assertThat(r.status()).isEqualTo(TableRunResult.Status.FAILED);
+    assertThat(r.error().orElseThrow())
+        .startsWith("Cannot ingest into bronze.people_fail: records carry columns its schema does not have: email (in file:")
+        .contains("/landing/people/2.json)")
+        .contains("set schema-drift = add-new-columns (evolve the table) or rescue");
+    assertThat(t.rows().count()).isEqualTo(2);
+    assertThat(t.rows().columns()).doesNotContain("email");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"delta", "hudi"})
+  void addNewColumnsEvolvesTheTable(String format) {
+    Bronze t = table(format, "add-new-columns");
+    assertThat(t.run().error()).isEmpty();
+    List<Row> rows = t.rows().orderBy("id").collectAsList();
+    assertThat(rows).extracting(r -> r.getAs("email")).containsExactly(null, null, "cy@example.org", null);
+    assertThat(rows).extracting(r -> r.getAs("name")).containsExactly("ann", "bob", "cy", "dee");
+    // the evolved schema is pinned: a third drop with the column needs no evolution and keeps it
+    Bronze.land(t.landing("landing/people"), "3.json", "{\"id\": 5, \"email\": \"e@example.org\"}\n");
+    assertThat(t.run().error()).isEmpty();
+    assertThat(t.rows().where("id = 5").first().<String>getAs("email")).isEqualTo("e@example.org");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"delta", "hudi"})
+  void rescueKeepsUnknownFieldsInTheRescueColumn(String format) {
+    Bronze t = table(format, "rescue");
+    assertThat(t.run().error()).isEmpty();
+    assertThat(t.rows().columns()).doesNotContain("email").contains("_rescued_data");
+    List<Row> rows = t.rows().orderBy("id").collectAsList();
+    assertThat(rows).extracting(r -> r.getAs("_rescued_data")).containsExactly(null, null, "{\"email\":\"cy@example.org\"}", null);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"delta", "hudi"})
+  void csvHeaderWithANewColumnIsReadByName(String format) {
+    Bronze t = Bronze.table("stock", format, """
+        source { type = files, format = csv, path = landing/stock, schema = "sku STRING, qty INT", options { header = "true" } }
+        schema-drift = add-new-columns
+        """);
+    Path landing = t.landing("landing/stock");
+    Bronze.land(landing, "1.csv", "sku,qty\na,1\nb,2\n");
+    assertThat(t.run().error()).isEmpty();
+    Bronze.land(landing, "2.csv", "sku,warehouse,qty\nc,north,3\n");
+    TableRunResult r = t.run();
+    assertThat(r.error()).isEmpty();
+    assertThat(r.rowsQuarantined()).isZero();
+    Row c = t.rows().where("sku = 'c'").first();
+    assertThat((Integer) c.getAs("qty")).isEqualTo(3);
+    assertThat((String) c.getAs("warehouse")).isEqualTo("north");
+    assertThat(t.rows().count()).isEqualTo(3);
+  }
+}
