@@ -122,7 +122,16 @@ public final class BronzeIngest implements TableJob {
     return inferred;
   }
 
-  /** The table's full schema for a data schema: data, source metadata, rescue column, lineage. */
+  /** {@code data} followed by the source's metadata columns, as typed in {@code rows}. */
+  private StructType withMetadata(StructType data, StructType rows) {
+    StructType s = data;
+    for (String m : source.metadataColumns()) {
+      s = s.add(rows.apply(m));
+    }
+    return s;
+  }
+
+  /** The table's full schema for a data schema: data (and source metadata), rescue column, lineage. */
   private StructType tableSchema(StructType data) {
     StructType s = data;
     if (rescueColumn()) {
@@ -145,7 +154,7 @@ public final class BronzeIngest implements TableJob {
     }
 
     boolean exists = target.exists(spark);
-    StructType tableSchema = exists ? target.read(spark).schema() : tableSchema(pinned);
+    StructType tableSchema = exists ? target.read(spark).schema() : tableSchema(withMetadata(pinned, rows.schema()));
     Set<String> known = new LinkedHashSet<>(List.of(tableSchema.fieldNames()));
     List<String> newColumns = DriftCheck.newColumns(rows, known);
     if (!newColumns.isEmpty()) {

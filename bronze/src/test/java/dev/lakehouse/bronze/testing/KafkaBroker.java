@@ -1,0 +1,128 @@
+package dev.lakehouse.bronze.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * A real Kafka broker (KRaft, no ZooKeeper) in its own JVM on 127.0.0.1 and free ports. Its class
+ * path comes from the testing/kafka-broker module, so its Kafka version never meets Spark's
+ * kafka-clients. Stopped by the process it started.
+ */
+public final class KafkaBroker implements AutoCloseable {
+  private final Process process;
+  private final String bootstrap;
+
+  private KafkaBroker(Process process, String bootstrap) {
+    this.process = process;
+    this.bootstrap = bootstrap;
+  }
+
+  public static KafkaBroker start(Path dir) {
+    try {
+      String classpath = Files.readString(Path.of(System.getProperty("kafka.broker.classpath",
+          "../testing/kafka-broker/target/classpath.txt"))).trim();
+      int port = freePort();
+      int controller = freePort();
+      Path logs = Files.createDirectories(dir.resolve("kafka-logs"));
+      Properties p = new Properties();
+      p.setProperty("process.roles", "broker,controller");
+      p.setProperty("node.id", "1");
+      p.setProperty("controller.quorum.voters", "1@127.0.0.1:" + controller);
+      p.setProperty("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controller);
+      p.setProperty("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+      p.setProperty("controller.listener.names", "CONTROLLER");
+      p.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+      p.setProperty("log.dirs", logs.toString());
+      p.setProperty("num.partitions", "2");
+      p.setProperty("offsets.topic.replication.factor", "1");
+      p.setProperty("transaction.state.log.replication.factor", "1");
+      p.setProperty("transaction.state.log.min.isr", "1");
+      p.setProperty("group.initial.rebalance.delay.ms", "0");
+      Path props = dir.resolve("server.properties");
+      try (var out = Files.newOutputStream(props)) {
+        p.store(out, "test broker");
+      }
+      String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+      List<String> base = List.of(java, "-Xmx384m", "-cp", classpath);
+      Path out = dir.resolve("kafka.out");
+      List<String> format = new ArrayList<>(base);
+      format.addAll(List.of("kafka.tools.StorageTool", "format", "-t", UUID.randomUUID().toString().replace("-", "").substring(0, 22),
+          "-c", props.toString()));
+      Process f = new ProcessBuilder(format).redirectErrorStream(true).redirectOutput(dir.resolve("format.out").toFile()).start();
+      if (!f.waitFor(120, TimeUnit.SECONDS) || f.exitValue() != 0) {
+        throw new IllegalStateException("Kafka storage format failed: " + Files.readString(dir.resolve("format.out")));
+      }
+      List<String> server = new ArrayList<>(base);
+      server.addAll(List.of("kafka.Kafka", props.toString()));
+      Process broker = new ProcessBuilder(server).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+      long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+      while (System.nanoTime() < deadline) {
+        if (!broker.isAlive()) {
+          throw new IllegalStateException("Kafka broker exited: " + Files.readString(out));
+        }
+        try (Socket s = new Socket("127.0.0.1", port)) {
+          return new KafkaBroker(broker, "127.0.0.1:" + port);
+        } catch (IOException notYet) {
+          Thread.sleep(250);
+        }
+      }
+      broker.destroyForcibly();
+      throw new IllegalStateException("Kafka broker did not listen on " + port + " within 120 s: " + Files.readString(out));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public String bootstrapServers() {
+    return bootstrap;
+  }
+
+  /** Sends {@code (key, value)} pairs to {@code topic} and waits until the broker has them all. */
+  public void send(String topic, List<String[]> messages) {
+    Properties p = new Properties();
+    p.setProperty("bootstrap.servers", bootstrap);
+    p.setProperty("acks", "all");
+    try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+      for (String[] m : messages) {
+        producer.send(new ProducerRecord<>(topic, m[0], m[1])).get(60, TimeUnit.SECONDS);
+      }
+    } catch (Exception e) {
+      throw new IllegalStateException("Cannot send to " + topic + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void close() {
+    process.destroy();
+    try {
+      if (!process.waitFor(20, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+      return s.getLocalPort();
+    }
+  }
+}
