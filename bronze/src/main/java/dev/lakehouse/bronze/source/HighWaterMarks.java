@@ -161,25 +161,7 @@ public final class HighWaterMarks implements TableProvider {
 
     @Override
     public PartitionReaderFactory createReaderFactory() {
-      return partition -> new PartitionReader<InternalRow>() {
-        private boolean done;
-
-        @Override
-        public boolean next() {
-          boolean has = !done;
-          done = true;
-          return has;
-        }
-
-        @Override
-        public InternalRow get() {
-          Range r = (Range) partition;
-          return new GenericInternalRow(new Object[] {UTF8String.fromString(r.after), UTF8String.fromString(r.upTo)});
-        }
-
-        @Override
-        public void close() {}
-      };
+      return new OneRowPerRange();
     }
 
     @Override
@@ -195,4 +177,30 @@ public final class HighWaterMarks implements TableProvider {
   }
 
   private record Range(String after, String upTo) implements InputPartition, Serializable {}
+
+  /** Each range is one row; the rows of the range are read by {@link JdbcSource}. */
+  private static final class OneRowPerRange implements PartitionReaderFactory {
+    @Override
+    public PartitionReader<InternalRow> createReader(InputPartition partition) {
+      Range r = (Range) partition;
+      return new PartitionReader<>() {
+        private boolean done;
+
+        @Override
+        public boolean next() {
+          boolean has = !done;
+          done = true;
+          return has;
+        }
+
+        @Override
+        public InternalRow get() {
+          return new GenericInternalRow(new Object[] {UTF8String.fromString(r.after()), UTF8String.fromString(r.upTo())});
+        }
+
+        @Override
+        public void close() {}
+      };
+    }
+  }
 }
