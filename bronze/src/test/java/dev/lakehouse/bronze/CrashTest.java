@@ -1,0 +1,126 @@
+package dev.lakehouse.bronze;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lakehouse.core.format.TableVersion;
+import dev.lakehouse.core.testing.SharedSpark;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.apache.spark.sql.Encoders;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * kill -9 at several points of a run (a child JVM ingesting many files in many micro-batches),
+ * then a run to the end: every landed record is in bronze or its quarantine exactly once.
+ */
+class CrashTest {
+  private static final int FILES = 12;
+  private static final int ROWS_PER_FILE = 50;
+
+  @ParameterizedTest
+  @ValueSource(strings = {"delta", "hudi"})
+  void killedRunsThenAFullRunLeaveEveryRecordOnce(String format) throws Exception {
+    Bronze t = Bronze.table("crash", format, """
+        source { type = files, format = csv, path = landing/crash, schema = "key STRING, n INT", options { header = "true", maxFilesPerTrigger = "2" } }
+        """);
+    Path landing = t.landing("landing/crash");
+    Set<String> expectedKeys = new HashSet<>();
+    Set<String> expectedBad = new HashSet<>();
+    for (int f = 0; f < FILES; f++) {
+      StringBuilder csv = new StringBuilder("key,n\n");
+      for (int r = 0; r < ROWS_PER_FILE; r++) {
+        csv.append("f").append(f).append("-").append(r).append(',').append(r).append('\n');
+        expectedKeys.add("f" + f + "-" + r);
+      }
+      if (f % 5 == 0) {
+        String bad = "f" + f + "-bad,not-a-number";
+        csv.append(bad).append('\n');
+        expectedBad.add(bad);
+      }
+      Bronze.land(landing, String.format("part-%03d.csv", f), csv.toString());
+    }
+
+    Random random = new Random(42);
+    int kills = 0;
+    for (int commitsBeforeKill : new int[] {1, 1, 2}) {
+      Process child = startChild(t);
+      if (killAfterCommits(t, child, commitsBeforeKill, random.nextInt(400))) {
+        kills++;
+      }
+    }
+    assertThat(kills).as("the child must have been killed mid-run at least twice").isGreaterThanOrEqualTo(2);
+
+    Process last = startChild(t);
+    assertThat(last.waitFor(10, TimeUnit.MINUTES)).isTrue();
+    assertThat(last.exitValue()).as(Files.readString(t.root.resolve("child.out"))).isZero();
+
+    List<String> keys = t.rows().select("key").as(Encoders.STRING()).collectAsList();
+    assertThat(keys).hasSize(expectedKeys.size());
+    assertThat(new HashSet<>(keys)).isEqualTo(expectedKeys);
+    List<String> bad = t.quarantined().select("_raw").as(Encoders.STRING()).collectAsList();
+    assertThat(bad).hasSize(expectedBad.size());
+    assertThat(new HashSet<>(bad)).isEqualTo(expectedBad);
+  }
+
+  /** Waits until the table gained {@code commits} versions since now, then SIGKILLs the child; false when it ended first. */
+  private static boolean killAfterCommits(Bronze t, Process child, int commits, int extraMillis) throws Exception {
+    var target = new BronzeIngest(t.spec).target();
+    Optional<TableVersion> seen = version(target);
+    int changes = 0;
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+    while (child.isAlive() && System.nanoTime() < deadline) {
+      Optional<TableVersion> now = version(target);
+      if (!now.equals(seen)) {
+        seen = now;
+        if (++changes >= commits) {
+          Thread.sleep(extraMillis);
+          break;
+        }
+      }
+      Thread.sleep(50);
+    }
+    if (!child.isAlive()) {
+      return false;
+    }
+    child.destroyForcibly(); // SIGKILL: no shutdown hook, no cleanup
+    child.waitFor(1, TimeUnit.MINUTES);
+    return true;
+  }
+
+  /** The table's version as another process sees it mid-write (a table being created has none yet). */
+  private static Optional<TableVersion> version(dev.lakehouse.core.format.LakehouseTable target) {
+    try {
+      return target.currentVersion(SharedSpark.session());
+    } catch (RuntimeException creating) {
+      return Optional.empty();
+    }
+  }
+
+  private static Process startChild(Bronze t) throws Exception {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-Xmx1g");
+    for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+      if (arg.startsWith("--add-opens") || arg.startsWith("-XX:+IgnoreUnrecognizedVMOptions") || arg.startsWith("-Djdk.reflect")
+          || arg.startsWith("-Dlog4j2.configurationFile")) {
+        cmd.add(arg);
+      }
+    }
+    cmd.add("-Dlakehouse.test.tmp=" + t.root.resolve("child-work"));
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(CrashChild.class.getName());
+    cmd.add(t.root.resolve("pipeline.conf").toString());
+    return new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(t.root.resolve("child.out").toFile())).start();
+  }
+}
