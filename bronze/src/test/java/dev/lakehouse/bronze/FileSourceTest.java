@@ -111,6 +111,13 @@ class FileSourceTest {
       assertThat(new BronzeIngest(t.spec).input(spark).schema().apply("price").dataType().simpleString())
           .isEqualTo("decimal(8,2)");
       assertThat(t.run().batches()).isZero();
+      // a later file written with one more column: schema drift, fail by default, naming it
+      Path wider = t.root.resolve("wider");
+      spark.sql("SELECT 7L AS id, CAST(1 AS DECIMAL(8,2)) AS price, DATE'2024-03-01' AS day, 'new' AS channel")
+          .coalesce(1).write().mode(SaveMode.Overwrite).format(format).save(wider.toString());
+      moveDataFiles(wider, landing);
+      assertThat(t.run().error().orElseThrow()).contains("records carry columns its schema does not have: channel");
+      assertThat(t.rows().count()).isEqualTo(5);
     }
     Bronze text = Bronze.table("log", "hudi", "source { type = files, format = text, path = landing/log }");
     Bronze.land(text.landing("landing/log"), "app.log", "started\nworking\nstopped\n");

@@ -93,8 +93,38 @@ final class FileSource implements BronzeSource {
     return switch (spec.format()) {
       case JSON -> JsonRecords.parse(documents(batch), TEXT, pinned, jsonOptions(), List.of(BronzeColumns.SOURCE));
       case CSV -> csv(batch, pinned);
+      case PARQUET, AVRO -> new Records(selfDescribing(batch, pinned), noBadRecords(batch));
       default -> new Records(batch, noBadRecords(batch));
     };
+  }
+
+  /**
+   * Parquet and Avro files carry their schema: when this batch's files have columns the pinned
+   * schema lacks, the files are read again with them, for the schema-drift policy to decide.
+   */
+  private Dataset<Row> selfDescribing(Dataset<Row> batch, StructType pinned) {
+    List<String> files = new ArrayList<>();
+    for (Row r : batch.select(BronzeColumns.SOURCE).distinct().collectAsList()) {
+      files.add(r.getString(0));
+    }
+    if (files.isEmpty()) {
+      return batch;
+    }
+    SparkSession spark = batch.sparkSession();
+    StructType found = spark.read().format(spec.format().id()).options(spec.options()).option("mergeSchema", "true")
+        .load(files.toArray(String[]::new)).schema();
+    Set<String> known = new TreeSet<>(List.of(pinned.fieldNames()));
+    StructType wider = pinned;
+    for (StructField f : found.fields()) {
+      if (!known.contains(f.name())) {
+        wider = wider.add(f);
+      }
+    }
+    if (wider.length() == pinned.length()) {
+      return batch;
+    }
+    return spark.read().format(spec.format().id()).options(spec.options()).schema(wider)
+        .load(files.toArray(String[]::new)).select(col("*"), col("_metadata.file_path").as(BronzeColumns.SOURCE));
   }
 
   /** A multi-line file holds one document, or an array of them: one row per document. */

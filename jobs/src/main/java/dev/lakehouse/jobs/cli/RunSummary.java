@@ -8,22 +8,22 @@ import java.util.Optional;
 
 /** Prints what a run did: a line per table as it finishes, and a table at the end. */
 final class RunSummary {
-  private static final String ROW = "%-32s %-9s %7s %10s %10s %-14s %8s%n";
+  private static final String ROW = "%-32s %-9s %7s %10s %10s %11s %-14s %8s%n";
 
   private RunSummary() {}
 
   static void progress(PrintStream out, TableRunResult r) {
-    out.printf("[%s] %s: %s, %d batch(es), %d rows in, %d rows out, version %s, %.1fs%n",
+    out.printf("[%s] %s: %s, %d batch(es), %d rows in, %d rows out%s, version %s, %.1fs%n",
         r.status().name().toLowerCase(), r.table(), r.mode().id(), r.batches(), r.rowsRead(), r.rowsWritten(),
-        version(r), r.duration().toMillis() / 1000.0);
+        r.rowsQuarantined() == 0 ? "" : ", " + r.rowsQuarantined() + " quarantined", version(r), r.duration().toMillis() / 1000.0);
     r.error().ifPresent(e -> out.println("    " + e.replace("\n", "\n    ")));
   }
 
   static void table(PrintStream out, List<TableRunResult> results) {
-    out.printf(ROW, "table", "status", "batches", "rows in", "rows out", "version", "time");
+    out.printf(ROW, "table", "status", "batches", "rows in", "rows out", "quarantined", "version", "time");
     for (TableRunResult r : results) {
       out.printf(ROW, r.table(), r.status().name().toLowerCase(), r.batches(), r.rowsRead(), r.rowsWritten(),
-          version(r), String.format("%.1fs", r.duration().toMillis() / 1000.0));
+          r.rowsQuarantined(), version(r), String.format("%.1fs", r.duration().toMillis() / 1000.0));
     }
   }
 

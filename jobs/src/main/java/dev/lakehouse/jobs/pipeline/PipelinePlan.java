@@ -121,9 +121,20 @@ public final class PipelinePlan {
       };
     }
     LayerSpec.Bronze b = (LayerSpec.Bronze) t.layer();
-    return b.source() instanceof SourceSpec.Files f
-        ? "append new " + f.format().id() + " files from " + f.path()
-        : "append new rows of " + b.source();
+    String what;
+    if (b.source() instanceof SourceSpec.Files f) {
+      what = "append new " + f.format().id() + " files from " + f.path();
+    } else if (b.source() instanceof SourceSpec.Kafka k) {
+      what = "append new " + k.value().id() + " messages of " + k.topicPattern().map(p -> "topics matching " + p)
+          .orElse("topics " + String.join(", ", k.topics()));
+    } else if (b.source() instanceof SourceSpec.Jdbc j) {
+      what = "append rows of " + j.table().orElse("a query") + " past the high-water mark of " + j.watermarkColumn();
+    } else if (b.source() instanceof SourceSpec.TablePath tp) {
+      what = "append rows added to the " + tp.format().id() + " table at " + tp.path();
+    } else {
+      what = "append new rows of " + b.source().tables();
+    }
+    return what + "; bad records: " + b.badRecords().id() + ", schema drift: " + b.schemaDrift().id();
   }
 
 }
