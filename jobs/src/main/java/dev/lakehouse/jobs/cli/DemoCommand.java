@@ -27,6 +27,9 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--drops", description = "How many landing drops to split the data into (default: ${DEFAULT-VALUE}).", defaultValue = "3")
   int drops;
 
+  @Option(names = "--land-only", description = "Land every drop and run nothing: to run the pipeline another way (spark-submit, Airflow).")
+  boolean landOnly;
+
   @Override
   public Integer call() {
     long start = System.nanoTime();
@@ -40,6 +43,12 @@ final class DemoCommand implements Callable<Integer> {
     for (TableSpec t : pipeline.spec().tables().values()) {
       LakehouseTable.of(t).delete(pipeline.spark());
       LakehouseTable.deletePath(pipeline.spark(), t.checkpoint());
+    }
+    if (landOnly) {
+      for (int drop = 1; drop <= drops; drop++) {
+        System.out.println("Drop " + drop + " of " + drops + " landed: " + TpchLanding.writeDrop(landing, scaleFactor, drop, drops));
+      }
+      return LakehouseMain.OK;
     }
     boolean ok = true;
     for (int drop = 1; drop <= drops; drop++) {
