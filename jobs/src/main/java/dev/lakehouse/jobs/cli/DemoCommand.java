@@ -54,7 +54,10 @@ final class DemoCommand implements Callable<Integer> {
     for (int drop = 1; drop <= drops; drop++) {
       Map<String, Long> landed = TpchLanding.writeDrop(landing, scaleFactor, drop, drops);
       System.out.println("\n== Drop " + drop + " of " + drops + " landed: " + landed);
-      RunReport report = pipeline.run(List.of(), false, r -> RunSummary.progress(System.out, r));
+      RunReport report;
+      try (RunProgress progress = RunProgress.start(pipeline.spark(), System.out)) {
+        report = pipeline.run(List.of(), false, r -> RunSummary.progress(System.out, r));
+      }
       System.out.println();
       RunSummary.table(System.out, report.tables());
       ok &= report.succeeded();
