@@ -26,7 +26,7 @@ class DocsAndProgressTest {
     land(root, "1.csv", "1,book,10.00,2024-01-01 10:00:00", "2,pen,1.50,2024-01-01 10:00:00", "3,ink,4.00,2024-01-01 10:00:00");
     String[] common = {"--conf", EventsPipelineTest.CONF.toString(), "--set", "lakehouse.root=" + root,
         "--set", "pipeline.tables.silver.events.columns.kind.classification=pii",
-        "--set", "pipeline.tables.silver.events.columns.kind.description=\"What was bought\""};
+        "--set", "pipeline.tables.silver.events.columns.kind.description=What was bought"};
 
     String run = captureOut(() -> LakehouseMain.execute(EventsPipelineTest.concat(
         new String[] {"run", "--tables", "bronze.events,silver.events+"}, common)));

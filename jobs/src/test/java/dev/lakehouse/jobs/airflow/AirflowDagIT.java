@@ -21,7 +21,7 @@ class AirflowDagIT {
     ProcessBuilder pb = new ProcessBuilder("python3", "-m", "unittest", "discover", "-s", "airflow-dags/tests", "-v")
         .directory(home.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().put("LAKEHOUSE_TEST_WORK", work.toString());
-    pb.environment().put("LAKEHOUSE_JAVA_OPTS", "-Xmx1g");
+    pb.environment().put("LAKEHOUSE_JAVA_OPTS", "-Xmx1g -XX:TieredStopAtLevel=1");
     Process p = pb.start();
     if (!p.waitFor(20, TimeUnit.MINUTES)) {
       p.destroyForcibly().waitFor();

@@ -61,7 +61,9 @@ class AirflowDagTest {
 
   @Test
   void withoutAScheduleTheDagRunsOnlyWhenTriggered() {
-    assertThat(new AirflowDag(spec("pipeline.schedule.cron=\"\""), "pipelines/tpch.conf").render()).contains("    schedule=None,\n");
+    PipelineSpec unscheduled = PipelineParser.load(ConfigLayers.Request.of(Path.of("src/test/resources/pipelines/events.conf")));
+    String py = new AirflowDag(unscheduled, "pipelines/events.conf").render();
+    assertThat(py).contains("    schedule=None,\n").contains("\"retries\": 0, \"retry_delay\": timedelta(seconds=300)");
   }
 
   @Test
