@@ -42,11 +42,14 @@ class AirflowDagTest {
 
   @Test
   void oneTaskPerTableWaitsForTheTablesItReads() {
-    PipelineSpec spec = spec();
+    PipelineSpec spec = spec("pipeline.schedule.tasks=table");
     Map<String, List<String>> tasks = new AirflowDag(spec, "pipelines/tpch.conf").tasks();
     assertThat(tasks.keySet()).containsExactlyElementsOf(PipelinePlan.order(spec).stream().map(Object::toString).toList());
     assertThat(tasks.get("gold.revenue_daily")).containsExactly("silver.lineitem", "silver.orders");
     assertThat(tasks.get("bronze.lineitem")).isEmpty();
+    assertThat(new AirflowDag(spec, "pipelines/tpch.conf").render())
+        .contains("    gold_revenue_daily = lakehouse_task(\"gold.revenue_daily\", \"--tables\", \"gold.revenue_daily\")\n")
+        .contains("    [silver_lineitem, silver_orders] >> gold_revenue_daily\n");
   }
 
   @Test
