@@ -13,6 +13,7 @@ import dev.lakehouse.core.spec.Layer;
 import dev.lakehouse.core.spec.LayerSpec;
 import dev.lakehouse.core.spec.PipelineSpec;
 import dev.lakehouse.core.spec.Refresh;
+import dev.lakehouse.core.spec.ScheduleSpec;
 import dev.lakehouse.core.spec.SchemaDrift;
 import dev.lakehouse.core.spec.SourceSpec;
 import dev.lakehouse.core.spec.SparkSettings;
@@ -23,6 +24,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,7 +43,8 @@ public final class PipelineParser {
   static final List<String> RUN_KEYS = List.of("parallelism");
   static final List<String> SPARK_KEYS = List.of("master", "app-name", "conf");
   static final List<String> STREAM_KEYS = List.of("trigger-interval");
-  static final List<String> PIPELINE_KEYS = List.of("name", "description", "owner", "format", "tables");
+  static final List<String> PIPELINE_KEYS = List.of("name", "description", "owner", "format", "tables", "schedule");
+  static final List<String> SCHEDULE_KEYS = List.of("cron", "retries", "retry-delay", "start-date", "tasks");
   static final List<String> COMMON_TABLE_KEYS =
       List.of("description", "owner", "format", "location", "keys", "partition-by", "columns");
   static final List<String> BRONZE_KEYS = with(COMMON_TABLE_KEYS, "source", "bad-records", "schema-drift");
@@ -121,12 +125,31 @@ public final class PipelineParser {
       }
     });
 
+    ScheduleSpec schedule = pipeline.object("schedule").map(this::parseSchedule).orElse(ScheduleSpec.DEFAULT);
+
     new PipelineGraphCheck(tables, problems).check();
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
     return new PipelineSpec(name, pipeline.optionalString("description"), pipeline.optionalString("owner"),
-        settings, java.util.Collections.unmodifiableMap(tables), pipelineFile.toString());
+        settings, java.util.Collections.unmodifiableMap(tables), pipelineFile.toString(), schedule);
+  }
+
+  private ScheduleSpec parseSchedule(SpecReader s) {
+    s.rejectUnknownKeys(SCHEDULE_KEYS);
+    ScheduleSpec d = ScheduleSpec.DEFAULT;
+    LocalDate start = d.startDate();
+    Optional<String> rawStart = s.optionalString("start-date");
+    if (rawStart.isPresent()) {
+      try {
+        start = LocalDate.parse(rawStart.get().trim());
+      } catch (DateTimeParseException e) {
+        s.problem("start-date", "Cannot use start-date = " + rawStart.get() + ": write a date as yyyy-mm-dd, e.g. 2025-01-01");
+      }
+    }
+    return new ScheduleSpec(s.optionalString("cron").map(String::trim).filter(c -> !c.isEmpty()),
+        s.intAtLeast("retries", 0, d.retries()), s.duration("retry-delay", d.retryDelay()), start,
+        s.enumValue("tasks", ScheduleSpec.Tasks.class).orElse(d.tasks()));
   }
 
   private LakehouseSettings parseSettings(SpecReader lakehouse) {

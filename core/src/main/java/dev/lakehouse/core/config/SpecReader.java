@@ -104,19 +104,23 @@ final class SpecReader {
   }
 
   int positiveInt(String key, int fallback) {
+    return intAtLeast(key, 1, fallback);
+  }
+
+  int intAtLeast(String key, int min, int fallback) {
     if (!has(key)) {
       return fallback;
     }
     Object raw = config.getValue(quote(key)).unwrapped();
     try {
       int v = Integer.parseInt(String.valueOf(raw).trim());
-      if (v > 0) {
+      if (v >= min) {
         return v;
       }
     } catch (NumberFormatException ignored) {
       // reported below
     }
-    problem(key, "Cannot use " + key + " = " + raw + ": expected a whole number of at least 1");
+    problem(key, "Cannot use " + key + " = " + raw + ": expected a whole number of at least " + min);
     return fallback;
   }
 

@@ -8,6 +8,8 @@ import java.util.Optional;
 /**
  * A validated pipeline: its tables (in declaration order) and the settings they run with.
  * Every table named as an upstream exists in {@link #tables()}, and the tables form no cycle.
+ *
+ * @param schedule when an orchestrator runs it ({@code pipeline.schedule}); {@link ScheduleSpec#DEFAULT} when not set
  */
 public record PipelineSpec(
     String name,
@@ -15,7 +17,8 @@ public record PipelineSpec(
     Optional<String> owner,
     LakehouseSettings settings,
     Map<TableName, TableSpec> tables,
-    String sourceFile) {
+    String sourceFile,
+    ScheduleSpec schedule) {
 
   public TableSpec table(TableName name) {
     TableSpec spec = tables.get(name);

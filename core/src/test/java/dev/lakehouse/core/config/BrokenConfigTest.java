@@ -46,7 +46,7 @@ class BrokenConfigTest {
   void reportsEveryProblemAtOnce() {
     List<String> all = problems("many-problems.conf").stream().map(ConfigProblem::toString).toList();
     assertThat(all).containsExactlyInAnyOrder(
-        "src/test/resources/broken/many-problems.conf:3: pipeline.colour: Unknown key 'colour'; supported keys here are: name, description, owner, format, tables",
+        "src/test/resources/broken/many-problems.conf:3: pipeline.colour: Unknown key 'colour'; supported keys here are: name, description, owner, format, tables, schedule",
         "src/test/resources/broken/many-problems.conf:6: pipeline.tables.bronze.orders.source.type: Cannot use source type 'ftp': supported types are files, kafka, jdbc, table",
         "src/test/resources/broken/many-problems.conf:8: pipeline.tables.platinum: Unknown layer 'platinum'; tables are declared under bronze, silver or gold",
         "src/test/resources/broken/many-problems.conf:12: pipeline.tables.gold.revenue.sql: Cannot find table silver.nothing read by gold.revenue: it is not declared in this pipeline; declared tables are [bronze.orders, gold.revenue]");
@@ -62,6 +62,15 @@ class BrokenConfigTest {
         f + "7: pipeline.tables.bronze.orders.source.options: Cannot set the JDBC option dbtable in options: it is set from this source block (url, table, query, partition { ... }); remove it from options",
         f + "8: pipeline.tables.bronze.orders.bad-records: Cannot use bad-records = drop: supported values are quarantine, rescue",
         f + "10: pipeline.tables.bronze.events.schema-drift: Cannot use schema-drift = ignore: supported values are fail, add-new-columns, rescue");
+  }
+
+  @Test
+  void scheduleProblemsNameTheKeyAndTheFix() {
+    assertThat(problems("bad-schedule.conf")).extracting(ConfigProblem::toString).containsExactlyInAnyOrder(
+        "src/test/resources/broken/bad-schedule.conf:7: pipeline.schedule.timezone: Unknown key 'timezone'; supported keys here are: cron, retries, retry-delay, start-date, tasks",
+        "src/test/resources/broken/bad-schedule.conf:4: pipeline.schedule.retries: Cannot use retries = -1: expected a whole number of at least 0",
+        "src/test/resources/broken/bad-schedule.conf:5: pipeline.schedule.tasks: Cannot use tasks = dag: supported values are table, layer",
+        "src/test/resources/broken/bad-schedule.conf:6: pipeline.schedule.start-date: Cannot use start-date = 1 May 2025: write a date as yyyy-mm-dd, e.g. 2025-01-01");
   }
 
   @Test

@@ -27,6 +27,9 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--drops", description = "How many landing drops to split the data into (default: ${DEFAULT-VALUE}).", defaultValue = "3")
   int drops;
 
+  @Option(names = "--land-only", description = "Land every drop and run nothing: to run the pipeline another way (spark-submit, Airflow).")
+  boolean landOnly;
+
   @Override
   public Integer call() {
     long start = System.nanoTime();
@@ -41,11 +44,20 @@ final class DemoCommand implements Callable<Integer> {
       LakehouseTable.of(t).delete(pipeline.spark());
       LakehouseTable.deletePath(pipeline.spark(), t.checkpoint());
     }
+    if (landOnly) {
+      for (int drop = 1; drop <= drops; drop++) {
+        System.out.println("Drop " + drop + " of " + drops + " landed: " + TpchLanding.writeDrop(landing, scaleFactor, drop, drops));
+      }
+      return LakehouseMain.OK;
+    }
     boolean ok = true;
     for (int drop = 1; drop <= drops; drop++) {
       Map<String, Long> landed = TpchLanding.writeDrop(landing, scaleFactor, drop, drops);
       System.out.println("\n== Drop " + drop + " of " + drops + " landed: " + landed);
-      RunReport report = pipeline.run(List.of(), false, r -> RunSummary.progress(System.out, r));
+      RunReport report;
+      try (RunProgress progress = RunProgress.start(pipeline.spark(), System.out)) {
+        report = pipeline.run(List.of(), false, r -> RunSummary.progress(System.out, r));
+      }
       System.out.println();
       RunSummary.table(System.out, report.tables());
       ok &= report.succeeded();

@@ -56,6 +56,12 @@ final class RunCommand implements Callable<Integer> {
       selectors.add(selection.layer);
     }
     Pipeline pipeline = Lakehouse.open(common.request());
+    try (RunProgress progress = RunProgress.start(pipeline.spark(), System.out)) {
+      return run(pipeline, runMode, selectors);
+    }
+  }
+
+  private int run(Pipeline pipeline, RunMode runMode, List<String> selectors) throws InterruptedException {
     if (runMode == RunMode.BATCH) {
       RunReport report = pipeline.run(selectors, fullRefresh, r -> RunSummary.progress(System.out, r));
       System.out.println();

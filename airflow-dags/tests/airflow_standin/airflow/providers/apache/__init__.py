@@ -1,0 +1,1 @@
+"""TEST DOUBLE package (see airflow_standin/README.md)."""
