@@ -34,8 +34,8 @@ class DocsAndProgressTest {
         .contains("[progress]  bronze.events: micro-batch 1 done, 3 rows so far (3 in this batch")
         .contains("[progress]  silver.events: micro-batch 1 done, 3 rows so far")
         .containsPattern("\\[succeeded\\] gold.totals: batch, 1 batch\\(es\\)")
-        .containsPattern("(?m)^table +status +batches +rows in +rows out +version +time$")
-        .containsPattern("(?m)^silver.events +succeeded +1 +3 +3 +new 0 ");
+        .containsPattern("(?m)^table +status +batches +rows in +rows out +quarantined +version +time$")
+        .containsPattern("(?m)^silver.events +succeeded +1 +3 +3 +0 +new 0 ");
 
     Path out = root.resolve("docs");
     String said = captureOut(() -> LakehouseMain.execute(EventsPipelineTest.concat(new String[] {"docs", "--out", out.toString()}, common)));
