@@ -167,12 +167,7 @@ public final class GoldRefresh implements TableJob {
       }
     }
     // Both sides descend from the same tables: aliases keep their key columns apart.
-    Column match = null;
-    for (String k : target.keys()) {
-      Column eq = col("r.`" + k + "`").eqNullSafe(col("k.`" + k + "`"));
-      match = match == null ? eq : match.and(eq);
-    }
-    return filtered.as("r").join(affected.as("k"), match, "left_semi");
+    return filtered.as("r").join(affected.as("k"), LakehouseTable.keysMatch(target.keys(), "r", "k"), "left_semi");
   }
 
   private static final int MAX_IN_LIST = 1000;

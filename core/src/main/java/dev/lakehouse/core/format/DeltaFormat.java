@@ -80,12 +80,8 @@ final class DeltaFormat implements TableFormat {
       writer(rows, table).mode("append").save(table.location());
       return;
     }
-    List<String> on = new ArrayList<>();
-    for (String k : table.keys()) {
-      on.add("t.`" + k + "` <=> s.`" + k + "`");
-    }
     DeltaMergeBuilder merge = DeltaTable.forPath(rows.sparkSession(), table.location()).as("t")
-        .merge(rows.as("s"), String.join(" AND ", on));
+        .merge(rows.as("s"), LakehouseTable.keysMatch(table.keys(), "t", "s"));
     merge = sequenceBy.isPresent()
         // an older event must not replace a newer row that an earlier batch stored
         ? merge.whenMatched("s.`" + sequenceBy.get() + "` >= t.`" + sequenceBy.get() + "` OR t.`"
@@ -111,12 +107,6 @@ final class DeltaFormat implements TableFormat {
       return;
     }
     // One MERGE: each key to replace meets its new row, if any; a key without one is deleted.
-    List<String> on = new ArrayList<>();
-    List<String> keyMatch = new ArrayList<>();
-    for (String k : table.keys()) {
-      on.add("t.`" + k + "` <=> s.`" + k + "`");
-      keyMatch.add("k.`" + k + "` <=> r.`" + k + "`");
-    }
     Dataset<Row> present = rows.withColumn(PRESENT, org.apache.spark.sql.functions.lit(true));
     List<Column> sourceColumns = new ArrayList<>();
     for (String k : table.keys()) {
@@ -131,7 +121,7 @@ final class DeltaFormat implements TableFormat {
     }
     sourceColumns.add(col("r." + PRESENT).as(PRESENT));
     Dataset<Row> source = keys.as("k")
-        .join(present.as("r"), org.apache.spark.sql.functions.expr(String.join(" AND ", keyMatch)), "left")
+        .join(present.as("r"), LakehouseTable.keysMatch(table.keys(), "k", "r"), "left")
         .select(sourceColumns.toArray(Column[]::new));
     // MERGE takes no write options; the commit's user metadata comes from the session, which is
     // the micro-batch's own session here.
@@ -139,7 +129,7 @@ final class DeltaFormat implements TableFormat {
     spark.conf().set(USER_METADATA, note);
     try {
       DeltaTable.forPath(spark, table.location()).as("t")
-          .merge(source.as("s"), String.join(" AND ", on))
+          .merge(source.as("s"), LakehouseTable.keysMatch(table.keys(), "t", "s"))
           .whenMatched("s." + PRESENT + " IS NULL").delete()
           .whenMatched().updateExpr(assign)
           .whenNotMatched("s." + PRESENT + " IS NOT NULL").insertExpr(assign)

@@ -113,12 +113,8 @@ final class HudiFormat implements TableFormat {
     }
     // One upsert: new rows, plus a delete marker (Hudi's _hoodie_is_deleted) for each key that
     // has no new row, so readers never see the keys half replaced.
-    List<org.apache.spark.sql.Column> on = new ArrayList<>();
-    for (String k : table.keys()) {
-      // aliased: the keys and the rows usually descend from the same tables
-      on.add(col("k.`" + k + "`").eqNullSafe(col("r.`" + k + "`")));
-    }
-    Dataset<Row> gone = keys.as("k").join(rows.as("r"), on.stream().reduce(org.apache.spark.sql.Column::and).orElseThrow(), "left_anti");
+    // aliased: the keys and the rows usually descend from the same tables
+    Dataset<Row> gone = keys.as("k").join(rows.as("r"), LakehouseTable.keysMatch(table.keys(), "k", "r"), "left_anti");
     List<org.apache.spark.sql.Column> goneColumns = new ArrayList<>();
     for (org.apache.spark.sql.types.StructField f : rows.schema().fields()) {
       goneColumns.add(table.keys().contains(f.name())

@@ -147,6 +147,20 @@ public final class LakehouseTable {
     }
   }
 
+  /**
+   * Rows of {@code left} and {@code right} (Dataset aliases) with equal {@code keys}, nulls equal
+   * to nulls: how the formats and the gold refresh match rows by key.
+   */
+  public static org.apache.spark.sql.Column keysMatch(List<String> keys, String left, String right) {
+    org.apache.spark.sql.Column match = null;
+    for (String k : keys) {
+      org.apache.spark.sql.Column eq = org.apache.spark.sql.functions.col(left + ".`" + k + "`")
+          .eqNullSafe(org.apache.spark.sql.functions.col(right + ".`" + k + "`"));
+      match = match == null ? eq : match.and(eq);
+    }
+    return match;
+  }
+
   /** {@code path} as a SQL string literal, for {@code CREATE TABLE ... LOCATION}. */
   public static String sqlLiteral(String path) {
     return "'" + path.replace("\\", "\\\\").replace("'", "\\'") + "'";
