@@ -7,8 +7,10 @@ import dev.lakehouse.core.format.LakehouseTable;
 import dev.lakehouse.core.run.BatchContext;
 import dev.lakehouse.core.run.TableJob;
 import dev.lakehouse.core.spark.LakehouseSpark;
+import dev.lakehouse.core.spec.CdcSpec;
 import dev.lakehouse.core.spec.LayerSpec;
 import dev.lakehouse.core.spec.TableSpec;
+import dev.lakehouse.silver.cdc.ChangeEvents;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -53,12 +55,19 @@ public final class SilverTransform implements TableJob {
 
   @Override
   public long processBatch(Dataset<Row> batch, BatchContext context) {
-    Dataset<Row> rows = cleanse(batch);
+    Dataset<Row> changes = silver.cdc().map(cdc -> ChangeEvents.decode(cdc, batch, spec.name())).orElse(batch);
+    Dataset<Row> rows = cleanse(changes);
     if (!spec.keys().isEmpty()) {
       rows = newestPerKey(rows);
     }
     rows = LakehouseSpark.materialize(rows);
     long n = rows.count();
+    if (silver.cdc().isPresent()) {
+      // The newest change of each key decides: its row replaces the key's row, or a delete removes it.
+      Dataset<Row> keys = rows.select(spec.keys().stream().map(functions::col).toArray(Column[]::new));
+      target.replaceKeys(rows.where(col(CdcSpec.DELETED).equalTo(false)).drop(CdcSpec.DELETED), keys, "cdc");
+      return n;
+    }
     switch (silver.write()) {
       case APPEND -> target.append(rows, Optional.of(context.mark()));
       case SCD1 -> target.upsert(rows, silver.sequenceBy());
@@ -68,7 +77,16 @@ public final class SilverTransform implements TableJob {
 
   /** Applies {@code select} then {@code filter}; public so tests and notebooks can preview it. */
   public Dataset<Row> cleanse(Dataset<Row> rows) {
-    Dataset<Row> out = silver.select().isEmpty() ? rows : rows.selectExpr(silver.select().toArray(String[]::new));
+    List<String> select = new ArrayList<>(silver.select());
+    if (silver.cdc().isPresent() && !select.isEmpty()) {
+      // The change columns are the framework's, not the user's: they stay whatever the select names.
+      for (String c : List.of(CdcSpec.DELETED, CdcSpec.OPERATION, CdcSpec.LSN, CdcSpec.COMMITTED_AT)) {
+        if (List.of(rows.columns()).contains(c)) {
+          select.add("`" + c + "`");
+        }
+      }
+    }
+    Dataset<Row> out = select.isEmpty() ? rows : rows.selectExpr(select.toArray(String[]::new));
     if (silver.filter().isPresent()) {
       out = out.where(silver.filter().get());
     }

@@ -5,6 +5,7 @@ import dev.lakehouse.core.errors.ConfigException;
 import dev.lakehouse.core.errors.ConfigProblem;
 import dev.lakehouse.core.spec.Aggregate;
 import dev.lakehouse.core.spec.BadRecords;
+import dev.lakehouse.core.spec.CdcSpec;
 import dev.lakehouse.core.spec.ColumnSpec;
 import dev.lakehouse.core.spec.FileFormat;
 import dev.lakehouse.core.spec.FormatKind;
@@ -48,7 +49,7 @@ public final class PipelineParser {
   static final List<String> COMMON_TABLE_KEYS =
       List.of("description", "owner", "format", "location", "keys", "partition-by", "columns");
   static final List<String> BRONZE_KEYS = with(COMMON_TABLE_KEYS, "source", "bad-records", "schema-drift");
-  static final List<String> SILVER_KEYS = with(COMMON_TABLE_KEYS, "source", "select", "filter", "sequence-by", "write");
+  static final List<String> SILVER_KEYS = with(COMMON_TABLE_KEYS, "source", "select", "filter", "sequence-by", "write", "cdc");
   static final List<String> GOLD_KEYS = with(COMMON_TABLE_KEYS, "sql", "sql-file", "aggregate", "refresh");
   static final List<String> AGGREGATE_KEYS = List.of("from", "filter", "time-grain", "group-by", "measures");
   static final List<String> TIME_GRAIN_KEYS = List.of("column", "grain", "as");
@@ -298,8 +299,13 @@ public final class PipelineParser {
     Optional<String> filter = t.optionalString("filter");
     filter.ifPresent(f -> SqlChecks.expression(f).ifPresent(err -> t.problem("filter",
         "Cannot parse the filter \"" + f + "\": " + err + "; write a Spark SQL boolean expression such as \"id IS NOT NULL\"")));
+    Optional<String> sequenceBy = t.optionalString("sequence-by");
+    Optional<CdcSpec> cdc = CdcParser.parse(name, t, keys, sequenceBy);
+    if (cdc.orElse(null) instanceof CdcSpec.Debezium && sequenceBy.isEmpty()) {
+      sequenceBy = Optional.of(CdcSpec.LSN);
+    }
     return new LayerSpec.Silver(source instanceof SourceSpec.Table tbl ? tbl : null, select,
-        filter, t.optionalString("sequence-by"), write);
+        filter, sequenceBy, write, cdc);
   }
 
   private LayerSpec parseGold(TableName name, SpecReader t, List<String> declaredKeys) {

@@ -32,13 +32,15 @@ public sealed interface LayerSpec {
    * @param select Spark SQL expressions that make the output columns (all columns when empty)
    * @param filter a Spark SQL boolean expression; rows where it is not true are left out
    * @param sequenceBy the column that orders versions of a key: the newest wins
+   * @param cdc how the input carries change events (inserts, updates and deletes), if it does
    */
   record Silver(
       SourceSpec.Table source,
       List<String> select,
       Optional<String> filter,
       Optional<String> sequenceBy,
-      WriteMode write)
+      WriteMode write,
+      Optional<CdcSpec> cdc)
       implements LayerSpec {
     @Override
     public List<TableName> upstream() {
