@@ -63,6 +63,7 @@ public final class SilverTransform implements TableJob {
     rows = LakehouseSpark.materialize(rows);
     long n = rows.count();
     if (silver.cdc().isPresent()) {
+      rows = newerThanTable(rows, batch.sparkSession());
       // The newest change of each key decides: its row replaces the key's row, or a delete removes it.
       Dataset<Row> keys = rows.select(spec.keys().stream().map(functions::col).toArray(Column[]::new));
       target.replaceKeys(rows.where(col(CdcSpec.DELETED).equalTo(false)).drop(CdcSpec.DELETED), keys, "cdc");
@@ -73,6 +74,23 @@ public final class SilverTransform implements TableJob {
       case SCD1 -> target.upsert(rows, silver.sequenceBy());
     }
     return n;
+  }
+
+  /**
+   * Leaves out changes that are not newer than the row the table holds for their key: a late or
+   * redelivered event must not undo a later change.
+   */
+  private Dataset<Row> newerThanTable(Dataset<Row> changes, SparkSession spark) {
+    String seq = silver.sequenceBy().orElseThrow();
+    if (!target.exists(spark)) {
+      return changes;
+    }
+    Dataset<Row> current = target.read(spark).select(
+        java.util.stream.Stream.concat(spec.keys().stream(), java.util.stream.Stream.of(seq)).map(functions::col).toArray(Column[]::new));
+    return changes.as("c")
+        .join(current.as("t"), LakehouseTable.keysMatch(spec.keys(), "c", "t"), "left_outer")
+        .where(col("t.`" + seq + "`").isNull().or(col("c.`" + seq + "`").gt(col("t.`" + seq + "`"))))
+        .select("c.*");
   }
 
   /** Applies {@code select} then {@code filter}; public so tests and notebooks can preview it. */
