@@ -13,8 +13,19 @@ LAKEHOUSE_ENV = os.environ.get("LAKEHOUSE_ENV", "cluster")
 SPARK_CONN_ID = os.environ.get("LAKEHOUSE_SPARK_CONN_ID", "spark_default")
 
 PIPELINE = f"{LAKEHOUSE_CONF_DIR}/pipelines/tpch.conf"
-# The configuration the driver reads, shipped with the application (--files).
-CONF_FILES = ",".join([f"{LAKEHOUSE_CONF_DIR}/application.conf", f"{LAKEHOUSE_CONF_DIR}/env/{LAKEHOUSE_ENV}.conf", PIPELINE])
+# The configuration the driver reads, shipped with the application (--files). In cluster deploy
+# mode on YARN or Kubernetes the files land flat in the driver's working directory, where the
+# framework looks for them when the --conf path does not exist there.
+CONF_FILES = ",".join([
+    f"{LAKEHOUSE_CONF_DIR}/application.conf",
+    f"{LAKEHOUSE_CONF_DIR}/env/{LAKEHOUSE_ENV}.conf",
+    PIPELINE,
+    f"{LAKEHOUSE_CONF_DIR}/pipelines/sql/forecast_revenue_change.sql",
+    f"{LAKEHOUSE_CONF_DIR}/pipelines/sql/local_supplier_volume.sql",
+    f"{LAKEHOUSE_CONF_DIR}/pipelines/sql/pricing_summary.sql",
+    f"{LAKEHOUSE_CONF_DIR}/pipelines/sql/returned_item_reporting.sql",
+    f"{LAKEHOUSE_CONF_DIR}/pipelines/sql/shipping_priority.sql",
+])
 # Java 17 needs these to run Spark (org.apache.spark.launcher.JavaModuleOptions).
 JAVA17 = "-XX:+IgnoreUnrecognizedVMOptions --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/jdk.internal.ref=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED --add-opens=java.base/sun.security.action=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED --add-opens=java.security.jgss/sun.security.krb5=ALL-UNNAMED -Djdk.reflect.useDirectMethodHandle=false"
 

@@ -57,6 +57,16 @@ public final class ConfigLayers {
   /** The loaded layers: the user's (without reference.conf) and all of them resolved. */
   public record Loaded(Config user, Config resolved, Path pipelineFile) {}
 
+  /**
+   * {@code file}, or when it does not exist, the file of the same name directly in {@code dir}:
+   * {@code spark-submit --files} ships files flat into the driver's working directory (YARN,
+   * Kubernetes), so a pipeline shipped with its overlay and SQL files finds them beside itself.
+   */
+  static Path shipped(Path file, Path dir) {
+    Path flat = dir.resolve(file.getFileName().toString());
+    return Files.isRegularFile(file) || !Files.isRegularFile(flat) ? file : flat;
+  }
+
   public static Path confDir(Path pipelineFile) {
     Path dir = pipelineFile.toAbsolutePath().normalize().getParent();
     if (dir.getFileName() != null && dir.getFileName().toString().equals("pipelines") && dir.getParent() != null) {
@@ -73,7 +83,7 @@ public final class ConfigLayers {
    */
   public static Loaded load(Request request) {
     List<ConfigProblem> problems = new ArrayList<>();
-    Path pipeline = request.pipelineFile();
+    Path pipeline = shipped(request.pipelineFile(), Path.of("").toAbsolutePath());
     Path confDir = confDir(pipeline);
 
     Config overrides = ConfigFactory.empty();
@@ -103,7 +113,7 @@ public final class ConfigLayers {
     }
 
     String envName = request.env().orElse(DEFAULT_ENV);
-    Path overlayFile = confDir.resolve("env").resolve(envName + ".conf");
+    Path overlayFile = shipped(confDir.resolve("env").resolve(envName + ".conf"), confDir);
     Config overlay = ConfigFactory.empty();
     if (Files.isRegularFile(overlayFile)) {
       overlay = parseFile(overlayFile, problems);

@@ -66,6 +66,8 @@ public final class PipelineParser {
 
   private final List<ConfigProblem> problems = new ArrayList<>();
   private final Path pipelineFile;
+  /** The sql-file values, as written (relative to the pipeline file): what must ship with it. */
+  private final List<String> sqlFiles = new ArrayList<>();
 
   private PipelineParser(Path pipelineFile) {
     this.pipelineFile = pipelineFile;
@@ -133,7 +135,7 @@ public final class PipelineParser {
       throw new ConfigException(problems);
     }
     return new PipelineSpec(name, pipeline.optionalString("description"), pipeline.optionalString("owner"),
-        settings, java.util.Collections.unmodifiableMap(tables), pipelineFile.toString(), schedule);
+        settings, java.util.Collections.unmodifiableMap(tables), pipelineFile.toString(), schedule, List.copyOf(sqlFiles));
   }
 
   private ScheduleSpec parseSchedule(SpecReader s) {
@@ -320,7 +322,9 @@ public final class PipelineParser {
     } else if (inline.isPresent()) {
       sql = inline.get();
     } else if (file.isPresent()) {
-      Path sqlPath = pipelineFile.toAbsolutePath().getParent().resolve(file.get());
+      sqlFiles.add(file.get());
+      Path dir = pipelineFile.toAbsolutePath().getParent();
+      Path sqlPath = ConfigLayers.shipped(dir.resolve(file.get()), dir);
       try {
         sql = Files.readString(sqlPath);
       } catch (IOException e) {

@@ -10,6 +10,7 @@ import java.util.Optional;
  * Every table named as an upstream exists in {@link #tables()}, and the tables form no cycle.
  *
  * @param schedule when an orchestrator runs it ({@code pipeline.schedule}); {@link ScheduleSpec#DEFAULT} when not set
+ * @param sqlFiles the {@code sql-file}s of its gold tables, relative to the pipeline file: they ship with it
  */
 public record PipelineSpec(
     String name,
@@ -18,7 +19,8 @@ public record PipelineSpec(
     LakehouseSettings settings,
     Map<TableName, TableSpec> tables,
     String sourceFile,
-    ScheduleSpec schedule) {
+    ScheduleSpec schedule,
+    List<String> sqlFiles) {
 
   public TableSpec table(TableName name) {
     TableSpec spec = tables.get(name);

@@ -91,8 +91,18 @@ public final class AirflowDag {
 
         """.stripIndent());
     py.append("PIPELINE = f\"{LAKEHOUSE_CONF_DIR}/").append(pipelinePath).append("\"\n");
-    py.append("# The configuration the driver reads, shipped with the application (--files).\n");
-    py.append("CONF_FILES = \",\".join([f\"{LAKEHOUSE_CONF_DIR}/application.conf\", f\"{LAKEHOUSE_CONF_DIR}/env/{LAKEHOUSE_ENV}.conf\", PIPELINE])\n");
+    py.append("# The configuration the driver reads, shipped with the application (--files). In cluster deploy\n")
+        .append("# mode on YARN or Kubernetes the files land flat in the driver's working directory, where the\n")
+        .append("# framework looks for them when the --conf path does not exist there.\n");
+    py.append("CONF_FILES = \",\".join([\n");
+    py.append("    f\"{LAKEHOUSE_CONF_DIR}/application.conf\",\n");
+    py.append("    f\"{LAKEHOUSE_CONF_DIR}/env/{LAKEHOUSE_ENV}.conf\",\n");
+    py.append("    PIPELINE,\n");
+    String pipelineDir = pipelinePath.contains("/") ? pipelinePath.substring(0, pipelinePath.lastIndexOf('/') + 1) : "";
+    for (String sql : spec.sqlFiles().stream().distinct().sorted().toList()) {
+      py.append("    f\"{LAKEHOUSE_CONF_DIR}/").append(pipelineDir).append(sql).append("\",\n");
+    }
+    py.append("])\n");
     py.append("# Java 17 needs these to run Spark (org.apache.spark.launcher.JavaModuleOptions).\n");
     py.append("JAVA17 = ").append(str(JavaModuleOptions.defaultModuleOptions())).append("\n\n\n");
     py.append("""
