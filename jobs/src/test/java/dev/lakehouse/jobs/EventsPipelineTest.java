@@ -87,6 +87,12 @@ class EventsPipelineTest {
         + first.runId() + "' AND table_name IN ('silver.broken', 'gold.broken_totals') ORDER BY table_name"))
         .containsExactly("skipped|false", "failed|true");
 
+    // A pipeline opened later registers a table in the session when a query names it, not at open.
+    dev.lakehouse.core.format.LakehouseTable.unregister(SharedSpark.session(), "gold.totals");
+    Pipeline reopened = Lakehouse.open(request(root, format), SharedSpark.session());
+    assertThat(SharedSpark.session().catalog().tableExists("gold.totals")).isFalse();
+    assertThat(rows(reopened, "SELECT count(*) FROM gold.totals")).containsExactly(String.valueOf(p.table("gold.totals").count()));
+
     // --full-refresh: the table and its checkpoint go; it is rebuilt from all of bronze, same answer
     RunReport rebuilt = p.run(List.of("silver.events"), true, r -> {});
     assertThat(rebuilt.table("silver.events").rowsRead()).isEqualTo(6);

@@ -18,7 +18,7 @@ import scala.collection.JavaConverters;
  * The tables a SQL query reads, found with Spark's own parser (no session needed), so that a gold
  * table's dependencies come from its query rather than from a list someone must keep in step.
  */
-final class SqlTableReferences {
+public final class SqlTableReferences {
   private SqlTableReferences() {}
 
   /**
@@ -27,7 +27,7 @@ final class SqlTableReferences {
    *
    * @throws org.apache.spark.sql.catalyst.parser.ParseException when {@code sql} does not parse
    */
-  static List<List<String>> of(String sql) {
+  public static List<List<String>> of(String sql) {
     LogicalPlan plan = CatalystSqlParser$.MODULE$.parsePlan(sql);
     Set<List<String>> relations = new LinkedHashSet<>();
     Set<String> cteNames = new HashSet<>();

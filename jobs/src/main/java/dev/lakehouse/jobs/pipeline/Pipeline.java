@@ -1,5 +1,6 @@
 package dev.lakehouse.jobs.pipeline;
 
+import dev.lakehouse.core.config.SqlTableReferences;
 import dev.lakehouse.core.errors.LakehouseException;
 import dev.lakehouse.core.format.LakehouseTable;
 import dev.lakehouse.core.format.TableVersion;
@@ -28,19 +29,23 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * An opened pipeline: its validated spec bound to a SparkSession in which every existing table of
- * the pipeline is registered as {@code layer.name}. Obtain one from {@link dev.lakehouse.jobs.Lakehouse}.
+ * An opened pipeline: its validated spec bound to a SparkSession in which the pipeline's tables
+ * are named {@code layer.name}. Obtain one from {@link dev.lakehouse.jobs.Lakehouse}.
+ *
+ * <p>Tables are registered in the session catalog when a query names them (and each table when a
+ * run writes it), not all at open: a spark-submit that runs one table of a large pipeline, as an
+ * Airflow task does, should not read every other table's log first.
  */
 public final class Pipeline {
   private final PipelineSpec spec;
   private final SparkSession spark;
   private final RunLog runLog;
+  private final java.util.Set<TableName> registered = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   public Pipeline(PipelineSpec spec, SparkSession spark) {
     this.spec = spec;
     this.spark = spark;
     this.runLog = new RunLog(spark, spec.settings());
-    registerExisting();
     runLog.register();
   }
 
@@ -170,6 +175,7 @@ public final class Pipeline {
 
   /** Runs a SQL query in this pipeline's session: tables are named {@code layer.name}. */
   public Dataset<Row> sql(String query) {
+    registerReadBy(query);
     return spark.sql(query);
   }
 
@@ -192,11 +198,32 @@ public final class Pipeline {
     return t;
   }
 
-  private void registerExisting() {
-    for (TableSpec t : spec.tables().values()) {
-      LakehouseTable table = LakehouseTable.of(t);
-      if (table.exists(spark)) {
-        table.register(spark);
+  /**
+   * Registers the existing pipeline tables {@code query} names; all of them when it names none
+   * (SHOW TABLES) or Spark's plain parser cannot read it (a format's own statement).
+   */
+  private void registerReadBy(String query) {
+    List<TableName> named;
+    try {
+      named = SqlTableReferences.of(query).stream()
+          .filter(parts -> parts.size() == 2)
+          .map(parts -> TableName.parse(parts.get(0) + "." + parts.get(1)))
+          .filter(t -> t != null && spec.tables().containsKey(t))
+          .toList();
+      if (named.isEmpty()) {
+        named = List.copyOf(spec.tables().keySet());
+      }
+    } catch (RuntimeException e) {
+      named = List.copyOf(spec.tables().keySet());
+    }
+    for (TableName t : named) {
+      if (registered.add(t)) {
+        LakehouseTable table = LakehouseTable.of(spec.table(t));
+        if (table.exists(spark)) {
+          table.register(spark);
+        } else {
+          registered.remove(t); // not written yet: register it once it is
+        }
       }
     }
   }
