@@ -91,7 +91,24 @@ public final class BronzeIngest implements TableJob {
       ensureFolder(spark, files.path());
     }
     pinned = pinnedSchema(spark);
+    bronze.retention().ifPresent(keep -> expire(spark, keep));
     return source.stream(spark, pinned);
+  }
+
+  /**
+   * Deletes the rows ingested longer than {@code keep} ago, from the table and its quarantine, at
+   * the start of a run: the one way rows leave bronze, and only when the spec asks for it. The
+   * formats keep the deleted files for time travel until their own cleanup (Delta VACUUM, Hudi's
+   * cleaner) removes them. Readers downstream take these commits as no new rows.
+   */
+  private void expire(SparkSession spark, java.time.Duration keep) {
+    long cutoffMicros = java.time.temporal.ChronoUnit.MICROS.between(java.time.Instant.EPOCH, java.time.Instant.now().minus(keep));
+    String condition = "`" + INGESTED_AT + "` < timestamp_micros(" + cutoffMicros + "L)";
+    for (LakehouseTable t : List.of(target, quarantine.table())) {
+      if (t.exists(spark)) {
+        t.deleteWhere(spark, condition);
+      }
+    }
   }
 
   private boolean rescueColumn() {

@@ -48,7 +48,7 @@ public final class PipelineParser {
   static final List<String> SCHEDULE_KEYS = List.of("cron", "retries", "retry-delay", "start-date", "tasks");
   static final List<String> COMMON_TABLE_KEYS =
       List.of("description", "owner", "format", "location", "keys", "partition-by", "columns");
-  static final List<String> BRONZE_KEYS = with(COMMON_TABLE_KEYS, "source", "bad-records", "schema-drift");
+  static final List<String> BRONZE_KEYS = with(COMMON_TABLE_KEYS, "source", "bad-records", "schema-drift", "retention");
   static final List<String> SILVER_KEYS = with(COMMON_TABLE_KEYS, "source", "select", "filter", "sequence-by", "write", "cdc");
   static final List<String> GOLD_KEYS = with(COMMON_TABLE_KEYS, "sql", "sql-file", "aggregate", "refresh");
   static final List<String> AGGREGATE_KEYS = List.of("from", "filter", "time-grain", "group-by", "measures");
@@ -193,7 +193,7 @@ public final class PipelineParser {
     LayerSpec layerSpec = switch (layer) {
       case BRONZE -> new LayerSpec.Bronze(parseSource(name, t, settings),
           t.enumValue("bad-records", BadRecords.class).orElse(BadRecords.QUARANTINE),
-          t.enumValue("schema-drift", SchemaDrift.class).orElse(SchemaDrift.FAIL));
+          t.enumValue("schema-drift", SchemaDrift.class).orElse(SchemaDrift.FAIL), retention(t));
       case SILVER -> parseSilver(name, t, settings, declaredKeys);
       case GOLD -> parseGold(name, t, declaredKeys);
     };
@@ -273,6 +273,16 @@ public final class PipelineParser {
         return null;
       }
     }
+  }
+
+  /** A bronze table's {@code retention}: a positive duration, e.g. {@code 90 days}. */
+  private static Optional<java.time.Duration> retention(SpecReader t) {
+    java.time.Duration d = t.duration("retention", null);
+    if (d != null && (d.isNegative() || d.isZero())) {
+      t.problem("retention", "Cannot keep rows for " + d + ": write a positive duration such as 90 days, or remove retention to keep every row");
+      return Optional.empty();
+    }
+    return Optional.ofNullable(d);
   }
 
   /** The optional {@code schema} of a source block, checked with Spark's DDL parser. */

@@ -232,6 +232,11 @@ final class DeltaFormat implements TableFormat {
   }
 
   @Override
+  public void deleteWhere(SparkSession spark, LakehouseTable table, String condition) {
+    DeltaTable.forPath(spark, table.location()).delete(condition);
+  }
+
+  @Override
   public void register(SparkSession spark, LakehouseTable table) {
     spark.sql("CREATE TABLE " + table.name() + " USING delta LOCATION " + LakehouseTable.sqlLiteral(table.location()));
   }

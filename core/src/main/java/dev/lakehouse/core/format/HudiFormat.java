@@ -213,6 +213,15 @@ final class HudiFormat implements TableFormat {
   }
 
   @Override
+  public void deleteWhere(SparkSession spark, LakehouseTable table, String condition) {
+    // Hudi's SQL DELETE also serves tables without record keys (bronze), which the datasource's
+    // delete operation cannot address.
+    unregister(spark, table);
+    register(spark, table);
+    spark.sql("DELETE FROM " + rawName(table) + " WHERE " + condition);
+  }
+
+  @Override
   public void register(SparkSession spark, LakehouseTable table) {
     // The Hudi table itself sits under a side name; layer.name is a view without Hudi's _hoodie_*
     // columns, so SELECT * gives the same columns as on Delta.

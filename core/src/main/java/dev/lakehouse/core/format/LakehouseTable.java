@@ -106,6 +106,12 @@ public final class LakehouseTable {
     refreshCatalog(rows.sparkSession());
   }
 
+  /** Deletes the rows where {@code condition} (Spark SQL) holds, in one commit. */
+  public void deleteWhere(SparkSession spark, String condition) {
+    format.deleteWhere(spark, this, condition);
+    refreshCatalog(spark);
+  }
+
   public Optional<String> lastCommitNote(SparkSession spark) {
     return format.lastCommitNote(spark, this);
   }

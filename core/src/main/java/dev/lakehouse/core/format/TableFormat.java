@@ -71,6 +71,9 @@ public interface TableFormat {
   /** The note the latest commit carries, empty when it has none or the table does not exist. */
   Optional<String> lastCommitNote(SparkSession spark, LakehouseTable table);
 
+  /** Deletes the rows where {@code condition} (Spark SQL) holds, in one commit. */
+  void deleteWhere(SparkSession spark, LakehouseTable table, String condition);
+
   /** The current content, with the table's own columns only (no format metadata columns). */
   Dataset<Row> read(SparkSession spark, LakehouseTable table);
 

@@ -14,10 +14,12 @@ public sealed interface LayerSpec {
    *
    * @param badRecords where records that cannot be parsed go
    * @param schemaDrift what happens when records carry columns the table does not have
+   * @param retention how long rows are kept (by {@code _ingested_at}); empty: for ever
    */
-  record Bronze(SourceSpec source, BadRecords badRecords, SchemaDrift schemaDrift) implements LayerSpec {
+  record Bronze(SourceSpec source, BadRecords badRecords, SchemaDrift schemaDrift, Optional<java.time.Duration> retention)
+      implements LayerSpec {
     public Bronze(SourceSpec source) {
-      this(source, BadRecords.QUARANTINE, SchemaDrift.FAIL);
+      this(source, BadRecords.QUARANTINE, SchemaDrift.FAIL, Optional.empty());
     }
 
     @Override

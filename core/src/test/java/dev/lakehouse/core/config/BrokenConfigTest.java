@@ -61,7 +61,9 @@ class BrokenConfigTest {
         f + "7: pipeline.tables.bronze.orders.source.query: Cannot use both table and query: keep one",
         f + "7: pipeline.tables.bronze.orders.source.options: Cannot set the JDBC option dbtable in options: it is set from this source block (url, table, query, partition { ... }); remove it from options",
         f + "8: pipeline.tables.bronze.orders.bad-records: Cannot use bad-records = drop: supported values are quarantine, rescue",
-        f + "10: pipeline.tables.bronze.events.schema-drift: Cannot use schema-drift = ignore: supported values are fail, add-new-columns, rescue");
+        f + "9: pipeline.tables.bronze.orders.retention: Cannot keep rows for PT-24H: write a positive duration such as 90 days, or remove retention to keep every row",
+        f + "11: pipeline.tables.bronze.events.schema-drift: Cannot use schema-drift = ignore: supported values are fail, add-new-columns, rescue",
+        f + "11: pipeline.tables.bronze.events.retention: Cannot read 'retention' as a duration: forever; write e.g. 10s, 1 minute");
   }
 
   @Test

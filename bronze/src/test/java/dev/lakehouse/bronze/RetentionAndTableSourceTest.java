@@ -1,0 +1,91 @@
+package dev.lakehouse.bronze;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lakehouse.core.run.TableRunResult;
+import dev.lakehouse.core.testing.SharedSpark;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.Trigger;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Rows leave bronze only by an explicit retention; another team's table is ingested incrementally. */
+class RetentionAndTableSourceTest {
+
+  @ParameterizedTest
+  @ValueSource(strings = {"delta", "hudi"})
+  void retentionDeletesRowsIngestedLongerAgoFromTheTableAndItsQuarantine(String format) throws Exception {
+    Bronze t = Bronze.table("kept_" + format, format, """
+        source { type = files, format = csv, path = landing/kept, schema = "id INT, name STRING", options { header = "true" } }
+        retention = 3 seconds
+        """);
+    Path landing = t.landing("landing/kept");
+    Bronze.land(landing, "a.csv", "id,name\n1,a\n2,b\nnot-a-number,c\n");
+    assertThat(t.run().error()).isEmpty();
+    assertThat(t.rows().count()).isEqualTo(2);
+    assertThat(t.quarantined().count()).isEqualTo(1);
+
+    Path copy = SharedSpark.newDir("downstream-" + format);
+    copyNewRows(t, copy);
+    assertThat(SharedSpark.session().read().parquet(copy.resolve("rows").toString()).count()).isEqualTo(2);
+
+    Thread.sleep(4000);
+    Bronze.land(landing, "b.csv", "id,name\n3,c\n4,d\n");
+    TableRunResult second = t.run();
+    assertThat(second.error()).isEmpty();
+    assertThat(t.rows().orderBy("id").collectAsList()).extracting(r -> r.<Integer>getAs("id")).containsExactly(3, 4);
+    assertThat(t.quarantined().count()).isZero();
+
+    // A reader downstream takes the deleting commit as no new rows, and does not fail on it.
+    copyNewRows(t, copy);
+    assertThat(SharedSpark.session().read().parquet(copy.resolve("rows").toString()).orderBy("id").collectAsList())
+        .extracting(r -> r.<Integer>getAs("id")).containsExactly(1, 2, 3, 4);
+  }
+
+  /** A downstream reader: the table's new rows since its last call, appended to parquet files. */
+  private static void copyNewRows(Bronze t, Path dir) throws Exception {
+    new BronzeIngest(t.spec).target().readStream(SharedSpark.session()).select("id").writeStream()
+        .format("parquet").option("path", dir.resolve("rows").toString())
+        .option("checkpointLocation", dir.resolve("checkpoint").toString())
+        .trigger(Trigger.AvailableNow()).start().awaitTermination();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"delta", "hudi"})
+  void aTableOutsideThePipelineIsIngestedIncrementally(String format) throws Exception {
+    SparkSession spark = SharedSpark.session();
+    Path external = SharedSpark.newDir("external-" + format).resolve("orders");
+    Dataset<Row> first = spark.sql("SELECT id, concat('order ', id) AS name FROM range(0, 5)");
+    write(first, format, external, SaveMode.Overwrite);
+    Bronze t = Bronze.table("from_table_" + format, format, """
+        source { type = table, format = %s, path = "%s" }
+        """.formatted(format, external));
+    TableRunResult one = t.run();
+    assertThat(one.error()).isEmpty();
+    assertThat(t.rows().count()).isEqualTo(5);
+
+    write(spark.sql("SELECT id, concat('order ', id) AS name FROM range(5, 8)"), format, external, SaveMode.Append);
+    TableRunResult two = t.run();
+    assertThat(two.error()).isEmpty();
+    assertThat(two.rowsWritten()).isEqualTo(3);
+    List<Row> rows = t.rows().orderBy("id").collectAsList();
+    assertThat(rows).extracting(r -> r.<Long>getAs("id")).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L);
+    assertThat(rows.get(0).<String>getAs("_source")).isEqualTo(format + ":" + external);
+  }
+
+  /** Written the way another team would: plain Spark, no framework. */
+  private static void write(Dataset<Row> rows, String format, Path path, SaveMode mode) {
+    var w = rows.write().format(format).mode(mode);
+    if (format.equals("hudi")) {
+      w = w.option("hoodie.table.name", "orders").option("hoodie.datasource.write.recordkey.field", "id")
+          .option("hoodie.datasource.write.operation", "insert")
+          .option("hoodie.datasource.write.keygenerator.class", "org.apache.hudi.keygen.NonpartitionedKeyGenerator");
+    }
+    w.save(path.toString());
+  }
+}
