@@ -65,6 +65,9 @@ class JdbcSourceTest {
     assertThat(latest).extracting(r -> r.<Integer>getAs("id")).containsExactly(7, 8, 51);
     assertThat(latest.get(0).<java.math.BigDecimal>getAs("balance")).isEqualByComparingTo("0");
     assertThat(t.rows().count()).isEqualTo(53); // bronze keeps both versions of 7 and 8
+    // The run log records the high-water mark each run ended at.
+    assertThat(first.sourceVersions().values()).containsExactly("\"2024-01-01 00:50:00\"");
+    assertThat(second.sourceVersions().values()).containsExactly("\"2024-02-02 00:00:00\"");
 
     TableRunResult third = t.run();
     assertThat(third.batches()).isZero();

@@ -17,7 +17,8 @@ import java.util.Optional;
  * @param versionAfter the table's version when the run ended
  * @param error the failure, when {@code status} is FAILED
  * @param startedAt when the run started
- * @param sourceVersions the version of each source table when the run ended ({@code layer.name} → version)
+ * @param sourceVersions the version of each source table when the run ended ({@code layer.name} → version),
+ *     or for a source outside the lakehouse its stream end offset (source name → offset)
  * @param rowsQuarantined rows kept aside instead of written (bronze: records that could not be parsed)
  */
 public record TableRunResult(

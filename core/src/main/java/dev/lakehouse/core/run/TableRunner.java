@@ -200,10 +200,24 @@ public final class TableRunner {
           rowsQuarantined.sum());
     }
 
+    /**
+     * The version of each source table read; for a source outside the lakehouse (files, Kafka,
+     * JDBC), the stream's end offset after the run as Spark's checkpoint records it (the files
+     * log position, the Kafka offsets per partition, the JDBC high-water mark), by the source's name.
+     */
     private Map<String, String> sourceVersions() {
       Map<String, String> versions = new TreeMap<>();
       for (LakehouseTable source : job.sources()) {
         safeVersion(source).ifPresent(v -> versions.put(source.name().toString(), v.id()));
+      }
+      if (job.sources().isEmpty()) {
+        for (org.apache.spark.sql.streaming.StreamingQueryProgress p : query.recentProgress()) {
+          for (org.apache.spark.sql.streaming.SourceProgress s : p.sources()) {
+            if (s.endOffset() != null) {
+              versions.put(s.description(), s.endOffset());
+            }
+          }
+        }
       }
       return versions;
     }
