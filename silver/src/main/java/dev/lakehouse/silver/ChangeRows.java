@@ -4,10 +4,15 @@ import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.functions;
 
 /**
  * The shape of what a silver table takes in: <em>change rows</em>. A change row carries the
@@ -33,5 +38,29 @@ public final class ChangeRows {
   public static Dataset<Row> withDeletedColumn(Dataset<Row> rows) {
     Column deleted = hasDeletes(rows) ? coalesce(col(DELETED), lit(false)) : lit(false);
     return rows.withColumn(DELETED, deleted);
+  }
+
+  /**
+   * One row per key: the greatest {@code sequenceBy} value wins; ties (and rows without a sequence)
+   * are broken by a delete winning, then by the row's full content, so the choice never depends
+   * on file or partition order.
+   */
+  public static Dataset<Row> latestPerKey(Dataset<Row> rows, List<String> keys, Optional<String> sequenceBy) {
+    List<Column> order = new ArrayList<>();
+    sequenceBy.ifPresent(seq -> order.add(col(quote(seq)).desc_nulls_last()));
+    if (hasDeletes(rows)) {
+      order.add(col(DELETED).desc_nulls_last());
+    }
+    order.add(functions.to_json(functions.struct(col("*"))).desc());
+    Column[] keyCols = keys.stream().map(k -> col(quote(k))).toArray(Column[]::new);
+    return rows
+        .withColumn("__lakehouse_rank", functions.row_number().over(Window.partitionBy(keyCols).orderBy(order.toArray(Column[]::new))))
+        .where(col("__lakehouse_rank").equalTo(1))
+        .drop("__lakehouse_rank");
+  }
+
+  /** A column name quoted for {@code col(...)} and SQL. */
+  public static String quote(String name) {
+    return "`" + name.replace("`", "``") + "`";
   }
 }
