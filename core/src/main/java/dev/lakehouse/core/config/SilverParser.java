@@ -111,6 +111,10 @@ final class SilverParser {
   }
 
   static Scd2Spec history(TableName name, SpecReader t, WriteMode write, List<String> keys, Optional<String> sequenceBy) {
+    if (write == WriteMode.APPEND && t.has("delete-when")) {
+      t.problem("delete-when", "Cannot delete rows of " + name + ", which is written as append: deletes apply to"
+          + " write = scd1 or scd2 (with keys); change write or remove delete-when");
+    }
     if (write != WriteMode.SCD2) {
       if (t.has("history")) {
         t.problem("history", "Cannot keep history for " + name + " written as " + write.id()
