@@ -7,8 +7,9 @@ import java.util.Optional;
 
 /**
  * The declarative cleansing of a silver table, applied to each micro-batch in this order:
- * {@code select}, {@code rename}, {@code trim}, {@code case}, {@code cast}, {@code defaults},
- * {@code derive}, {@code filter}, {@code delete-when}, then masking of PII columns.
+ * {@code delete-when} (on the rows as read), {@code select}, {@code rename}, {@code trim},
+ * {@code case}, {@code cast}, {@code defaults}, {@code derive}, {@code filter}, then masking of
+ * PII columns.
  *
  * @param select Spark SQL expressions that make the columns (all columns when empty)
  * @param rename old name → new name
@@ -18,7 +19,7 @@ import java.util.Optional;
  * @param defaults column → Spark SQL expression used where the column is null
  * @param derive {@code "<expr> AS <name>"} columns added (or replaced) in order, each may use the previous ones
  * @param filter rows where this Spark SQL boolean is not true are left out
- * @param deleteWhen rows where this Spark SQL boolean is true delete their key (see silver's ChangeRows)
+ * @param deleteWhen rows where this Spark SQL boolean (over the rows as read) is true delete their key (see silver's ChangeRows)
  * @param masks column → how its values are masked before they are written
  */
 public record Cleansing(

@@ -37,8 +37,22 @@ public final class Cleanse {
     this.spec = spec;
   }
 
-  public Dataset<Row> apply(Dataset<Row> rows) {
-    Dataset<Row> out = spec.select().isEmpty() ? rows : rows.selectExpr(spec.select().toArray(String[]::new));
+  public Dataset<Row> apply(Dataset<Row> input) {
+    Dataset<Row> rows = input;
+    if (spec.deleteWhen().isPresent()) {
+      // On the rows as read: an operation column (op = 'D') rarely belongs in the table.
+      Column delete = coalesce(expr(spec.deleteWhen().get()), lit(false));
+      rows = ChangeRows.withDeletedColumn(rows);
+      rows = rows.withColumn(ChangeRows.DELETED, col(ChangeRows.DELETED).or(delete));
+    }
+    Dataset<Row> out = rows;
+    if (!spec.select().isEmpty()) {
+      List<String> exprs = new ArrayList<>(spec.select());
+      if (ChangeRows.hasDeletes(rows)) {
+        exprs.add(ChangeRows.DELETED); // the change rows' delete mark survives any select
+      }
+      out = rows.selectExpr(exprs.toArray(String[]::new));
+    }
     for (Map.Entry<String, String> r : spec.rename().entrySet()) {
       require(out, "rename", r.getKey());
       out = out.withColumnRenamed(r.getKey(), r.getValue());
@@ -69,11 +83,6 @@ public final class Cleanse {
     }
     if (spec.filter().isPresent()) {
       out = out.where(spec.filter().get());
-    }
-    if (spec.deleteWhen().isPresent()) {
-      Column delete = coalesce(expr(spec.deleteWhen().get()), lit(false));
-      out = ChangeRows.withDeletedColumn(out);
-      out = out.withColumn(ChangeRows.DELETED, col(ChangeRows.DELETED).or(delete));
     }
     for (Map.Entry<String, Cleansing.Mask> e : spec.masks().entrySet()) {
       require(out, "columns." + e.getKey() + ".mask", e.getKey());
