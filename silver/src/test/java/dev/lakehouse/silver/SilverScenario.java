@@ -33,12 +33,14 @@ final class SilverScenario {
   final Path root;
   final TableSpec bronze;
   final TableSpec silver;
+  private final PipelineSpec pipeline;
   private final StructType bronzeSchema;
 
-  private SilverScenario(Path root, TableSpec bronze, TableSpec silver, StructType bronzeSchema) {
+  private SilverScenario(Path root, PipelineSpec pipeline, String first, StructType bronzeSchema) {
     this.root = root;
-    this.bronze = bronze;
-    this.silver = silver;
+    this.pipeline = pipeline;
+    this.bronze = pipeline.table(TableName.parse("bronze.input"));
+    this.silver = pipeline.table(TableName.parse("silver." + first));
     this.bronzeSchema = bronzeSchema;
   }
 
@@ -47,19 +49,32 @@ final class SilverScenario {
    * @param silverBlock the body of {@code silver.t { ... }}; its source is bronze.input
    */
   static SilverScenario of(String format, String bronzeSchema, String silverBlock) {
+    return of(format, bronzeSchema, Map.of("t", silverBlock));
+  }
+
+  /** Several silver tables over the same bronze table, by name; the first in name order is {@link #silver}. */
+  static SilverScenario of(String format, String bronzeSchema, Map<String, String> silverBlocks) {
     Path root = SharedSpark.newDir("silver-" + format);
     try {
       Path conf = root.resolve("pipeline.conf");
+      StringBuilder silver = new StringBuilder();
+      java.util.TreeMap<String, String> sorted = new java.util.TreeMap<>(silverBlocks);
+      sorted.forEach((name, block) -> silver.append(name).append(" {\nsource { type = table, table = bronze.input }\n")
+          .append(block).append("\n}\n"));
       Files.writeString(conf, "pipeline { name = test, format = " + format + ", tables {\n"
           + "bronze { input { source { type = files, format = json, path = landing/input, schema = \"" + bronzeSchema + "\" } } }\n"
-          + "silver { t {\nsource { type = table, table = bronze.input }\n" + silverBlock + "\n} }\n} }\n");
+          + "silver {\n" + silver + "}\n} }\n");
       PipelineSpec p = PipelineParser.load(new ConfigLayers.Request(conf, Optional.empty(), List.of(),
           Map.of("LAKEHOUSE_ROOT", root.toString())));
-      return new SilverScenario(root, p.table(TableName.parse("bronze.input")), p.table(TableName.parse("silver.t")),
-          StructType.fromDDL(bronzeSchema));
+      return new SilverScenario(root, p, sorted.firstKey(), StructType.fromDDL(bronzeSchema));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** Another silver table of this scenario, by name. */
+  SilverScenario table(String name) {
+    return new SilverScenario(root, pipeline, name, bronzeSchema);
   }
 
   Dataset<Row> dataset(List<Object[]> rows) {
