@@ -90,6 +90,32 @@ class Scd2Test {
         "paris|3|40|null|true|false");
   }
 
+  @org.junit.jupiter.api.Test
+  void batchAndStreamModeGiveEqualHistories() {
+    String spec = """
+        keys = [id]
+        sequence-by = seq
+        delete-when = "op = 'D'"
+        select = [id, name, city, score, seq]
+        write = scd2
+        """;
+    SilverScenario batch = SilverScenario.of("delta", SCHEMA, java.util.Map.of("batch", spec, "stream", spec));
+    SilverScenario stream = batch.table("stream");
+    dev.lakehouse.core.run.TableRunner.RunningTable running = stream.startStream();
+    try {
+      for (List<Object[]> drop : List.of(
+          List.of(row(1, "paris", 1, 10, "I"), row(2, "rome", 1, 10, "I"), row(1, "lyon", 2, 30, "U")),
+          List.of(row(1, "nice", 3, 20, "U"), row(2, null, null, 40, "D"), row(1, "lyon", 2, 30, "U")))) {
+        batch.land(drop);
+        assertThat(batch.run().error()).isEmpty();
+        running.processAllAvailable();
+      }
+    } finally {
+      assertThat(running.stop().error()).isEmpty();
+    }
+    assertThat(history(stream)).hasSize(4).containsExactlyElementsOf(history(batch));
+  }
+
   private static List<String> history(SilverScenario s) {
     return lines(s.rows().orderBy("id", "valid_from"), COLUMNS.split(", "));
   }
