@@ -90,6 +90,23 @@ class Scd2Test {
         "paris|3|40|null|true|false");
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"delta", "hudi"})
+  void aTimestampSequenceKeepsOneRowPerVersion(String format) {
+    SilverScenario s = SilverScenario.of(format, "id BIGINT, city STRING, at STRING", """
+        keys = [id]
+        sequence-by = at
+        cast { at = timestamp }
+        write = scd2
+        """);
+    s.land(List.<Object[]>of(new Object[] {1L, "paris", "2025-01-01 08:00:00"}));
+    assertThat(s.run().error()).isEmpty();
+    s.land(List.<Object[]>of(new Object[] {1L, "lyon", "2025-01-02 08:00:00"}));
+    assertThat(s.run().error()).isEmpty();
+    assertThat(lines(s.rows().orderBy("valid_from"), "city", "CAST(valid_from AS STRING)", "is_current")).containsExactly(
+        "paris|2025-01-01 08:00:00|false", "lyon|2025-01-02 08:00:00|true");
+  }
+
   @org.junit.jupiter.api.Test
   void batchAndStreamModeGiveEqualHistories() {
     String spec = """

@@ -31,10 +31,17 @@ import org.apache.spark.sql.types.StructField;
 public final class Cleanse {
   private final TableName table;
   private final Cleansing spec;
+  private final List<String> carried;
 
-  public Cleanse(TableName table, Cleansing spec) {
+  /** @param carried change-row columns kept through {@code select} when the rows have them (e.g. {@link ChangeRows#DELETED}) */
+  public Cleanse(TableName table, Cleansing spec, List<String> carried) {
     this.table = table;
     this.spec = spec;
+    this.carried = carried;
+  }
+
+  public Cleanse(TableName table, Cleansing spec) {
+    this(table, spec, List.of(ChangeRows.DELETED));
   }
 
   public Dataset<Row> apply(Dataset<Row> input) {
@@ -48,8 +55,10 @@ public final class Cleanse {
     Dataset<Row> out = rows;
     if (!spec.select().isEmpty()) {
       List<String> exprs = new ArrayList<>(spec.select());
-      if (ChangeRows.hasDeletes(rows)) {
-        exprs.add(ChangeRows.DELETED); // the change rows' delete mark survives any select
+      for (String c : carried) { // the change rows' own columns survive any select
+        if (Arrays.asList(rows.columns()).contains(c) && !exprs.contains(c)) {
+          exprs.add("`" + c + "`");
+        }
       }
       out = rows.selectExpr(exprs.toArray(String[]::new));
     }

@@ -44,9 +44,10 @@ final class History {
 
   /**
    * @param events change rows (with {@link ChangeRows#DELETED}), at most one per key and sequence value
+   * @param metadata columns about the change rather than the row (e.g. a CDC operation): never tracked
    * @return the table's columns followed by the spec's history columns, one row per version
    */
-  static Dataset<Row> of(Dataset<Row> events, List<String> keys, String sequenceBy, Scd2Spec spec) {
+  static Dataset<Row> of(Dataset<Row> events, List<String> keys, String sequenceBy, Scd2Spec spec, List<String> metadata) {
     List<String> dataColumns = new ArrayList<>();
     for (String c : events.columns()) {
       if (!c.equals(ChangeRows.DELETED)) {
@@ -63,7 +64,7 @@ final class History {
     List<Column> groupCols = new ArrayList<>(List.of(keyCols));
     groupCols.add(col(GROUP));
     Dataset<Row> versions = events
-        .withColumn(TRACKED, trackedValues(dataColumns, keys, sequenceBy, spec))
+        .withColumn(TRACKED, trackedValues(dataColumns, keys, sequenceBy, spec, metadata))
         .withColumn(PREV_TRACKED, lag(col(TRACKED), 1).over(byEvent))
         .withColumn(PREV_DELETED, lag(deleted, 1).over(byEvent))
         .withColumn(GROUP, sum(start.cast("int")).over(byEvent.rowsBetween(Window.unboundedPreceding(), Window.currentRow())))
@@ -89,10 +90,12 @@ final class History {
   }
 
   /** The tracked columns' values as one comparable text (nulls compare equal to nulls). */
-  private static Column trackedValues(List<String> dataColumns, List<String> keys, String sequenceBy, Scd2Spec spec) {
+  private static Column trackedValues(List<String> dataColumns, List<String> keys, String sequenceBy, Scd2Spec spec,
+      List<String> metadata) {
     List<String> tracked = new ArrayList<>();
     for (String c : spec.track().isEmpty() ? dataColumns : spec.track()) {
-      if (!c.equals(sequenceBy) && !keys.contains(c) && !spec.except().contains(c)) {
+      if (!c.equals(sequenceBy) && !keys.contains(c) && !spec.except().contains(c)
+          && (!spec.track().isEmpty() || !metadata.contains(c))) {
         tracked.add(c);
       }
     }

@@ -31,6 +31,8 @@ import org.apache.spark.sql.Row;
  * <p>The table's rows are identified by the keys and {@code valid_from} (Hudi's record key).
  */
 public final class Scd2Apply implements ChangeApply {
+  /** Columns that describe a change, not the row: a new value in them alone starts no version. */
+  static final List<String> METADATA = List.of();
   private final TableName name;
   private final LakehouseTable target;
   private final LakehouseTable changes;
@@ -87,7 +89,7 @@ public final class Scd2Apply implements ChangeApply {
         : rows.as("n").join(storedEvents.get().as("s"), LakehouseTable.keysMatch(eventKey, "n", "s"), "left_anti"));
     Dataset<Row> events = storedEvents.map(s -> s.unionByName(newEvents, true)).orElse(newEvents);
 
-    Dataset<Row> recomputed = LakehouseSpark.materialize(History.of(events, keys, sequenceBy, history));
+    Dataset<Row> recomputed = LakehouseSpark.materialize(History.of(events, keys, sequenceBy, history, METADATA));
     String[] columns = recomputed.columns();
     Optional<Dataset<Row>> stored = StoredRows.forKeys(target, keys, touched)
         .map(s -> LakehouseSpark.materialize(s.select(cols(List.of(columns)))));
