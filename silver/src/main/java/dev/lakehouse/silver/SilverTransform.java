@@ -3,6 +3,7 @@ package dev.lakehouse.silver;
 import dev.lakehouse.core.format.LakehouseTable;
 import dev.lakehouse.core.run.BatchContext;
 import dev.lakehouse.core.run.TableJob;
+import dev.lakehouse.core.spec.CdcSpec;
 import dev.lakehouse.core.spec.LayerSpec;
 import dev.lakehouse.core.spec.TableSpec;
 import dev.lakehouse.silver.cdc.ChangeEvents;
@@ -18,7 +19,8 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * The entry point for a silver table: one upstream table's new rows, cleansed as the spec declares
+ * The entry point for a silver table: one upstream table's new rows, decoded from change events
+ * when the table declares {@code cdc} ({@link ChangeEvents}), cleansed as the spec declares
  * ({@link Cleanse}), then applied as change rows ({@link ChangeRows}) by the table's {@code write}
  * mode: append, SCD type 1 ({@link Scd1Apply}) or SCD type 2 ({@link Scd2Apply}), after the key
  * integrity guard ({@link KeyGuard}).
@@ -36,7 +38,9 @@ public final class SilverTransform implements TableJob {
     this.spec = spec;
     this.silver = (LayerSpec.Silver) spec.layer();
     this.upstream = LakehouseTable.of(upstreamSpec);
-    this.cleanse = new Cleanse(spec.name(), silver.cleansing());
+    // The change columns are the framework's, not the user's: they stay whatever the select names.
+    this.cleanse = new Cleanse(spec.name(), silver.cleansing(), silver.cdc().isPresent()
+        ? List.of(ChangeRows.DELETED, CdcSpec.OPERATION, CdcSpec.LSN, CdcSpec.COMMITTED_AT) : List.of(ChangeRows.DELETED));
     this.quarantine = new SilverQuarantine(spec);
     KeyGuard guard = new KeyGuard(spec.name(), spec.keys(), silver.sequenceBy(), silver.keyViolations(), quarantine);
     switch (silver.write()) {

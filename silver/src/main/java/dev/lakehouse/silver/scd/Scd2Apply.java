@@ -32,7 +32,8 @@ import org.apache.spark.sql.Row;
  */
 public final class Scd2Apply implements ChangeApply {
   /** Columns that describe a change, not the row: a new value in them alone starts no version. */
-  static final List<String> METADATA = List.of();
+  static final List<String> METADATA = List.of(dev.lakehouse.core.spec.CdcSpec.OPERATION,
+      dev.lakehouse.core.spec.CdcSpec.LSN, dev.lakehouse.core.spec.CdcSpec.COMMITTED_AT);
   private final TableName name;
   private final LakehouseTable target;
   private final LakehouseTable changes;
