@@ -82,6 +82,16 @@ class Scd1Test {
         "x: null key: id must not be null");
   }
 
+  @org.junit.jupiter.api.Test
+  void anEventLandedTwiceWithOtherLineageIsOneEvent() {
+    SilverScenario s = SilverScenario.of("delta", SCHEMA + ", _offset BIGINT", SPEC.replace("select = [id, name, city, seq]", ""));
+    s.land(List.of(new Object[] {1L, "ann", "paris", 1L, "I", 100L}, new Object[] {1L, "ann", "paris", 1L, "I", 205L},
+        new Object[] {2L, "bob", "lyon", 1L, "I", 101L}));
+    TableRunResult r = s.run();
+    assertThat(r.error()).isEmpty();
+    assertThat(lines(s.rows().orderBy("id"), "id", "city", "_offset")).containsExactly("1|paris|205", "2|lyon|101");
+  }
+
   private static List<String> table(SilverScenario s) {
     return lines(s.rows().orderBy("id"), "id", "city", "seq");
   }

@@ -21,8 +21,10 @@ import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.expressions.WindowSpec;
 
 /**
- * Checks a batch's keys before anything is merged: exact duplicate rows are collapsed (they are the
- * same event seen twice); rows with a null key, and every row of a key that has two different rows
+ * Checks a batch's keys before anything is merged: duplicate rows are collapsed (they are the
+ * same event seen twice; columns whose names start with {@code _}, such as bronze's lineage
+ * {@code _ingested_at} or a Kafka {@code _offset}, are left out of that comparison, and the copy
+ * kept is chosen by content, not by arrival); rows with a null key, and every row of a key that has two different rows
  * with the same sequence value (dedupe cannot tell which is newer), are violations. Violations fail
  * the batch before any write, or go to {@link SilverQuarantine} when the table says
  * {@code key-violations = quarantine}. A merge therefore never sees a null or ambiguous key.
@@ -60,7 +62,7 @@ public final class KeyGuard {
     String what = sequenceBy.map(s -> "two different rows with the same " + s).orElse("two different rows (no sequence-by to order them)");
     Column reason = when(nullKey, lit("null key: " + String.join(", ", keys) + " must not be null"))
         .when(col(CONFLICT), lit("ambiguous key: " + what + "; dedupe cannot tell which is newer"));
-    Dataset<Row> checked = LakehouseSpark.materialize(rows.dropDuplicates()
+    Dataset<Row> checked = LakehouseSpark.materialize(sameEventOnce(rows)
         .withColumn(TIE, count(lit(1)).over(sameTie).gt(1).and(nullKey.unary_$bang()))
         .withColumn(CONFLICT, max(col(TIE)).over(sameKey))
         .withColumn(SilverQuarantine.REASON, reason)
@@ -91,6 +93,24 @@ public final class KeyGuard {
     throw new LakehouseException("Cannot merge into " + table + ": " + String.join(" and ", problems)
         + "; nothing was written. Fix the rows upstream (or the keys/sequence-by of the spec), or set"
         + " key-violations = quarantine to keep such rows in " + SilverQuarantine.nameFor(table) + " and write the others");
+  }
+
+  /** One row per event: rows equal in every column but {@code _}-prefixed ones (except the delete mark) are one event. */
+  private static Dataset<Row> sameEventOnce(Dataset<Row> rows) {
+    List<Column> data = new ArrayList<>();
+    for (String c : rows.columns()) {
+      if (!c.startsWith("_") || c.equals(dev.lakehouse.silver.ChangeRows.DELETED)) {
+        data.add(col(q(c)));
+      }
+    }
+    if (data.size() == rows.columns().length) {
+      return rows.dropDuplicates();
+    }
+    return rows
+        .withColumn(TIE, org.apache.spark.sql.functions.row_number().over(Window.partitionBy(data.toArray(Column[]::new))
+            .orderBy(org.apache.spark.sql.functions.to_json(org.apache.spark.sql.functions.struct(col("*"))).desc())))
+        .where(col(TIE).equalTo(1))
+        .drop(TIE);
   }
 
   private String describe(Row r, int n) {
