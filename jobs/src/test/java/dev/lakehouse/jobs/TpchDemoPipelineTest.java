@@ -8,6 +8,7 @@ import dev.lakehouse.core.run.TableRunResult;
 import dev.lakehouse.core.spec.FormatKind;
 import dev.lakehouse.core.spec.TableName;
 import dev.lakehouse.core.testing.SharedSpark;
+import dev.lakehouse.jobs.demo.CustomerChanges;
 import dev.lakehouse.jobs.demo.TpchLanding;
 import dev.lakehouse.jobs.pipeline.Pipeline;
 import dev.lakehouse.jobs.pipeline.RunReport;
@@ -62,17 +63,31 @@ class TpchDemoPipelineTest {
     Map<String, Long> drop2 = TpchLanding.writeDrop(landing, SF, 2, 2);
     RunReport second = p.run();
     assertThat(second.succeeded()).isTrue();
+    long changes = drop2.get(CustomerChanges.NAME);
     for (String t : List.of("lineitem", "orders", "customer", "supplier")) {
-      assertThat(second.table("bronze." + t).rowsRead()).as("new rows of " + t).isEqualTo(drop2.get(t));
+      assertThat(second.table("bronze." + t).rowsRead()).as("new rows of " + t)
+          .isEqualTo(drop2.get(t) + (t.equals("customer") ? changes : 0));
     }
-    // Every generated row exactly once (official SF 0.01 cardinalities).
+    // Every generated row exactly once (official SF 0.01 cardinalities); customers with a key of
+    // 3 modulo 30 in the first half are deleted by drop 2's changes (they have no orders).
+    long deleted = p.table("bronze.customer").where("c_op = 'D'").count();
+    assertThat(deleted).isEqualTo(25);
     Map<String, Long> expected = Map.of("lineitem", 60_175L, "orders", 15_000L, "customer", 1_500L,
         "supplier", 100L, "nation", 25L, "region", 5L);
     for (Map.Entry<String, Long> e : expected.entrySet()) {
+      boolean customer = e.getKey().equals("customer");
       assertThat(drop1.getOrDefault(e.getKey(), 0L) + drop2.getOrDefault(e.getKey(), 0L)).isEqualTo(e.getValue());
-      assertThat(p.table("bronze." + e.getKey()).count()).as("bronze." + e.getKey()).isEqualTo(e.getValue());
-      assertThat(p.table("silver." + e.getKey()).count()).as("silver." + e.getKey()).isEqualTo(e.getValue());
+      assertThat(p.table("bronze." + e.getKey()).count()).as("bronze." + e.getKey())
+          .isEqualTo(e.getValue() + (customer ? changes : 0));
+      assertThat(p.table("silver." + e.getKey()).count()).as("silver." + e.getKey())
+          .isEqualTo(e.getValue() - (customer ? deleted : 0));
     }
+    // Customers whose key ends in 1 moved, came back, and a late move landed between: 3 versions each.
+    assertThat(p.table("silver.customer_history").where("c_custkey = 1").orderBy("valid_from")
+        .selectExpr("substring(c_address, 1, 5)", "CAST(valid_from AS STRING)", "is_current").collectAsList().toString())
+        .isEqualTo("[[IVhzI,1998-12-31 00:00:00,false], [Moved,2025-01-02 08:00:00,false],"
+            + " [Late ,2025-01-03 08:00:00,false], [IVhzI,2025-01-04 08:00:00,true]]");
+    assertThat(p.table("silver.customer_history").where("c_custkey = 3 AND NOT is_current").count()).isEqualTo(1);
 
     List<List<Object>> q1 = rows(p, "SELECT * FROM gold.pricing_summary ORDER BY l_returnflag, l_linestatus");
     // The official TPC-H answer at SF 0.01, row A|F: sum_qty 380456, count_order 14876.
@@ -128,7 +143,7 @@ class TpchDemoPipelineTest {
           + " CAST(o_totalprice AS DECIMAL(15,2)) o_totalprice, CAST(o_orderdate AS DATE) o_orderdate, o_orderpriority,"
           + " CAST(o_shippriority AS INTEGER) o_shippriority"
           + " FROM read_csv('" + landing.resolve("orders") + "/*.csv', header = true, all_varchar = true)");
-      s.execute("CREATE VIEW customer AS SELECT * FROM read_json('" + landing.resolve("customer") + "/*.json',"
+      s.execute("CREATE VIEW customer AS SELECT * FROM read_json('" + landing.resolve("customer") + "/drop-*.json',"
           + " format = 'newline_delimited', columns = {c_custkey: 'BIGINT', c_name: 'VARCHAR', c_address: 'VARCHAR',"
           + " c_nationkey: 'BIGINT', c_phone: 'VARCHAR', c_acctbal: 'DECIMAL(15,2)', c_mktsegment: 'VARCHAR', c_comment: 'VARCHAR'})");
       s.execute("CREATE VIEW supplier AS SELECT * FROM read_json('" + landing.resolve("supplier") + "/*.json',"

@@ -1,41 +1,65 @@
 package dev.lakehouse.silver;
 
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.row_number;
-
 import dev.lakehouse.core.format.LakehouseTable;
 import dev.lakehouse.core.run.BatchContext;
 import dev.lakehouse.core.run.TableJob;
-import dev.lakehouse.core.spark.LakehouseSpark;
 import dev.lakehouse.core.spec.CdcSpec;
 import dev.lakehouse.core.spec.LayerSpec;
 import dev.lakehouse.core.spec.TableSpec;
 import dev.lakehouse.silver.cdc.ChangeEvents;
-import java.util.ArrayList;
+import dev.lakehouse.silver.cleanse.Cleanse;
+import dev.lakehouse.silver.guard.KeyGuard;
+import dev.lakehouse.silver.guard.SilverQuarantine;
+import dev.lakehouse.silver.scd.AppendApply;
+import dev.lakehouse.silver.scd.Scd1Apply;
+import dev.lakehouse.silver.scd.Scd2Apply;
 import java.util.List;
-import java.util.Optional;
-import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.expressions.Window;
-import org.apache.spark.sql.functions;
 
 /**
- * A silver table: one upstream table's new rows, cleansed by the spec's {@code select} and
- * {@code filter}, reduced to the newest row per key, and appended or upserted (SCD type 1).
+ * The entry point for a silver table: one upstream table's new rows, decoded from change events
+ * when the table declares {@code cdc} ({@link ChangeEvents}), cleansed as the spec declares
+ * ({@link Cleanse}), then applied as change rows ({@link ChangeRows}) by the table's {@code write}
+ * mode: append, SCD type 1 ({@link Scd1Apply}) or SCD type 2 ({@link Scd2Apply}), after the key
+ * integrity guard ({@link KeyGuard}).
  */
 public final class SilverTransform implements TableJob {
   private final TableSpec spec;
   private final LayerSpec.Silver silver;
-  private final LakehouseTable target;
   private final LakehouseTable upstream;
+  private final Cleanse cleanse;
+  private final ChangeApply apply;
+  private final LakehouseTable target;
+  private final SilverQuarantine quarantine;
 
   public SilverTransform(TableSpec spec, TableSpec upstreamSpec) {
     this.spec = spec;
     this.silver = (LayerSpec.Silver) spec.layer();
-    this.target = LakehouseTable.of(spec);
     this.upstream = LakehouseTable.of(upstreamSpec);
+    // The change columns are the framework's, not the user's: they stay whatever the select names.
+    this.cleanse = new Cleanse(spec.name(), silver.cleansing(), silver.cdc().isPresent()
+        ? List.of(ChangeRows.DELETED, CdcSpec.OPERATION, CdcSpec.LSN, CdcSpec.COMMITTED_AT) : List.of(ChangeRows.DELETED));
+    this.quarantine = new SilverQuarantine(spec);
+    KeyGuard guard = new KeyGuard(spec.name(), spec.keys(), silver.sequenceBy(), silver.keyViolations(), quarantine);
+    switch (silver.write()) {
+      case APPEND -> {
+        this.apply = new AppendApply(spec);
+        this.target = LakehouseTable.of(spec);
+      }
+      case SCD1 -> {
+        Scd1Apply a = new Scd1Apply(spec, guard);
+        this.apply = a;
+        this.target = a.target();
+      }
+      case SCD2 -> {
+        Scd2Apply a = new Scd2Apply(spec, guard);
+        this.apply = a;
+        this.target = a.target();
+      }
+      default -> throw new IllegalStateException(silver.write().id());
+    }
   }
 
   @Override
@@ -48,6 +72,11 @@ public final class SilverTransform implements TableJob {
     return List.of(upstream);
   }
 
+  /** Where rows with null or ambiguous keys go when the table says {@code key-violations = quarantine}. */
+  public SilverQuarantine quarantine() {
+    return quarantine;
+  }
+
   @Override
   public Dataset<Row> input(SparkSession spark) {
     return upstream.readStream(spark);
@@ -56,73 +85,16 @@ public final class SilverTransform implements TableJob {
   @Override
   public long processBatch(Dataset<Row> batch, BatchContext context) {
     Dataset<Row> changes = silver.cdc().map(cdc -> ChangeEvents.decode(cdc, batch, spec.name())).orElse(batch);
-    Dataset<Row> rows = cleanse(changes);
-    if (!spec.keys().isEmpty()) {
-      rows = newestPerKey(rows);
-    }
-    rows = LakehouseSpark.materialize(rows);
-    long n = rows.count();
-    if (silver.cdc().isPresent()) {
-      rows = newerThanTable(rows, batch.sparkSession());
-      // The newest change of each key decides: its row replaces the key's row, or a delete removes it.
-      Dataset<Row> keys = rows.select(spec.keys().stream().map(functions::col).toArray(Column[]::new));
-      target.replaceKeys(rows.where(col(CdcSpec.DELETED).equalTo(false)).drop(CdcSpec.DELETED), keys, "cdc");
-      return n;
-    }
-    switch (silver.write()) {
-      case APPEND -> target.append(rows, Optional.of(context.mark()));
-      case SCD1 -> target.upsert(rows, silver.sequenceBy());
-    }
-    return n;
+    return apply.apply(cleanse(changes), context);
   }
 
-  /**
-   * Leaves out changes that are not newer than the row the table holds for their key: a late or
-   * redelivered event must not undo a later change.
-   */
-  private Dataset<Row> newerThanTable(Dataset<Row> changes, SparkSession spark) {
-    String seq = silver.sequenceBy().orElseThrow();
-    if (!target.exists(spark)) {
-      return changes;
-    }
-    Dataset<Row> current = target.read(spark).select(
-        java.util.stream.Stream.concat(spec.keys().stream(), java.util.stream.Stream.of(seq)).map(functions::col).toArray(Column[]::new));
-    return changes.as("c")
-        .join(current.as("t"), LakehouseTable.keysMatch(spec.keys(), "c", "t"), "left_outer")
-        .where(col("t.`" + seq + "`").isNull().or(col("c.`" + seq + "`").gt(col("t.`" + seq + "`"))))
-        .select("c.*");
-  }
-
-  /** Applies {@code select} then {@code filter}; public so tests and notebooks can preview it. */
+  /** The spec's cleansing of {@code rows}, as change rows; public so tests and notebooks can preview it. */
   public Dataset<Row> cleanse(Dataset<Row> rows) {
-    List<String> select = new ArrayList<>(silver.select());
-    if (silver.cdc().isPresent() && !select.isEmpty()) {
-      // The change columns are the framework's, not the user's: they stay whatever the select names.
-      for (String c : List.of(CdcSpec.DELETED, CdcSpec.OPERATION, CdcSpec.LSN, CdcSpec.COMMITTED_AT)) {
-        if (List.of(rows.columns()).contains(c)) {
-          select.add("`" + c + "`");
-        }
-      }
-    }
-    Dataset<Row> out = select.isEmpty() ? rows : rows.selectExpr(select.toArray(String[]::new));
-    if (silver.filter().isPresent()) {
-      out = out.where(silver.filter().get());
-    }
-    return out;
+    return cleanse.apply(rows);
   }
 
-  /**
-   * One row per key: the greatest {@code sequence-by} value wins; ties (and tables without a
-   * sequence) are broken by the row's full content, so the choice never depends on file order.
-   */
-  private Dataset<Row> newestPerKey(Dataset<Row> rows) {
-    List<Column> order = new ArrayList<>();
-    silver.sequenceBy().ifPresent(seq -> order.add(col(seq).desc_nulls_last()));
-    order.add(functions.to_json(functions.struct(col("*"))).desc());
-    Column[] keys = spec.keys().stream().map(functions::col).toArray(Column[]::new);
-    return rows
-        .withColumn("_rank", row_number().over(Window.partitionBy(keys).orderBy(order.toArray(Column[]::new))))
-        .where(col("_rank").equalTo(1))
-        .drop("_rank");
+  /** How this table applies change rows (for a CDC normaliser or a test that makes change rows itself). */
+  public ChangeApply changeApply() {
+    return apply;
   }
 }

@@ -49,7 +49,8 @@ public final class PipelineParser {
   static final List<String> COMMON_TABLE_KEYS =
       List.of("description", "owner", "format", "location", "keys", "partition-by", "columns");
   static final List<String> BRONZE_KEYS = with(COMMON_TABLE_KEYS, "source", "bad-records", "schema-drift", "retention");
-  static final List<String> SILVER_KEYS = with(COMMON_TABLE_KEYS, "source", "select", "filter", "sequence-by", "write", "cdc");
+  static final List<String> SILVER_KEYS = with(with(COMMON_TABLE_KEYS, "source", "select", "filter", "sequence-by", "write", "cdc"),
+      SilverParser.KEYS.toArray(String[]::new));
   static final List<String> GOLD_KEYS = with(COMMON_TABLE_KEYS, "sql", "sql-file", "aggregate", "refresh");
   static final List<String> AGGREGATE_KEYS = List.of("from", "filter", "time-grain", "group-by", "measures");
   static final List<String> TIME_GRAIN_KEYS = List.of("column", "grain", "as");
@@ -62,7 +63,7 @@ public final class PipelineParser {
       "partition", "options");
   static final List<String> JDBC_PARTITION_KEYS = List.of("column", "lower-bound", "upper-bound", "partitions");
   static final String SOURCE_TYPES = "files, kafka, jdbc, table";
-  static final List<String> COLUMN_KEYS = List.of("description", "classification");
+  static final List<String> COLUMN_KEYS = List.of("description", "classification", "mask");
 
   private final List<ConfigProblem> problems = new ArrayList<>();
   private final Path pipelineFile;
@@ -194,7 +195,7 @@ public final class PipelineParser {
       case BRONZE -> new LayerSpec.Bronze(parseSource(name, t, settings),
           t.enumValue("bad-records", BadRecords.class).orElse(BadRecords.QUARANTINE),
           t.enumValue("schema-drift", SchemaDrift.class).orElse(SchemaDrift.FAIL), retention(t));
-      case SILVER -> parseSilver(name, t, settings, declaredKeys);
+      case SILVER -> parseSilver(name, t, settings, declaredKeys, columns);
       case GOLD -> parseGold(name, t, declaredKeys);
     };
     // A declarative aggregate's rows are identified by its groups, unless the spec says otherwise.
@@ -212,7 +213,8 @@ public final class PipelineParser {
       for (String col : cols.keys()) {
         cols.object(col).ifPresent(c -> {
           c.rejectUnknownKeys(COLUMN_KEYS);
-          out.add(new ColumnSpec(col, c.optionalString("description"), c.optionalString("classification")));
+          out.add(new ColumnSpec(col, c.optionalString("description"), c.optionalString("classification"),
+              c.enumValue("mask", dev.lakehouse.core.spec.Cleansing.Mask.class)));
         });
       }
     });
@@ -293,7 +295,8 @@ public final class PipelineParser {
     return schema;
   }
 
-  private LayerSpec parseSilver(TableName name, SpecReader t, LakehouseSettings settings, List<String> keys) {
+  private LayerSpec parseSilver(TableName name, SpecReader t, LakehouseSettings settings, List<String> keys,
+      List<ColumnSpec> columns) {
     SourceSpec source = parseSource(name, t, settings);
     if (source != null && !(source instanceof SourceSpec.Table)) {
       t.problem("source", "Cannot read files into " + name + ": a silver table reads another table; "
@@ -317,7 +320,8 @@ public final class PipelineParser {
       sequenceBy = Optional.of(CdcSpec.LSN);
     }
     return new LayerSpec.Silver(source instanceof SourceSpec.Table tbl ? tbl : null, select,
-        filter, sequenceBy, write, cdc);
+        filter, sequenceBy, write, cdc, SilverParser.cleansing(t, select, filter, columns), SilverParser.keyViolations(t),
+        SilverParser.history(name, t, write, keys, sequenceBy));
   }
 
   private LayerSpec parseGold(TableName name, SpecReader t, List<String> declaredKeys) {

@@ -178,6 +178,11 @@ final class SpecReader {
     return out;
   }
 
+  /** True when {@code key} holds an object { ... }. */
+  boolean isObject(String key) {
+    return has(key) && config.getValue(quote(key)).valueType() == ConfigValueType.OBJECT;
+  }
+
   /** The object under {@code key}; a problem when the value is something else. */
   Optional<SpecReader> object(String key) {
     if (!has(key)) {

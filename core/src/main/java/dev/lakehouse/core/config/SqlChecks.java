@@ -38,6 +38,16 @@ final class SqlChecks {
     }
   }
 
+  /** Why {@code type} is not a Spark data type (e.g. {@code decimal(12,2)}), or empty when it is one. */
+  static Optional<String> dataType(String type) {
+    try {
+      org.apache.spark.sql.types.DataType.fromDDL(type);
+      return Optional.empty();
+    } catch (Exception e) { // Spark's ParseException is a checked AnalysisException
+      return Optional.of(firstLine(e));
+    }
+  }
+
   /** Why {@code ddl} is not a Spark DDL schema, or empty when it parses. */
   static Optional<String> schema(String ddl) {
     try {

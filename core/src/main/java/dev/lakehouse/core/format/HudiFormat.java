@@ -98,6 +98,11 @@ final class HudiFormat implements TableFormat {
     boolean exists = exists(spark, table);
     Map<String, String> opts = options(table, exists ? "insert_overwrite_table" : "bulk_insert");
     note.ifPresent(n -> opts.put(NOTE_KEY, n));
+    if (hasTimestampKey(rows, table)) {
+      // Bulk insert's row writer renders a timestamp key differently from later upserts (which
+      // then add a second record instead of replacing it); the Avro path renders it as upserts do.
+      opts.put("hoodie.datasource.write.row.writer.enable", "false");
+    }
     // A keyed table may get delete markers from replaceKeys; every write then carries the column,
     // because Hudi refuses a write whose schema drops a column the table has.
     Dataset<Row> written = table.keys().isEmpty() ? rows : rows.withColumn(IS_DELETED, when(lit(true), lit(false)));
@@ -309,6 +314,16 @@ final class HudiFormat implements TableFormat {
       }
     }
     return o;
+  }
+
+  private static boolean hasTimestampKey(Dataset<Row> rows, LakehouseTable table) {
+    for (org.apache.spark.sql.types.StructField f : rows.schema().fields()) {
+      if (table.keys().contains(f.name()) && (f.dataType() instanceof org.apache.spark.sql.types.TimestampType
+          || f.dataType() instanceof org.apache.spark.sql.types.TimestampNTZType)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static Dataset<Row> withoutMetaColumns(Dataset<Row> df) {

@@ -35,6 +35,9 @@ public sealed interface LayerSpec {
    * @param filter a Spark SQL boolean expression; rows where it is not true are left out
    * @param sequenceBy the column that orders versions of a key: the newest wins
    * @param cdc how the input carries change events (inserts, updates and deletes), if it does
+   * @param cleansing everything done to a row before it is written (select and filter included)
+   * @param keyViolations what happens to rows with null or ambiguous keys
+   * @param history how {@code write = scd2} keeps versions ({@link Scd2Spec#DEFAULT} otherwise)
    */
   record Silver(
       SourceSpec.Table source,
@@ -42,8 +45,12 @@ public sealed interface LayerSpec {
       Optional<String> filter,
       Optional<String> sequenceBy,
       WriteMode write,
-      Optional<CdcSpec> cdc)
+      Optional<CdcSpec> cdc,
+      Cleansing cleansing,
+      KeyViolations keyViolations,
+      Scd2Spec history)
       implements LayerSpec {
+
     @Override
     public List<TableName> upstream() {
       return source == null ? List.of() : source.tables();

@@ -30,7 +30,7 @@ class BrokenConfigTest {
 
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', textBlock = """
-      typo-key.conf       | src/test/resources/broken/typo-key.conf:10: pipeline.tables.silver.orders.keyz: Unknown key 'keyz'; supported keys here are: description, owner, format, location, keys, partition-by, columns, source, select, filter, sequence-by, write, cdc
+      typo-key.conf       | src/test/resources/broken/typo-key.conf:10: pipeline.tables.silver.orders.keyz: Unknown key 'keyz'; supported keys here are: description, owner, format, location, keys, partition-by, columns, source, select, filter, sequence-by, write, cdc, rename, trim, case, cast, defaults, derive, delete-when, key-violations, history, pii
       wrong-type.conf     | src/test/resources/broken/wrong-type.conf:10: pipeline.tables.silver.orders.keys: Cannot read 'keys': expected a list such as [a, b] but found a string
       unknown-format.conf | src/test/resources/broken/unknown-format.conf:6: pipeline.tables.bronze.orders.format: Cannot use format = iceberg: supported values are delta, hudi
       missing-source.conf | src/test/resources/broken/missing-source.conf:5: pipeline.tables.bronze.orders.source: Cannot find required key 'source' of bronze.orders: a bronze table reads from a source, e.g. source { type = files, format = csv, path = landing/orders, schema = "..." }
@@ -97,6 +97,29 @@ class BrokenConfigTest {
     assertThatThrownBy(() -> PipelineParser.load(request))
         .isInstanceOf(ConfigException.class)
         .hasMessageStartingWith("Cannot use the configuration: 4 problem(s)\n  - src/test/resources/broken/many-problems.conf:3: pipeline.colour");
+  }
+
+  @Test
+  void silverCleansingAndHistoryAreChecked() {
+    String f = "src/test/resources/broken/silver-cleansing.conf:";
+    assertThat(problems("silver-cleansing.conf")).extracting(ConfigProblem::toString).containsExactlyInAnyOrder(
+        f + "23: pipeline.tables.silver.log.delete-when: Cannot delete rows of silver.log, which is written as append: deletes apply to write = scd1 or scd2 (with keys); change write or remove delete-when",
+        f + "24: pipeline.tables.silver.log.history: Cannot keep history for silver.log written as append: history applies to write = scd2; set write = scd2 or remove history",
+        f + "28: pipeline.tables.silver.nokeys.write: Cannot write silver.nokeys as scd2 without keys: declare keys = [<column>, ...]",
+        f + "28: pipeline.tables.silver.nokeys.write: Cannot write silver.nokeys as scd2 without sequence-by: versions are ordered and dated by it; declare sequence-by = <column>, e.g. an update time or a change sequence number",
+        f + "15: pipeline.tables.silver.people.columns.phone.mask: Cannot use mask = scramble: supported values are keep, hash, redact, last4",
+        f + "10: pipeline.tables.silver.people.case.name: Cannot use name = shout: supported values are upper, lower, initcap",
+        f + "11: pipeline.tables.silver.people.cast.age.format: Cannot use a format or time-zone with type int: they apply to date and timestamp only; remove them or cast to date or timestamp",
+        f + "11: pipeline.tables.silver.people.cast.age.format: Cannot use the datetime pattern \"##\": Pattern includes reserved character: '#'; write a pattern such as yyyy-MM-dd HH:mm:ss",
+        f + "11: pipeline.tables.silver.people.cast.born: Cannot cast born to 'dat': [UNSUPPORTED_DATATYPE] Unsupported data type \"DAT\".(line 1, pos 0); write a Spark type such as bigint, decimal(12,2), date or timestamp",
+        f + "11: pipeline.tables.silver.people.cast.seen.time-zone: Cannot use the time zone 'Mars/Olympus': Unknown time-zone ID: Mars/Olympus; write a region such as Europe/Paris or an offset such as +02:00",
+        f + "12: pipeline.tables.silver.people.defaults: Cannot parse the default of city \"'unknown\": [PARSE_SYNTAX_ERROR] Syntax error at or near '''.(line 1, pos 0); write a Spark SQL expression such as 'unknown' or 0",
+        f + "13: pipeline.tables.silver.people.derive: Cannot name the column that \"upper(name)\" makes: write it as \"<expression> AS <name>\"",
+        f + "13: pipeline.tables.silver.people.derive: Cannot parse the derived column \"concat(name, ' ', city AS label\": [PARSE_SYNTAX_ERROR] Syntax error at or near 'AS': extra input 'AS'.(line 1, pos 23); write \"<Spark SQL expression> AS <name>\"",
+        f + "14: pipeline.tables.silver.people.delete-when: Cannot parse delete-when \"op = = 'D'\": [PARSE_SYNTAX_ERROR] Syntax error at or near '='.(line 1, pos 5); write a Spark SQL boolean expression such as \"op = 'D'\"",
+        f + "18: pipeline.tables.silver.people.history.except: Cannot use both track and except: track lists the columns whose change makes a new version, except the columns whose change does not; keep one",
+        f + "18: pipeline.tables.silver.people.history.deletes: Cannot use deletes = hide: supported values are close, flag",
+        f + "18: pipeline.tables.silver.people.history.valid-from: Cannot use one name for two history columns: [valid, valid, is_current]; give each its own name");
   }
 
   @Test

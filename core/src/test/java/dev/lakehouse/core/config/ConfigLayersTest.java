@@ -86,7 +86,7 @@ class ConfigLayersTest {
   void theDemoPipelineParsesAndGoldDependenciesComeFromItsQueries() {
     PipelineSpec spec = PipelineParser.load(new ConfigLayers.Request(Path.of("../conf/pipelines/tpch.conf"),
         Optional.empty(), List.of(), Map.of("LAKEHOUSE_ROOT", "/data")));
-    assertThat(spec.tables()).hasSize(19);
+    assertThat(spec.tables()).hasSize(20);
     LayerSpec.Gold daily = (LayerSpec.Gold) spec.table(TableName.parse("gold.revenue_daily")).layer();
     assertThat(daily.sources()).containsExactly(TableName.parse("silver.orders"), TableName.parse("silver.lineitem"));
     LayerSpec.Gold q1 = (LayerSpec.Gold) spec.table(TableName.parse("gold.pricing_summary")).layer();

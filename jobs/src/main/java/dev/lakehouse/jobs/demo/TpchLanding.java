@@ -25,7 +25,8 @@ import java.util.Map;
  * a landing folder the way upstream systems would: {@code lineitem} and {@code orders} as CSV with
  * a header, the other tables as JSON lines. Data is split into drops: drop k of n holds part k of
  * n of each table, so every generated row lands in exactly one drop. {@code nation} and
- * {@code region} are small reference tables and land whole in drop 1.
+ * {@code region} are small reference tables and land whole in drop 1. Drops after the first also
+ * carry customer changes ({@link CustomerChanges}).
  */
 public final class TpchLanding {
   /** The tables the demo pipeline ingests. */
@@ -50,6 +51,9 @@ public final class TpchLanding {
         continue;
       }
       counts.put(table.getTableName(), write(landing, table, scaleFactor, reference ? 1 : drop, reference ? 1 : drops, drop));
+    }
+    if (drop > 1) {
+      counts.put(CustomerChanges.NAME, CustomerChanges.write(landing.resolve("customer"), scaleFactor, drop, drops));
     }
     return counts;
   }

@@ -109,6 +109,10 @@ public final class PipelinePlan {
 
   static String describe(TableSpec t) {
     if (t.layer() instanceof LayerSpec.Silver s) {
+      if (s.write() == dev.lakehouse.core.spec.WriteMode.SCD2) {
+        return "cleanse new rows of " + s.source().table() + ", keep every version per " + t.keys() + " by "
+            + s.sequenceBy().orElse("?") + " (SCD type 2, late changes repair history)";
+      }
       return "cleanse new rows of " + s.source().table()
           + (t.keys().isEmpty() ? "" : ", keep the newest per " + t.keys() + s.sequenceBy().map(q -> " by " + q).orElse(""))
           + ", write " + s.write().id();

@@ -1,0 +1,127 @@
+package dev.lakehouse.silver.guard;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.when;
+
+import dev.lakehouse.core.errors.LakehouseException;
+import dev.lakehouse.core.run.BatchContext;
+import dev.lakehouse.core.spark.LakehouseSpark;
+import dev.lakehouse.core.spec.KeyViolations;
+import dev.lakehouse.core.spec.TableName;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.expressions.WindowSpec;
+
+/**
+ * Checks a batch's keys before anything is merged: duplicate rows are collapsed (they are the
+ * same event seen twice; columns whose names start with {@code _}, such as bronze's lineage
+ * {@code _ingested_at} or a Kafka {@code _offset}, are left out of that comparison, and the copy
+ * kept is chosen by content, not by arrival); rows with a null key, and every row of a key that has two different rows
+ * with the same sequence value (dedupe cannot tell which is newer), are violations. Violations fail
+ * the batch before any write, or go to {@link SilverQuarantine} when the table says
+ * {@code key-violations = quarantine}. A merge therefore never sees a null or ambiguous key.
+ */
+public final class KeyGuard {
+  private static final String TIE = "__lakehouse_tie";
+  private static final String CONFLICT = "__lakehouse_conflict";
+  private final TableName table;
+  private final List<String> keys;
+  private final Optional<String> sequenceBy;
+  private final KeyViolations policy;
+  private final SilverQuarantine quarantine;
+
+  public KeyGuard(TableName table, List<String> keys, Optional<String> sequenceBy, KeyViolations policy,
+      SilverQuarantine quarantine) {
+    this.table = table;
+    this.keys = keys;
+    this.sequenceBy = sequenceBy;
+    this.policy = policy;
+    this.quarantine = quarantine;
+  }
+
+  /** The rows that may be merged, exact duplicates collapsed; materialised. */
+  public Dataset<Row> check(Dataset<Row> rows, BatchContext context) {
+    Column nullKey = lit(false);
+    Column[] keyCols = new Column[keys.size()];
+    for (int i = 0; i < keys.size(); i++) {
+      keyCols[i] = col(q(keys.get(i)));
+      nullKey = nullKey.or(keyCols[i].isNull());
+    }
+    List<Column> tieCols = new ArrayList<>(List.of(keyCols));
+    sequenceBy.ifPresent(s -> tieCols.add(col(q(s))));
+    WindowSpec sameTie = Window.partitionBy(tieCols.toArray(Column[]::new));
+    WindowSpec sameKey = Window.partitionBy(keyCols);
+    String what = sequenceBy.map(s -> "two different rows with the same " + s).orElse("two different rows (no sequence-by to order them)");
+    Column reason = when(nullKey, lit("null key: " + String.join(", ", keys) + " must not be null"))
+        .when(col(CONFLICT), lit("ambiguous key: " + what + "; dedupe cannot tell which is newer"));
+    Dataset<Row> checked = LakehouseSpark.materialize(sameEventOnce(rows)
+        .withColumn(TIE, count(lit(1)).over(sameTie).gt(1).and(nullKey.unary_$bang()))
+        .withColumn(CONFLICT, max(col(TIE)).over(sameKey))
+        .withColumn(SilverQuarantine.REASON, reason)
+        .drop(TIE, CONFLICT));
+    Dataset<Row> bad = checked.where(col(SilverQuarantine.REASON).isNotNull());
+    long nulls = bad.where(nullKey).count();
+    long ambiguous = bad.count() - nulls;
+    Dataset<Row> good = checked.where(col(SilverQuarantine.REASON).isNull()).drop(SilverQuarantine.REASON);
+    if (nulls + ambiguous == 0) {
+      return good;
+    }
+    if (policy == KeyViolations.QUARANTINE) {
+      quarantine.append(bad, context);
+      context.quarantine(nulls + ambiguous);
+      return good;
+    }
+    List<String> problems = new ArrayList<>();
+    if (nulls > 0) {
+      problems.add(nulls + " row(s) with a null key (" + String.join(", ", keys) + ")");
+    }
+    if (ambiguous > 0) {
+      List<String> examples = new ArrayList<>();
+      for (Row r : bad.where(nullKey.unary_$bang()).select(tieCols.toArray(Column[]::new)).distinct().limit(3).collectAsList()) {
+        examples.add(describe(r, tieCols.size()));
+      }
+      problems.add(ambiguous + " row(s) of keys with " + what + " (e.g. " + String.join("; ", examples) + ")");
+    }
+    throw new LakehouseException("Cannot merge into " + table + ": " + String.join(" and ", problems)
+        + "; nothing was written. Fix the rows upstream (or the keys/sequence-by of the spec), or set"
+        + " key-violations = quarantine to keep such rows in " + SilverQuarantine.nameFor(table) + " and write the others");
+  }
+
+  /** One row per event: rows equal in every column but {@code _}-prefixed ones (except the delete mark) are one event. */
+  private static Dataset<Row> sameEventOnce(Dataset<Row> rows) {
+    List<Column> data = new ArrayList<>();
+    for (String c : rows.columns()) {
+      if (!c.startsWith("_") || c.equals(dev.lakehouse.silver.ChangeRows.DELETED)) {
+        data.add(col(q(c)));
+      }
+    }
+    if (data.size() == rows.columns().length) {
+      return rows.dropDuplicates();
+    }
+    return rows
+        .withColumn(TIE, org.apache.spark.sql.functions.row_number().over(Window.partitionBy(data.toArray(Column[]::new))
+            .orderBy(org.apache.spark.sql.functions.to_json(org.apache.spark.sql.functions.struct(col("*"))).desc())))
+        .where(col(TIE).equalTo(1))
+        .drop(TIE);
+  }
+
+  private String describe(Row r, int n) {
+    List<String> parts = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      parts.add(r.schema().fields()[i].name() + "=" + r.get(i));
+    }
+    return String.join(", ", parts);
+  }
+
+  private static String q(String name) {
+    return "`" + name.replace("`", "``") + "`";
+  }
+}

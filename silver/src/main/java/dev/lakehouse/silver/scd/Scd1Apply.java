@@ -1,0 +1,106 @@
+package dev.lakehouse.silver.scd;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.max;
+
+import dev.lakehouse.core.format.LakehouseTable;
+import dev.lakehouse.core.run.BatchContext;
+import dev.lakehouse.core.spark.LakehouseSpark;
+import dev.lakehouse.core.spec.Layer;
+import dev.lakehouse.core.spec.LayerSpec;
+import dev.lakehouse.core.spec.TableName;
+import dev.lakehouse.core.spec.TableSpec;
+import dev.lakehouse.silver.ChangeApply;
+import dev.lakehouse.silver.ChangeRows;
+import dev.lakehouse.silver.guard.KeyGuard;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/**
+ * SCD type 1: one row per key, the newest by {@code sequence-by}, also against what the table
+ * holds (an older event never replaces a newer row). A delete removes the key and leaves a
+ * tombstone (key and sequence value) in {@code silver.<name>_tombstones}, so an event older than
+ * the delete that arrives later does not bring the key back.
+ */
+public final class Scd1Apply implements ChangeApply {
+  private static final String STORED = "__lakehouse_stored_seq";
+  private final LakehouseTable target;
+  private final LakehouseTable tombstones;
+  private final List<String> keys;
+  private final Optional<String> sequenceBy;
+  private final KeyGuard guard;
+
+  public Scd1Apply(TableSpec spec, KeyGuard guard) {
+    LayerSpec.Silver silver = (LayerSpec.Silver) spec.layer();
+    this.target = LakehouseTable.of(spec);
+    this.keys = spec.keys();
+    this.sequenceBy = silver.sequenceBy();
+    this.guard = guard;
+    this.tombstones = new LakehouseTable(tombstonesName(spec.name()), spec.location() + "_tombstones", keys,
+        List.of(), spec.format());
+  }
+
+  public static TableName tombstonesName(TableName table) {
+    return new TableName(Layer.SILVER, table.name() + "_tombstones");
+  }
+
+  public LakehouseTable target() {
+    return target;
+  }
+
+  @Override
+  public long apply(Dataset<Row> changes, BatchContext context) {
+    Dataset<Row> rows = guard.check(ChangeRows.withDeletedColumn(changes), context);
+    Dataset<Row> winners = ChangeRows.latestPerKey(rows, keys, sequenceBy);
+    Dataset<Row> applying = LakehouseSpark.materialize(sequenceBy.isPresent() ? newerThanStored(winners, sequenceBy.get()) : winners);
+    if (applying.isEmpty()) {
+      return 0;
+    }
+    String note = "silver batch " + context.batchId() + " of run " + context.runId();
+    Column[] keyCols = keys.stream().map(k -> col(ChangeRows.quote(k))).toArray(Column[]::new);
+    Dataset<Row> deletes = applying.where(col(ChangeRows.DELETED));
+    if (sequenceBy.isPresent() && !deletes.isEmpty()) {
+      // First the tombstones: a batch replayed after a crash between the two commits finds them and redoes the rest.
+      List<Column> tomb = new ArrayList<>(List.of(keyCols));
+      tomb.add(col(ChangeRows.quote(sequenceBy.get())));
+      tombstones.replaceKeys(deletes.select(tomb.toArray(Column[]::new)), deletes.select(keyCols), note);
+    }
+    Dataset<Row> upserts = applying.where(col(ChangeRows.DELETED).unary_$bang()).drop(ChangeRows.DELETED);
+    target.replaceKeys(upserts, applying.select(keyCols), note);
+    return applying.count();
+  }
+
+  /** The rows whose sequence value is greater than that of the stored row or tombstone of their key. */
+  private Dataset<Row> newerThanStored(Dataset<Row> winners, String seq) {
+    Dataset<Row> wanted = winners.select(keys.stream().map(k -> col(ChangeRows.quote(k))).toArray(Column[]::new));
+    List<Column> keyAndSeq = new ArrayList<>();
+    for (String k : keys) {
+      keyAndSeq.add(col(ChangeRows.quote(k)));
+    }
+    keyAndSeq.add(col(ChangeRows.quote(seq)));
+    Dataset<Row> stored = null;
+    for (LakehouseTable t : List.of(target, tombstones)) {
+      Optional<Dataset<Row>> s = StoredRows.forKeys(t, keys, wanted);
+      if (s.isPresent()) {
+        Dataset<Row> part = s.get().select(keyAndSeq.toArray(Column[]::new));
+        stored = stored == null ? part : stored.unionByName(part);
+      }
+    }
+    if (stored == null) {
+      return winners;
+    }
+    Dataset<Row> latest = stored.groupBy(keys.stream().map(k -> col(ChangeRows.quote(k))).toArray(Column[]::new))
+        .agg(max(col(ChangeRows.quote(seq))).as(STORED));
+    List<Column> out = new ArrayList<>();
+    for (String c : winners.columns()) {
+      out.add(col("w." + ChangeRows.quote(c)).as(c));
+    }
+    return winners.as("w").join(latest.as("s"), LakehouseTable.keysMatch(keys, "w", "s"), "left")
+        .where(col("s." + STORED).isNull().or(col("w." + ChangeRows.quote(seq)).gt(col("s." + STORED))))
+        .select(out.toArray(Column[]::new));
+  }
+}

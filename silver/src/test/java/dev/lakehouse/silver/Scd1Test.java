@@ -1,0 +1,102 @@
+package dev.lakehouse.silver;
+
+import static dev.lakehouse.silver.SilverScenario.lines;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lakehouse.core.run.TableRunResult;
+import dev.lakehouse.core.testing.SharedSpark;
+import dev.lakehouse.silver.guard.SilverQuarantine;
+import java.util.List;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** SCD type 1 with deletes, dedupe against the table and the key guard, the same on Delta and Hudi. */
+class Scd1Test {
+  private static final String SCHEMA = "id BIGINT, name STRING, city STRING, seq BIGINT, op STRING";
+  private static final String SPEC = """
+      keys = [id]
+      sequence-by = seq
+      delete-when = "op = 'D'"
+      select = [id, name, city, seq]
+      """;
+
+  @ParameterizedTest
+  @ValueSource(strings = {"delta", "hudi"})
+  void newestWinsOlderEventsNeverOverwriteAndDeletesStayDeleted(String format) {
+    SilverScenario s = SilverScenario.of(format, SCHEMA, SPEC);
+    s.land(List.of(row(1, "ann", "paris", 1, "I"), row(2, "bob", "lyon", 1, "I"), row(1, "ann", "nice", 3, "U"),
+        row(3, "cy", "rome", 1, "I"), row(1, "ann", "nice", 3, "U")));
+    assertThat(s.run().error()).isEmpty();
+    assertThat(table(s)).containsExactly("1|nice|3", "2|lyon|1", "3|rome|1");
+
+    s.land(List.of(row(1, "ann", "oslo", 2, "U"), row(2, "bob", null, 5, "D"), row(3, "cy", "milan", 4, "U")));
+    assertThat(s.run().error()).isEmpty();
+    assertThat(table(s)).containsExactly("1|nice|3", "3|milan|4");
+
+    // An update older than the delete arrives late: the key stays deleted.
+    List<Object[]> third = List.of(row(2, "bob", "lyon", 4, "U"), row(4, "dee", "bern", 1, "I"));
+    s.land(third);
+    assertThat(s.run().error()).isEmpty();
+    assertThat(table(s)).containsExactly("1|nice|3", "3|milan|4", "4|bern|1");
+
+    s.land(third); // the same events again
+    TableRunResult again = s.run();
+    assertThat(again.error()).isEmpty();
+    assertThat(again.rowsWritten()).isZero();
+    assertThat(again.changedTable()).isFalse();
+    assertThat(table(s)).containsExactly("1|nice|3", "3|milan|4", "4|bern|1");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"delta", "hudi"})
+  void nullAndAmbiguousKeysFailTheBatchBeforeAnyWrite(String format) {
+    SilverScenario s = SilverScenario.of(format, SCHEMA, SPEC);
+    s.land(List.<Object[]>of(row(1, "ann", "paris", 1, "I")));
+    assertThat(s.run().error()).isEmpty();
+    s.land(List.of(row(null, "nobody", "x", 1, "I"), row(5, "eve", "rome", 2, "I"), row(5, "eve", "milan", 2, "U"),
+        row(1, "ann", "lyon", 2, "U")));
+    TableRunResult r = s.run();
+    assertThat(r.error()).contains("Cannot merge into silver.t: 1 row(s) with a null key (id) and 2 row(s) of keys with"
+        + " two different rows with the same seq (e.g. id=5, seq=2); nothing was written. Fix the rows upstream (or the"
+        + " keys/sequence-by of the spec), or set key-violations = quarantine to keep such rows in silver.t_quarantine"
+        + " and write the others");
+    assertThat(table(s)).containsExactly("1|paris|1");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"delta", "hudi"})
+  void keyViolationsCanBeQuarantinedWithTheirReason(String format) {
+    SilverScenario s = SilverScenario.of(format, SCHEMA, SPEC + "key-violations = quarantine\n");
+    s.land(List.of(row(null, "nobody", "x", 1, "I"), row(5, "eve", "rome", 2, "I"), row(5, "eve", "milan", 2, "U"),
+        row(5, "eve", "oslo", 1, "I"), row(1, "ann", "lyon", 2, "U")));
+    TableRunResult r = s.run();
+    assertThat(r.error()).isEmpty();
+    assertThat(r.rowsQuarantined()).isEqualTo(4);
+    assertThat(table(s)).containsExactly("1|lyon|2");
+    List<Row> bad = s.job().quarantine().table().read(SharedSpark.session()).orderBy("city").collectAsList();
+    assertThat(bad).extracting(b -> b.getAs("city") + ": " + b.getAs(SilverQuarantine.REASON)).containsExactly(
+        "milan: ambiguous key: two different rows with the same seq; dedupe cannot tell which is newer",
+        "oslo: ambiguous key: two different rows with the same seq; dedupe cannot tell which is newer",
+        "rome: ambiguous key: two different rows with the same seq; dedupe cannot tell which is newer",
+        "x: null key: id must not be null");
+  }
+
+  @org.junit.jupiter.api.Test
+  void anEventLandedTwiceWithOtherLineageIsOneEvent() {
+    SilverScenario s = SilverScenario.of("delta", SCHEMA + ", _offset BIGINT", SPEC.replace("select = [id, name, city, seq]", ""));
+    s.land(List.of(new Object[] {1L, "ann", "paris", 1L, "I", 100L}, new Object[] {1L, "ann", "paris", 1L, "I", 205L},
+        new Object[] {2L, "bob", "lyon", 1L, "I", 101L}));
+    TableRunResult r = s.run();
+    assertThat(r.error()).isEmpty();
+    assertThat(lines(s.rows().orderBy("id"), "id", "city", "_offset")).containsExactly("1|paris|205", "2|lyon|101");
+  }
+
+  private static List<String> table(SilverScenario s) {
+    return lines(s.rows().orderBy("id"), "id", "city", "seq");
+  }
+
+  static Object[] row(Integer id, String name, String city, long seq, String op) {
+    return new Object[] {id == null ? null : (long) id, name, city, seq, op};
+  }
+}
