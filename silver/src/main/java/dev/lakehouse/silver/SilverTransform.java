@@ -60,7 +60,7 @@ public final class SilverTransform implements TableJob {
     if (!spec.keys().isEmpty()) {
       rows = newestPerKey(rows);
     }
-    rows = LakehouseSpark.materialize(rows);
+    rows = LakehouseSpark.materialize(context.checked(rows));
     long n = rows.count();
     if (silver.cdc().isPresent()) {
       rows = newerThanTable(rows, batch.sparkSession());
