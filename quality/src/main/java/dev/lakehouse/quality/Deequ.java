@@ -95,7 +95,7 @@ final class Deequ {
     for (CheckResult cr : JavaConverters.asJavaCollection(result.checkResults().values())) {
       for (ConstraintResult r : JavaConverters.seqAsJavaList(cr.constraintResults())) {
         double value = r.metric().isDefined() && r.metric().get().value().isSuccess()
-            && r.metric().get().value().get() instanceof Number n ? n.doubleValue() : Double.NaN;
+            ? number(r.metric().get().value().get()) : Double.NaN;
         boolean passed = r.status() == ConstraintStatus.Success();
         out.put(cr.check().description(), new Verdict(passed, value,
             passed || r.message().isEmpty() ? "" : r.message().get()));
@@ -103,6 +103,14 @@ final class Deequ {
     }
     prune(rows.sparkSession(), repo, repository);
     return out;
+  }
+
+  /** A metric's value as a number: a distinct count is a histogram, its size the number of values. */
+  private static double number(Object value) {
+    if (value instanceof Number n) {
+      return n.doubleValue();
+    }
+    return value instanceof com.amazon.deequ.metrics.Distribution d ? d.numberOfBins() : Double.NaN;
   }
 
   private static java.util.Optional<Check> check(Expectation e) {
