@@ -15,6 +15,7 @@ import dev.lakehouse.core.spec.TableName;
 import dev.lakehouse.core.spec.TableSpec;
 import dev.lakehouse.core.spec.Expectation;
 import dev.lakehouse.quality.ExpectationQuarantine;
+import dev.lakehouse.quality.QualityReport;
 import dev.lakehouse.quality.QualityResults;
 import dev.lakehouse.quality.TableExpectations;
 import java.time.LocalDateTime;
@@ -110,6 +111,7 @@ public final class Pipeline {
         }
       } finally {
         runLog.record(runId, results, specHashes());
+        writeQualityReport(runId);
       }
       return new RunReport(runId, List.copyOf(results));
     } finally {
@@ -153,7 +155,10 @@ public final class Pipeline {
       TableSpec ts = spec.table(t);
       running.add(runner.start(TableJobs.forTable(spec, ts), ts.checkpoint(), RunMode.STREAM, false));
     }
-    return new StreamingRun(running, results -> runLog.record(catchUp.runId(), results, specHashes()));
+    return new StreamingRun(running, results -> {
+      runLog.record(catchUp.runId(), results, specHashes());
+      writeQualityReport(catchUp.runId());
+    });
   }
 
   /** Runs one table in batch mode. */
@@ -185,6 +190,20 @@ public final class Pipeline {
   public Dataset<Row> sql(String query) {
     registerReadBy(query);
     return spark.sql(query);
+  }
+
+  /** The HTML quality report of a run (its path), when the run checked expectations. */
+  public Optional<String> qualityReport(String runId) {
+    return QualityReport.find(spark, spec.settings(), runId);
+  }
+
+  private void writeQualityReport(String runId) {
+    try {
+      QualityReport.write(spark, spec.settings(), runId);
+    } catch (RuntimeException e) { // the report describes the run; it must not fail it
+      org.slf4j.LoggerFactory.getLogger(Pipeline.class).warn("Cannot write the quality report of run {}: {}", runId,
+          e.toString());
+    }
   }
 
   /** The expectations of a job's table (see dev.lakehouse.quality). */
