@@ -60,7 +60,7 @@ public final class SilverTransform implements TableJob {
     if (!spec.keys().isEmpty()) {
       rows = newestPerKey(rows);
     }
-    rows = LakehouseSpark.materialize(context.checked(rows));
+    rows = LakehouseSpark.materialize(silver.cdc().isPresent() ? checkedChanges(rows, context) : context.checked(rows));
     long n = rows.count();
     if (silver.cdc().isPresent()) {
       rows = newerThanTable(rows, batch.sparkSession());
@@ -91,6 +91,12 @@ public final class SilverTransform implements TableJob {
         .join(current.as("t"), LakehouseTable.keysMatch(spec.keys(), "c", "t"), "left_outer")
         .where(col("t.`" + seq + "`").isNull().or(col("c.`" + seq + "`").gt(col("t.`" + seq + "`"))))
         .select("c.*");
+  }
+
+  /** Expectations judge the rows a change writes; a delete writes none, so it is never dropped or quarantined. */
+  private static Dataset<Row> checkedChanges(Dataset<Row> rows, BatchContext context) {
+    Dataset<Row> deletes = rows.where(col(CdcSpec.DELETED).equalTo(true));
+    return context.checked(rows.where(col(CdcSpec.DELETED).equalTo(false))).unionByName(deletes);
   }
 
   /** Applies {@code select} then {@code filter}; public so tests and notebooks can preview it. */
