@@ -283,10 +283,6 @@ public final class Pipeline {
           registered.remove(t); // not written yet: register it once it is
         }
       }
-      LakehouseTable quarantine = new ExpectationQuarantine(t).table();
-      if (t.expectations().stream().anyMatch(e -> e.action() == Expectation.Action.QUARANTINE) && quarantine.exists(spark)) {
-        quarantine.register(spark);
-      }
     }
   }
 
