@@ -183,7 +183,7 @@ public final class BronzeIngest implements TableJob {
       quarantine.append(withLineage(bad, context), context.mark());
       context.quarantine(badCount);
     }
-    Dataset<Row> out = aligned(withLineage(rows, context), tableSchema);
+    Dataset<Row> out = context.checked(aligned(withLineage(rows, context), tableSchema));
     if (bronze.schemaDrift() == SchemaDrift.ADD_NEW_COLUMNS && !newColumns.isEmpty()) {
       target.appendAddingColumns(out, Optional.of(context.mark()));
     } else {

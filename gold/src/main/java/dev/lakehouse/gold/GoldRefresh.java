@@ -78,14 +78,14 @@ public final class GoldRefresh implements TableJob {
     SourceVersions now = currentVersions(spark);
     if (gold.refresh() == Refresh.INCREMENTAL) {
       Incremental outcome = target.lastCommitNote(spark).flatMap(SourceVersions::decode)
-          .map(last -> refreshIncrementally(spark, last, now))
+          .map(last -> refreshIncrementally(spark, last, now, context))
           .orElse(Incremental.impossible("it has no recorded source versions yet"));
       if (outcome.fullRefreshReason() == null) {
         return outcome.rowsWritten();
       }
       LOG.info("Refreshing {} in full: {}", spec.name(), outcome.fullRefreshReason());
     }
-    Dataset<Row> result = LakehouseSpark.materialize(query.evaluate(spark, at(spark, now)));
+    Dataset<Row> result = LakehouseSpark.materialize(context.checked(query.evaluate(spark, at(spark, now))));
     long n = result.count();
     target.overwrite(result, Optional.of(now.encode()));
     return n;
@@ -99,7 +99,8 @@ public final class GoldRefresh implements TableJob {
   }
 
   /** Replaces the rows of the keys that the sources' changes since {@code last} reach. */
-  private Incremental refreshIncrementally(SparkSession spark, SourceVersions last, SourceVersions now) {
+  private Incremental refreshIncrementally(SparkSession spark, SourceVersions last, SourceVersions now,
+      BatchContext context) {
     if (!last.specHash().equals(now.specHash())) {
       return Incremental.impossible("its spec changed since the last refresh");
     }
@@ -137,6 +138,7 @@ public final class GoldRefresh implements TableJob {
     checkKeysAreColumns(recomputed);
     Dataset<Row> rows = LakehouseSpark.materialize(restrict(recomputed, affected));
     checkKeysUnique(rows);
+    rows = LakehouseSpark.materialize(context.checked(rows));
     long written = rows.count();
     LOG.info("Refreshing {} incrementally: {} keys touched, {} rows recomputed", spec.name(), affected.count(), written);
     target.replaceKeys(rows, affected, now.encode());

@@ -21,6 +21,7 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -61,24 +62,34 @@ class TpchDemoPipelineTest {
     assertThat(versions(p)).isEqualTo(before);
 
     Map<String, Long> drop2 = TpchLanding.writeDrop(landing, SF, 2, 2);
+    Map<String, Long> bad = TpchLanding.writeBadRows(landing, 2);
     RunReport second = p.run();
     assertThat(second.succeeded()).isTrue();
     long changes = drop2.get(CustomerChanges.NAME);
     for (String t : List.of("lineitem", "orders", "customer", "supplier")) {
       assertThat(second.table("bronze." + t).rowsRead()).as("new rows of " + t)
-          .isEqualTo(drop2.get(t) + (t.equals("customer") ? changes : 0));
+          .isEqualTo(drop2.get(t) + (t.equals("customer") ? changes : 0) + bad.getOrDefault(t, 0L));
     }
-    // Every generated row exactly once (official SF 0.01 cardinalities); customers with a key of
-    // 3 modulo 30 in the first half are deleted by drop 2's changes (they have no orders).
+    // Customers with a key of 3 modulo 30 in the first half are deleted by drop 2's changes (they have no orders).
     long deleted = p.table("bronze.customer").where("c_op = 'D'").count();
     assertThat(deleted).isEqualTo(25);
+    // The expectations keep the bad rows out of silver: quarantined with the rules they broke, or dropped.
+    assertThat(second.table("silver.orders").rowsQuarantined()).isEqualTo(3);
+    assertThat(second.table("silver.customer").rowsQuarantined()).isEqualTo(3);
+    assertThat(second.table("silver.customer_history").rowsQuarantined()).isEqualTo(3);
+    assertThat(rows(p, "SELECT o_orderkey, array_join(_failed_rules, ' ') FROM silver.orders_quarantine ORDER BY o_orderkey"))
+        .containsExactly(Arrays.asList(null, "order_key_present"),
+            List.of(-2L, "order_key_valid status_known price_not_negative customer_known"),
+            List.of(-1L, "order_key_valid"));
+    assertThat(p.qualityReport(second.runId())).isPresent();
+    // Every generated row exactly once (official SF 0.01 cardinalities).
     Map<String, Long> expected = Map.of("lineitem", 60_175L, "orders", 15_000L, "customer", 1_500L,
         "supplier", 100L, "nation", 25L, "region", 5L);
     for (Map.Entry<String, Long> e : expected.entrySet()) {
       boolean customer = e.getKey().equals("customer");
       assertThat(drop1.getOrDefault(e.getKey(), 0L) + drop2.getOrDefault(e.getKey(), 0L)).isEqualTo(e.getValue());
       assertThat(p.table("bronze." + e.getKey()).count()).as("bronze." + e.getKey())
-          .isEqualTo(e.getValue() + (customer ? changes : 0));
+          .isEqualTo(e.getValue() + (customer ? changes : 0) + bad.getOrDefault(e.getKey(), 0L));
       assertThat(p.table("silver." + e.getKey()).count()).as("silver." + e.getKey())
           .isEqualTo(e.getValue() - (customer ? deleted : 0));
     }
@@ -138,20 +149,20 @@ class TpchDemoPipelineTest {
           + " CAST(l_quantity AS DECIMAL(15,2)) l_quantity,"
           + " CAST(l_extendedprice AS DECIMAL(15,2)) l_extendedprice, CAST(l_discount AS DECIMAL(15,2)) l_discount,"
           + " CAST(l_tax AS DECIMAL(15,2)) l_tax, l_returnflag, l_linestatus, CAST(l_shipdate AS DATE) l_shipdate"
-          + " FROM read_csv('" + landing.resolve("lineitem") + "/*.csv', header = true, all_varchar = true)");
+          + " FROM read_csv('" + landing.resolve("lineitem") + "/drop-*.csv', header = true, all_varchar = true)");
       s.execute("CREATE VIEW orders AS SELECT CAST(o_orderkey AS BIGINT) o_orderkey, CAST(o_custkey AS BIGINT) o_custkey,"
           + " CAST(o_totalprice AS DECIMAL(15,2)) o_totalprice, CAST(o_orderdate AS DATE) o_orderdate, o_orderpriority,"
           + " CAST(o_shippriority AS INTEGER) o_shippriority"
-          + " FROM read_csv('" + landing.resolve("orders") + "/*.csv', header = true, all_varchar = true)");
+          + " FROM read_csv('" + landing.resolve("orders") + "/drop-*.csv', header = true, all_varchar = true)");
       s.execute("CREATE VIEW customer AS SELECT * FROM read_json('" + landing.resolve("customer") + "/drop-*.json',"
           + " format = 'newline_delimited', columns = {c_custkey: 'BIGINT', c_name: 'VARCHAR', c_address: 'VARCHAR',"
           + " c_nationkey: 'BIGINT', c_phone: 'VARCHAR', c_acctbal: 'DECIMAL(15,2)', c_mktsegment: 'VARCHAR', c_comment: 'VARCHAR'})");
-      s.execute("CREATE VIEW supplier AS SELECT * FROM read_json('" + landing.resolve("supplier") + "/*.json',"
+      s.execute("CREATE VIEW supplier AS SELECT * FROM read_json('" + landing.resolve("supplier") + "/drop-*.json',"
           + " format = 'newline_delimited', columns = {s_suppkey: 'BIGINT', s_name: 'VARCHAR', s_address: 'VARCHAR',"
           + " s_nationkey: 'BIGINT', s_phone: 'VARCHAR', s_acctbal: 'DECIMAL(15,2)', s_comment: 'VARCHAR'})");
-      s.execute("CREATE VIEW nation AS SELECT * FROM read_json('" + landing.resolve("nation") + "/*.json',"
+      s.execute("CREATE VIEW nation AS SELECT * FROM read_json('" + landing.resolve("nation") + "/drop-*.json',"
           + " format = 'newline_delimited', columns = {n_nationkey: 'BIGINT', n_name: 'VARCHAR', n_regionkey: 'BIGINT', n_comment: 'VARCHAR'})");
-      s.execute("CREATE VIEW region AS SELECT * FROM read_json('" + landing.resolve("region") + "/*.json',"
+      s.execute("CREATE VIEW region AS SELECT * FROM read_json('" + landing.resolve("region") + "/drop-*.json',"
           + " format = 'newline_delimited', columns = {r_regionkey: 'BIGINT', r_name: 'VARCHAR', r_comment: 'VARCHAR'})");
     }
   }

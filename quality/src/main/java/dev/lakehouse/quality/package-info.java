@@ -1,5 +1,7 @@
 /**
- * Expectations and their actions (warn, drop, quarantine, fail); the only package that talks to
- * Deequ. Filled by the quality issue; the module exists so layers can depend on it already.
+ * Data quality: a table's expectations applied to each batch before it is written
+ * ({@link dev.lakehouse.quality.TableExpectations}), their actions (warn, drop, quarantine, fail), the
+ * results table {@code _lakehouse.quality_results}, the per-run HTML report and rule suggestions.
+ * {@link dev.lakehouse.quality.Deequ} is the only class that talks to Deequ.
  */
 package dev.lakehouse.quality;

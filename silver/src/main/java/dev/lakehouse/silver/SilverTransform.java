@@ -1,5 +1,8 @@
 package dev.lakehouse.silver;
 
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.not;
+
 import dev.lakehouse.core.format.LakehouseTable;
 import dev.lakehouse.core.run.BatchContext;
 import dev.lakehouse.core.run.TableJob;
@@ -85,7 +88,21 @@ public final class SilverTransform implements TableJob {
   @Override
   public long processBatch(Dataset<Row> batch, BatchContext context) {
     Dataset<Row> changes = silver.cdc().map(cdc -> ChangeEvents.decode(cdc, batch, spec.name())).orElse(batch);
-    return apply.apply(cleanse(changes), context);
+    return apply.apply(checked(cleanse(changes), context), context);
+  }
+
+  /**
+   * The cleansed rows the table's expectations let through, before dedupe and the key guard (a row
+   * with a bad key is quarantined by its rule rather than failing the batch). A delete writes no
+   * row, so it is never dropped or quarantined.
+   */
+  private static Dataset<Row> checked(Dataset<Row> rows, BatchContext context) {
+    if (!ChangeRows.hasDeletes(rows)) {
+      return context.checked(rows);
+    }
+    Dataset<Row> marked = ChangeRows.withDeletedColumn(rows);
+    Dataset<Row> deletes = marked.where(col(ChangeRows.DELETED));
+    return context.checked(marked.where(not(col(ChangeRows.DELETED)))).unionByName(deletes);
   }
 
   /** The spec's cleansing of {@code rows}, as change rows; public so tests and notebooks can preview it. */

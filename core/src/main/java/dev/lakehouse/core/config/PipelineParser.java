@@ -48,10 +48,10 @@ public final class PipelineParser {
   static final List<String> SCHEDULE_KEYS = List.of("cron", "retries", "retry-delay", "start-date", "tasks");
   static final List<String> COMMON_TABLE_KEYS =
       List.of("description", "owner", "format", "location", "keys", "partition-by", "columns");
-  static final List<String> BRONZE_KEYS = with(COMMON_TABLE_KEYS, "source", "bad-records", "schema-drift", "retention");
-  static final List<String> SILVER_KEYS = with(with(COMMON_TABLE_KEYS, "source", "select", "filter", "sequence-by", "write", "cdc"),
+  static final List<String> BRONZE_KEYS = with(COMMON_TABLE_KEYS, "source", "bad-records", "schema-drift", "retention", "expectations");
+  static final List<String> SILVER_KEYS = with(with(COMMON_TABLE_KEYS, "source", "select", "filter", "sequence-by", "write", "cdc", "expectations"),
       SilverParser.KEYS.toArray(String[]::new));
-  static final List<String> GOLD_KEYS = with(COMMON_TABLE_KEYS, "sql", "sql-file", "aggregate", "refresh");
+  static final List<String> GOLD_KEYS = with(COMMON_TABLE_KEYS, "sql", "sql-file", "aggregate", "refresh", "expectations");
   static final List<String> AGGREGATE_KEYS = List.of("from", "filter", "time-grain", "group-by", "measures");
   static final List<String> TIME_GRAIN_KEYS = List.of("column", "grain", "as");
   static final List<String> FILES_SOURCE_KEYS = List.of("type", "format", "path", "schema", "options");
@@ -204,7 +204,7 @@ public final class PipelineParser {
     String specHash = SpecHash.of(t.render() + "|" + format.id() + "|" + location
         + (layerSpec instanceof LayerSpec.Gold g ? "|" + g.sql() : ""));
     return new TableSpec(name, t.optionalString("description"), t.optionalString("owner"), format, location,
-        checkpoint, keys, partitionBy, columns, layerSpec, t.origin(), specHash);
+        checkpoint, keys, partitionBy, columns, layerSpec, t.origin(), specHash, ExpectationParser.parse(name, t));
   }
 
   private List<ColumnSpec> parseColumns(SpecReader t) {

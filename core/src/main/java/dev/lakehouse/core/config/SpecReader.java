@@ -197,6 +197,52 @@ final class SpecReader {
         Origins.describe(v.origin()), problems));
   }
 
+  /** The objects of the list under {@code key}, each reporting problems as {@code key[i]}. */
+  List<SpecReader> objectList(String key) {
+    if (!has(key)) {
+      return List.of();
+    }
+    ConfigValue v = config.getValue(quote(key));
+    if (v.valueType() != ConfigValueType.LIST) {
+      problem(key, "Cannot read '" + key + "': expected a list [ { ... }, ... ] but found " + describe(v.valueType()));
+      return List.of();
+    }
+    List<SpecReader> out = new ArrayList<>();
+    int i = 0;
+    for (ConfigValue e : (com.typesafe.config.ConfigList) v) {
+      String p = pathOf(key) + "[" + i++ + "]";
+      if (e.valueType() != ConfigValueType.OBJECT) {
+        problems.add(new ConfigProblem(p, Origins.describe(e.origin()), "Cannot read '" + key
+            + "': expected an object { ... } but found " + describe(e.valueType())));
+      } else {
+        out.add(new SpecReader(((ConfigObject) e).toConfig(), p, Origins.describe(e.origin()), problems));
+      }
+    }
+    return out;
+  }
+
+  /** A string or a list of strings, as a list ({@code keys = a} or {@code keys = [a, b]}). */
+  List<String> stringOrList(String key) {
+    if (has(key) && config.getValue(quote(key)).valueType() != ConfigValueType.LIST) {
+      return optionalString(key).map(List::of).orElse(List.of());
+    }
+    return stringList(key);
+  }
+
+  /** An optional number; a problem when the value is not one. */
+  Optional<Double> optionalNumber(String key) {
+    if (!has(key)) {
+      return Optional.empty();
+    }
+    Object raw = config.getValue(quote(key)).unwrapped();
+    try {
+      return Optional.of(Double.parseDouble(String.valueOf(raw).trim()));
+    } catch (NumberFormatException e) {
+      problem(key, "Cannot use " + key + " = " + raw + ": expected a number");
+      return Optional.empty();
+    }
+  }
+
   /** This object as concise JSON with sorted keys: the same spec always renders the same. */
   String render() {
     return config.root().render(com.typesafe.config.ConfigRenderOptions.concise());

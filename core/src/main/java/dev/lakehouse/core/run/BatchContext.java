@@ -2,6 +2,8 @@ package dev.lakehouse.core.run;
 
 import dev.lakehouse.core.format.BatchMark;
 import java.util.concurrent.atomic.LongAdder;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 
 /**
  * What a micro-batch function knows about the batch it processes.
@@ -10,14 +12,28 @@ import java.util.concurrent.atomic.LongAdder;
  * @param batchId the streaming micro-batch id, increasing per table checkpoint
  * @param mark identifies this batch for idempotent appends
  * @param quarantined counts the rows of this batch that went to quarantine (see {@link #quarantine})
+ * @param expectations the table's data-quality rules (see {@link #checked})
  */
-public record BatchContext(String runId, long batchId, BatchMark mark, LongAdder quarantined) {
+public record BatchContext(String runId, long batchId, BatchMark mark, LongAdder quarantined,
+    BatchExpectations expectations) {
   public BatchContext(String runId, long batchId, BatchMark mark) {
     this(runId, batchId, mark, new LongAdder());
+  }
+
+  public BatchContext(String runId, long batchId, BatchMark mark, LongAdder quarantined) {
+    this(runId, batchId, mark, quarantined, BatchExpectations.NONE);
   }
 
   /** Records that {@code rows} rows of this batch were kept aside (quarantined) instead of written. */
   public void quarantine(long rows) {
     quarantined.add(rows);
+  }
+
+  /**
+   * The rows of {@code rows} that may be written, after the table's expectations: call it just
+   * before the write. Throws when an expectation with {@code action = fail} is broken.
+   */
+  public Dataset<Row> checked(Dataset<Row> rows) {
+    return expectations.check(rows, this);
   }
 }

@@ -32,11 +32,19 @@ public final class TableRunner {
   private final SparkSession spark;
   private final String runId;
   private final Duration triggerInterval;
+  private final java.util.function.Function<TableJob, BatchExpectations> expectations;
 
   public TableRunner(SparkSession spark, String runId, Duration triggerInterval) {
+    this(spark, runId, triggerInterval, job -> BatchExpectations.NONE);
+  }
+
+  /** @param expectations the data-quality rules of each job's target table */
+  public TableRunner(SparkSession spark, String runId, Duration triggerInterval,
+      java.util.function.Function<TableJob, BatchExpectations> expectations) {
     this.spark = spark;
     this.runId = runId;
     this.triggerInterval = triggerInterval;
+    this.expectations = expectations;
   }
 
   /** Runs {@code job} in batch mode and waits for it to finish. Never throws for a failed run. */
@@ -118,13 +126,14 @@ public final class TableRunner {
       this.mode = mode;
       this.versionBefore = safeVersion(job.target());
       String appId = "lakehouse:" + job.target().name();
+      BatchExpectations rules = expectations.apply(job);
       VoidFunction2<Dataset<Row>, Long> microBatch = (batch, batchId) -> {
         try {
           // Materialise first: counting, then processing, must not read the source twice.
           Dataset<Row> rows = LakehouseSpark.materialize(batch);
           long in = rows.count();
           java.util.concurrent.atomic.LongAdder quarantined = new java.util.concurrent.atomic.LongAdder();
-          long out = job.processBatch(rows, new BatchContext(runId, batchId, new BatchMark(appId, batchId), quarantined));
+          long out = job.processBatch(rows, new BatchContext(runId, batchId, new BatchMark(appId, batchId), quarantined, rules));
           rowsQuarantined.add(quarantined.sum()); // only once the batch succeeded: a retried batch counts once
           batches.incrementAndGet();
           rowsRead.addAndGet(in);

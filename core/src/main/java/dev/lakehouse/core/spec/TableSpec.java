@@ -12,6 +12,7 @@ import java.util.Optional;
  * @param origin where the table is declared, {@code file:line}
  * @param specHash a hash of everything that defines the table (its config block, resolved, plus
  *     its format and location), recorded with each run to tell which spec produced which version
+ * @param expectations the data-quality rules every batch is checked against before it is written
  */
 public record TableSpec(
     TableName name,
@@ -25,9 +26,24 @@ public record TableSpec(
     List<ColumnSpec> columns,
     LayerSpec layer,
     String origin,
-    String specHash) {
+    String specHash,
+    List<Expectation> expectations) {
 
+  public TableSpec(TableName name, Optional<String> description, Optional<String> owner, FormatKind format,
+      String location, String checkpoint, List<String> keys, List<String> partitionBy, List<ColumnSpec> columns,
+      LayerSpec layer, String origin, String specHash) {
+    this(name, description, owner, format, location, checkpoint, keys, partitionBy, columns, layer, origin, specHash,
+        List.of());
+  }
+
+  /** The tables this table reads, and the tables its expectations check references against (run first). */
   public List<TableName> upstream() {
-    return layer.upstream();
+    List<TableName> up = new java.util.ArrayList<>(layer.upstream());
+    for (Expectation e : expectations) {
+      if (e.rule() instanceof Expectation.References r && !up.contains(r.table()) && !r.table().equals(name)) {
+        up.add(r.table());
+      }
+    }
+    return List.copyOf(up);
   }
 }

@@ -30,7 +30,7 @@ class BrokenConfigTest {
 
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', textBlock = """
-      typo-key.conf       | src/test/resources/broken/typo-key.conf:10: pipeline.tables.silver.orders.keyz: Unknown key 'keyz'; supported keys here are: description, owner, format, location, keys, partition-by, columns, source, select, filter, sequence-by, write, cdc, rename, trim, case, cast, defaults, derive, delete-when, key-violations, history, pii
+      typo-key.conf       | src/test/resources/broken/typo-key.conf:10: pipeline.tables.silver.orders.keyz: Unknown key 'keyz'; supported keys here are: description, owner, format, location, keys, partition-by, columns, source, select, filter, sequence-by, write, cdc, expectations, rename, trim, case, cast, defaults, derive, delete-when, key-violations, history, pii
       wrong-type.conf     | src/test/resources/broken/wrong-type.conf:10: pipeline.tables.silver.orders.keys: Cannot read 'keys': expected a list such as [a, b] but found a string
       unknown-format.conf | src/test/resources/broken/unknown-format.conf:6: pipeline.tables.bronze.orders.format: Cannot use format = iceberg: supported values are delta, hudi
       missing-source.conf | src/test/resources/broken/missing-source.conf:5: pipeline.tables.bronze.orders.source: Cannot find required key 'source' of bronze.orders: a bronze table reads from a source, e.g. source { type = files, format = csv, path = landing/orders, schema = "..." }
@@ -120,6 +120,34 @@ class BrokenConfigTest {
         f + "18: pipeline.tables.silver.people.history.except: Cannot use both track and except: track lists the columns whose change makes a new version, except the columns whose change does not; keep one",
         f + "18: pipeline.tables.silver.people.history.deletes: Cannot use deletes = hide: supported values are close, flag",
         f + "18: pipeline.tables.silver.people.history.valid-from: Cannot use one name for two history columns: [valid, valid, is_current]; give each its own name");
+  }
+
+  @Test
+  void expectationsAreCheckedBeforeAnythingRuns() {
+    String f = "src/test/resources/broken/bad-expectations.conf:";
+    String p = "pipeline.tables.silver.orders.expectations";
+    assertThat(problems("bad-expectations.conf")).extracting(ConfigProblem::toString).containsExactlyInAnyOrder(
+        f + "6: pipeline.tables.bronze.orders.expectations[0].action: Cannot quarantine rows of bronze.orders by expectation"
+            + " 'no_dupes': bronze.orders_quarantine holds the records that could not be parsed; use drop, warn or fail here,"
+            + " or quarantine in the silver table that reads it",
+        f + "13: " + p + "[0].action: Cannot use action = stop: supported values are warn, drop, quarantine, fail",
+        f + "14: " + p + "[1].name: Cannot use the expectation name 'key_present' twice in silver.orders: names identify rules in results",
+        f + "15: " + p + "[2].name: Cannot use 'Bad-Name' as an expectation name: use lower-case letters, digits and _",
+        f + "15: " + p + "[2].rule: Cannot parse the rule \"id >\": [PARSE_SYNTAX_ERROR] Syntax error at or near end of input.(line 1, pos 4);"
+            + " write a Spark SQL boolean expression such as \"o_totalprice >= 0\"",
+        f + "16: " + p + "[3].unique: Cannot use more than one rule (not-null, unique) in expectation 'two_rules': give exactly one of "
+            + String.join(", ", ExpectationParser.RULE_KEYS),
+        f + "17: " + p + "[4].name: Cannot find the rule of expectation 'no_rule': give exactly one of "
+            + String.join(", ", ExpectationParser.RULE_KEYS),
+        f + "18: " + p + "[5].column: Cannot find required key 'column': in-set checks one column: add column = <name>",
+        f + "19: " + p + "[6].action: Cannot drop rows for expectation 'enough': row-count judges the batch as a whole, not single rows;"
+            + " use action = warn or fail",
+        f + "21: " + p + "[8].pattern: Cannot use pattern \"([a-z\": Unclosed character class; write a Java regular expression",
+        f + "22: " + p + "[9].anomaly.metric: Cannot watch metric 'median(id)': supported metrics are row-count and mean(<column>)",
+        f + "23: " + p + "[10].severity: Unknown key 'severity'; supported keys here are: " + String.join(", ", ExpectationParser.KEYS),
+        f + "23: " + p + "[10].completeness: Cannot use completeness = 1.5: it is the least share of non-NULL values, 0 to 1, e.g. 0.95",
+        f + "10: pipeline.tables.silver.orders.source: Cannot find table silver.customer read by silver.orders: it is not declared"
+            + " in this pipeline; declared tables are [bronze.orders, silver.orders]");
   }
 
   @Test

@@ -47,6 +47,9 @@ final class DemoCommand implements Callable<Integer> {
     if (landOnly) {
       for (int drop = 1; drop <= drops; drop++) {
         System.out.println("Drop " + drop + " of " + drops + " landed: " + TpchLanding.writeDrop(landing, scaleFactor, drop, drops));
+        if (drop == drops) {
+          System.out.println("  plus bad rows the expectations catch: " + TpchLanding.writeBadRows(landing, drop));
+        }
       }
       return LakehouseMain.OK;
     }
@@ -54,12 +57,16 @@ final class DemoCommand implements Callable<Integer> {
     for (int drop = 1; drop <= drops; drop++) {
       Map<String, Long> landed = TpchLanding.writeDrop(landing, scaleFactor, drop, drops);
       System.out.println("\n== Drop " + drop + " of " + drops + " landed: " + landed);
+      if (drop == drops) {
+        System.out.println("   plus bad rows the expectations catch: " + TpchLanding.writeBadRows(landing, drop));
+      }
       RunReport report;
       try (RunProgress progress = RunProgress.start(pipeline.spark(), System.out)) {
         report = pipeline.run(List.of(), false, r -> RunSummary.progress(System.out, r));
       }
       System.out.println();
       RunSummary.table(System.out, report.tables());
+      pipeline.qualityReport(report.runId()).ifPresent(f -> System.out.println("Quality report: " + f));
       ok &= report.succeeded();
     }
     System.out.println("\n== gold.pricing_summary (TPC-H Q1)");
@@ -69,6 +76,8 @@ final class DemoCommand implements Callable<Integer> {
         (System.nanoTime() - start) / 1e9, root);
     System.out.println("  bin/lakehouse sql" + setFormat + " \"SELECT * FROM gold.revenue_daily ORDER BY order_date LIMIT 10\"");
     System.out.println("  bin/lakehouse sql" + setFormat + " \"SELECT count(*) FROM silver.lineitem\"");
+    System.out.println("  bin/lakehouse sql" + setFormat + " \"SELECT table_name, rule, action, failing_rows FROM _lakehouse.quality_results WHERE NOT passed\"");
+    System.out.println("  bin/lakehouse sql" + setFormat + " \"SELECT o_orderkey, _failed_rules FROM silver.orders_quarantine\"");
     return ok ? LakehouseMain.OK : LakehouseMain.RUN_FAILED;
   }
 }

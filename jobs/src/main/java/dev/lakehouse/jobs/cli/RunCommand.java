@@ -66,6 +66,7 @@ final class RunCommand implements Callable<Integer> {
       RunReport report = pipeline.run(selectors, fullRefresh, r -> RunSummary.progress(System.out, r));
       System.out.println();
       RunSummary.table(System.out, report.tables());
+      pipeline.qualityReport(report.runId()).ifPresent(f -> System.out.println("Quality report: " + f));
       return report.succeeded() ? LakehouseMain.OK : LakehouseMain.RUN_FAILED;
     }
     StreamingRun streams = pipeline.startStreams(selectors, fullRefresh, r -> RunSummary.progress(System.out, r));

@@ -58,6 +58,42 @@ public final class TpchLanding {
     return counts;
   }
 
+  /**
+   * Writes deliberately bad {@code orders} and {@code customer} rows, with keys outside the generated
+   * range (never line items), that the demo pipeline's expectations keep out of silver: gold's TPC-H
+   * answers stay exact. Files {@code landing/<table>/bad-rows-<drop>.*}.
+   *
+   * @return the number of rows written per table name
+   */
+  public static Map<String, Long> writeBadRows(Path landing, int drop) {
+    String orders = String.join("\n",
+        "o_orderkey,o_custkey,o_orderstatus,o_totalprice,o_orderdate,o_orderpriority,o_clerk,o_shippriority,o_comment",
+        "-1,370,O,100.00,1996-01-02,5-LOW,Clerk#000000951,0,negative order key",
+        "-2,-7,X,-5.00,1996-01-02,1-URGENT,Clerk#000000951,0,unknown customer and status; negative price",
+        ",370,F,10.00,1996-01-02,2-HIGH,Clerk#000000951,0,no order key") + "\n";
+    String customer = String.join("\n",
+        "{\"c_custkey\":-3,\"c_name\":\"Customer#-3\",\"c_address\":\"x\",\"c_nationkey\":1,\"c_phone\":\"11-111-111-1111\","
+            + "\"c_acctbal\":1.00,\"c_mktsegment\":\"BUILDING\",\"c_comment\":\"negative key\"}",
+        "{\"c_custkey\":-4,\"c_name\":\"Customer#-4\",\"c_address\":\"x\",\"c_nationkey\":1,\"c_phone\":\"11-111-111-1111\","
+            + "\"c_acctbal\":1.00,\"c_mktsegment\":\"UNKNOWN\",\"c_comment\":\"negative key, unknown segment\"}",
+        "{\"c_custkey\":-5,\"c_name\":\"Customer#-5\",\"c_address\":\"x\",\"c_nationkey\":1,\"c_phone\":\"n/a\","
+            + "\"c_acctbal\":1.00,\"c_mktsegment\":\"MACHINERY\",\"c_comment\":\"negative key, no phone\"}") + "\n";
+    land(landing.resolve("orders"), String.format("bad-rows-%03d.csv", drop), orders);
+    land(landing.resolve("customer"), String.format("bad-rows-%03d.json", drop), customer);
+    return Map.of("orders", 3L, "customer", 3L);
+  }
+
+  private static void land(Path dir, String name, String content) {
+    try {
+      Files.createDirectories(dir);
+      Path tmp = dir.resolve("." + name + ".tmp");
+      Files.writeString(tmp, content, StandardCharsets.UTF_8);
+      Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot write " + name + " to " + dir, e);
+    }
+  }
+
   /** Whether a table lands as CSV (else JSON lines). */
   public static boolean isCsv(TpchTable<?> table) {
     return table == TpchTable.LINE_ITEM || table == TpchTable.ORDERS;

@@ -4,6 +4,7 @@ import dev.lakehouse.core.config.SqlTableReferences;
 import dev.lakehouse.core.errors.LakehouseException;
 import dev.lakehouse.core.format.LakehouseTable;
 import dev.lakehouse.core.format.TableVersion;
+import dev.lakehouse.core.run.BatchExpectations;
 import dev.lakehouse.core.run.RunLog;
 import dev.lakehouse.core.run.RunMode;
 import dev.lakehouse.core.run.TableJob;
@@ -12,6 +13,11 @@ import dev.lakehouse.core.run.TableRunner;
 import dev.lakehouse.core.spec.PipelineSpec;
 import dev.lakehouse.core.spec.TableName;
 import dev.lakehouse.core.spec.TableSpec;
+import dev.lakehouse.core.spec.Expectation;
+import dev.lakehouse.quality.ExpectationQuarantine;
+import dev.lakehouse.quality.QualityReport;
+import dev.lakehouse.quality.QualityResults;
+import dev.lakehouse.quality.TableExpectations;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -41,12 +47,15 @@ public final class Pipeline {
   private final SparkSession spark;
   private final RunLog runLog;
   private final java.util.Set<TableName> registered = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final QualityResults qualityResults;
 
   public Pipeline(PipelineSpec spec, SparkSession spark) {
     this.spec = spec;
     this.spark = spark;
     this.runLog = new RunLog(spark, spec.settings());
+    this.qualityResults = new QualityResults(spark, spec.settings());
     runLog.register();
+    qualityResults.register();
   }
 
   public PipelineSpec spec() {
@@ -70,7 +79,7 @@ public final class Pipeline {
    */
   public RunReport run(List<String> selectors, boolean fullRefresh, Consumer<TableRunResult> listener) {
     String runId = newRunId();
-    TableRunner runner = new TableRunner(spark, runId, spec.settings().triggerInterval());
+    TableRunner runner = new TableRunner(spark, runId, spec.settings().triggerInterval(), this::expectations);
     List<TableName> order = selection(selectors);
     Map<TableName, CompletableFuture<TableRunResult>> runs = new LinkedHashMap<>();
     ExecutorService pool = Executors.newFixedThreadPool(spec.settings().parallelism(), r -> {
@@ -102,6 +111,7 @@ public final class Pipeline {
         }
       } finally {
         runLog.record(runId, results, specHashes());
+        writeQualityReport(runId);
       }
       return new RunReport(runId, List.copyOf(results));
     } finally {
@@ -139,13 +149,16 @@ public final class Pipeline {
       throw new LakehouseException("Cannot start streaming: the catch-up run failed: " + catchUp.tables().stream()
           .filter(r -> r.error().isPresent()).map(r -> r.table() + ": " + r.error().get()).toList());
     }
-    TableRunner runner = new TableRunner(spark, catchUp.runId(), spec.settings().triggerInterval());
+    TableRunner runner = new TableRunner(spark, catchUp.runId(), spec.settings().triggerInterval(), this::expectations);
     List<TableRunner.RunningTable> running = new ArrayList<>();
     for (TableName t : selection(selectors)) {
       TableSpec ts = spec.table(t);
       running.add(runner.start(TableJobs.forTable(spec, ts), ts.checkpoint(), RunMode.STREAM, false));
     }
-    return new StreamingRun(running, results -> runLog.record(catchUp.runId(), results, specHashes()));
+    return new StreamingRun(running, results -> {
+      runLog.record(catchUp.runId(), results, specHashes());
+      writeQualityReport(catchUp.runId());
+    });
   }
 
   /** Runs one table in batch mode. */
@@ -179,6 +192,26 @@ public final class Pipeline {
     return spark.sql(query);
   }
 
+  /** The HTML quality report of a run (its path), when the run checked expectations. */
+  public Optional<String> qualityReport(String runId) {
+    return QualityReport.find(spark, spec.settings(), runId);
+  }
+
+  private void writeQualityReport(String runId) {
+    try {
+      QualityReport.write(spark, spec.settings(), runId);
+    } catch (RuntimeException e) { // the report describes the run; it must not fail it
+      org.slf4j.LoggerFactory.getLogger(Pipeline.class).warn("Cannot write the quality report of run {}: {}", runId,
+          e.toString());
+    }
+  }
+
+  /** The expectations of a job's table (see dev.lakehouse.quality). */
+  private BatchExpectations expectations(TableJob job) {
+    return new TableExpectations(spec.table(job.target().name()), spec.settings(), qualityResults,
+        t -> LakehouseTable.of(spec.table(t)));
+  }
+
   private Map<String, String> specHashes() {
     Map<String, String> hashes = new LinkedHashMap<>();
     spec.tables().forEach((name, t) -> hashes.put(name.toString(), t.specHash()));
@@ -202,6 +235,30 @@ public final class Pipeline {
    * Registers the existing pipeline tables {@code query} names; all of them when it names none
    * (SHOW TABLES) or Spark's plain parser cannot read it (a format's own statement).
    */
+  /** Registers the expectation quarantine tables ({@code layer.name_quarantine}) that {@code query} names. */
+  private void registerQuarantines(String query) {
+    List<List<String>> refs;
+    try {
+      refs = SqlTableReferences.of(query);
+    } catch (RuntimeException e) {
+      return;
+    }
+    for (List<String> parts : refs) {
+      TableName q = parts.size() == 2 ? TableName.parse(parts.get(0) + "." + parts.get(1)) : null;
+      if (q == null || !q.name().endsWith("_quarantine")) {
+        continue;
+      }
+      TableName base = new TableName(q.layer(), q.name().substring(0, q.name().length() - "_quarantine".length()));
+      TableSpec t = spec.tables().get(base);
+      if (t != null && t.expectations().stream().anyMatch(e -> e.action() == Expectation.Action.QUARANTINE)) {
+        LakehouseTable quarantine = new ExpectationQuarantine(t).table();
+        if (quarantine.exists(spark)) {
+          quarantine.register(spark);
+        }
+      }
+    }
+  }
+
   private void registerReadBy(String query) {
     List<TableName> named;
     try {
@@ -216,6 +273,7 @@ public final class Pipeline {
     } catch (RuntimeException e) {
       named = List.copyOf(spec.tables().keySet());
     }
+    registerQuarantines(query);
     for (TableName t : named) {
       if (registered.add(t)) {
         LakehouseTable table = LakehouseTable.of(spec.table(t));

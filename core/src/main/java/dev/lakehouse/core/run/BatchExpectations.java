@@ -1,0 +1,23 @@
+package dev.lakehouse.core.run;
+
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/**
+ * A table's expectations, applied to the rows a micro-batch is about to write. Layers call it
+ * through {@link BatchContext#checked} just before they commit, in batch and stream mode alike.
+ */
+@FunctionalInterface
+public interface BatchExpectations {
+  /** A table without expectations: every row is written. */
+  BatchExpectations NONE = (rows, context) -> rows;
+
+  /**
+   * Checks {@code rows} and returns the rows to write; rows kept aside (quarantined) are counted in
+   * {@code context}.
+   *
+   * @throws dev.lakehouse.core.errors.LakehouseException when an expectation with {@code action = fail}
+   *     is broken: nothing of the batch is written
+   */
+  Dataset<Row> check(Dataset<Row> rows, BatchContext context);
+}

@@ -1,0 +1,217 @@
+package dev.lakehouse.quality;
+
+import com.amazon.deequ.AnomalyCheckConfig;
+import com.amazon.deequ.VerificationResult;
+import com.amazon.deequ.VerificationRunBuilder;
+import com.amazon.deequ.analyzers.Analyzer;
+import com.amazon.deequ.analyzers.Mean;
+import com.amazon.deequ.analyzers.Size;
+import com.amazon.deequ.anomalydetection.RelativeRateOfChangeStrategy;
+import com.amazon.deequ.checks.Check;
+import com.amazon.deequ.checks.CheckLevel;
+import com.amazon.deequ.checks.CheckResult;
+import com.amazon.deequ.constraints.ConstraintResult;
+import com.amazon.deequ.constraints.ConstraintStatus;
+import com.amazon.deequ.metrics.Metric;
+import com.amazon.deequ.repository.AnalysisResult;
+import com.amazon.deequ.repository.AnalysisResultSerde;
+import com.amazon.deequ.repository.ResultKey;
+import com.amazon.deequ.repository.fs.FileSystemMetricsRepository;
+import com.amazon.deequ.suggestions.ConstraintSuggestion;
+import com.amazon.deequ.suggestions.ConstraintSuggestionRunner;
+import com.amazon.deequ.suggestions.Rules;
+import dev.lakehouse.core.spec.Expectation;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import scala.Option;
+import scala.collection.JavaConverters;
+
+/**
+ * The one class that talks to Deequ (Scala) from Java: set rules and anomaly checks as one
+ * {@code VerificationSuite} pass per batch, a per-table metrics history with bounded retention,
+ * and rule suggestions. One Deequ {@code Check} per expectation, described by the expectation's
+ * name, so each result maps back to its rule.
+ */
+final class Deequ {
+  /** Metric history kept per table: enough for any anomaly strategy's window, small enough to rewrite. */
+  static final int HISTORY = 100;
+
+  /** Deequ wraps some assertions in Spark UDFs: they and what they capture must be serializable. */
+  interface Assertion extends scala.Function1<Object, Object>, Serializable {}
+
+  /** What Deequ said about one expectation. */
+  record Verdict(boolean passed, double metric, String message) {}
+
+  private Deequ() {}
+
+  /**
+   * Checks {@code rows} (not empty) against the set rules and anomaly checks, saves the batch's
+   * metrics under {@code repository} (tagged with the table) and prunes its history.
+   */
+  static Map<String, Verdict> verify(Dataset<Row> rows, List<Expectation> rules, String repository, String table,
+      long nowMillis) {
+    FileSystemMetricsRepository repo = new FileSystemMetricsRepository(rows.sparkSession(), repository);
+    Map<String, String> tags = Map.of("table", table);
+    VerificationRunBuilder suite = com.amazon.deequ.VerificationSuite.apply().onData(rows);
+    List<Analyzer<?, Metric<?>>> history = new ArrayList<>();
+    Map<String, Verdict> notYet = new LinkedHashMap<>();
+    List<Expectation> anomalies = new ArrayList<>();
+    for (Expectation e : rules) {
+      if (e.rule() instanceof Expectation.Anomaly a) {
+        Analyzer<?, Metric<?>> analyzer = analyzer(a);
+        history.add(analyzer);
+        suite = suite.addRequiredAnalyzer(analyzer); // saved even on the first batch, to start the history
+        boolean hasHistory = !repo.load().withTagValues(scalaMap(tags)).forAnalyzers(seq(List.of(analyzer))).get().isEmpty();
+        if (hasHistory) {
+          anomalies.add(e);
+        } else {
+          notYet.put(e.name(), new Verdict(true, Double.NaN, "not evaluated: no earlier batch to compare with"));
+        }
+      } else {
+        check(e).ifPresent(suite::addCheck);
+      }
+    }
+    var withRepo = suite.useRepository(repo).saveOrAppendResult(new ResultKey(nowMillis, scalaMap(tags)));
+    for (Expectation e : anomalies) {
+      Expectation.Anomaly a = (Expectation.Anomaly) e.rule();
+      withRepo = withRepo.addAnomalyCheck(new RelativeRateOfChangeStrategy(boxed(a.minRatio()), boxed(a.maxRatio()), 1),
+          (Analyzer) analyzer(a), Option.apply(new AnomalyCheckConfig(CheckLevel.Error(), e.name(), scalaMap(tags),
+              Option.empty(), Option.empty())));
+    }
+    VerificationResult result = withRepo.run();
+    Map<String, Verdict> out = new LinkedHashMap<>(notYet);
+    for (CheckResult cr : JavaConverters.asJavaCollection(result.checkResults().values())) {
+      for (ConstraintResult r : JavaConverters.seqAsJavaList(cr.constraintResults())) {
+        double value = r.metric().isDefined() && r.metric().get().value().isSuccess()
+            ? number(r.metric().get().value().get()) : Double.NaN;
+        boolean passed = r.status() == ConstraintStatus.Success();
+        out.put(cr.check().description(), new Verdict(passed, value,
+            passed || r.message().isEmpty() ? "" : r.message().get()));
+      }
+    }
+    prune(rows.sparkSession(), repo, repository);
+    return out;
+  }
+
+  /** A metric's value as a number: a distinct count is a histogram, its size the number of values. */
+  private static double number(Object value) {
+    if (value instanceof Number n) {
+      return n.doubleValue();
+    }
+    return value instanceof com.amazon.deequ.metrics.Distribution d ? d.numberOfBins() : Double.NaN;
+  }
+
+  private static java.util.Optional<Check> check(Expectation e) {
+    Check c = new Check(CheckLevel.Error(), e.name(), Check.$lessinit$greater$default$3());
+    Expectation.Rule r = e.rule();
+    if (r instanceof Expectation.Completeness x) {
+      double min = x.min();
+      return java.util.Optional.of(c.hasCompleteness(x.column(), (Assertion) v -> ((Number) v).doubleValue() >= min,
+          Option.empty(), Option.empty()));
+    } else if (r instanceof Expectation.RowCount x) {
+      return java.util.Optional.of(c.hasSize(between(x.min().map(Long::doubleValue), x.max().map(Long::doubleValue)),
+          Option.empty()));
+    } else if (r instanceof Expectation.DistinctCount x) {
+      return java.util.Optional.of(c.hasNumberOfDistinctValues(x.column(),
+          between(x.min().map(Long::doubleValue), x.max().map(Long::doubleValue)), Option.empty(), 1000, Option.empty()));
+    } else if (r instanceof Expectation.Statistic x) {
+      Assertion a = between(x.min(), x.max());
+      return java.util.Optional.of(switch (x.stat()) {
+        case MEAN -> c.hasMean(x.column(), a, Option.empty());
+        case MIN -> c.hasMin(x.column(), a, Option.empty(), Option.empty());
+        case MAX -> c.hasMax(x.column(), a, Option.empty(), Option.empty());
+      });
+    } else if (r instanceof Expectation.Unique x) {
+      return java.util.Optional.of(c.hasUniqueness(seq(x.columns()), Check.IsOne()));
+    }
+    return java.util.Optional.empty();
+  }
+
+  /** Whether the suite is needed for {@code e}: set rules Deequ measures, and the uniqueness metric. */
+  static boolean measures(Expectation e) {
+    Expectation.Rule r = e.rule();
+    return r instanceof Expectation.Completeness || r instanceof Expectation.RowCount
+        || r instanceof Expectation.DistinctCount || r instanceof Expectation.Statistic
+        || r instanceof Expectation.Unique || r instanceof Expectation.Anomaly;
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static Analyzer<?, Metric<?>> analyzer(Expectation.Anomaly a) {
+    return a.column().isPresent() ? (Analyzer) new Mean(a.column().get(), Option.empty()) : (Analyzer) new Size(Option.empty());
+  }
+
+  private static Assertion between(java.util.Optional<Double> min, java.util.Optional<Double> max) {
+    double lo = min.orElse(Double.NEGATIVE_INFINITY);
+    double hi = max.orElse(Double.POSITIVE_INFINITY);
+    return v -> ((Number) v).doubleValue() >= lo && ((Number) v).doubleValue() <= hi;
+  }
+
+  private static Option<Object> boxed(java.util.Optional<Double> d) {
+    return d.isPresent() ? Option.apply((Object) d.get()) : Option.empty();
+  }
+
+  /** Keeps the newest {@link #HISTORY} results: Deequ's file repository never forgets by itself. */
+  private static void prune(org.apache.spark.sql.SparkSession spark, FileSystemMetricsRepository repo, String file) {
+    List<AnalysisResult> all = new ArrayList<>(JavaConverters.seqAsJavaList(repo.load().get()));
+    if (all.size() <= HISTORY) {
+      return;
+    }
+    all.sort(Comparator.comparingLong(a -> a.resultKey().dataSetDate()));
+    String json = AnalysisResultSerde.serialize(seq(all.subList(all.size() - HISTORY, all.size())));
+    try {
+      Path path = new Path(file);
+      Path tmp = new Path(file + ".tmp");
+      FileSystem fs = path.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      try (OutputStream out = fs.create(tmp, true)) {
+        out.write(json.getBytes(StandardCharsets.UTF_8));
+      }
+      fs.delete(path, false);
+      fs.rename(tmp, path);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot prune the metrics history " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The batch timestamps of the history saved under {@code repository}, oldest first (for tests and reports). */
+  static List<Long> historyDates(org.apache.spark.sql.SparkSession spark, String repository) {
+    FileSystemMetricsRepository repo = new FileSystemMetricsRepository(spark, repository);
+    return JavaConverters.seqAsJavaList(repo.load().get()).stream().map(a -> a.resultKey().dataSetDate()).sorted().toList();
+  }
+
+  /** A suggested constraint: the column, Deequ's rule class, its Scala code and the observed value. */
+  record Suggestion(String column, String rule, String code, String currentValue) {}
+
+  /** Profiles {@code rows} and returns Deequ's suggested constraints (default rules plus uniqueness). */
+  static List<Suggestion> suggest(Dataset<Row> rows) {
+    var result = ConstraintSuggestionRunner.apply().onData(rows)
+        .addConstraintRules(Rules.DEFAULT()).addConstraintRules(Rules.COMMON()).run();
+    List<Suggestion> out = new ArrayList<>();
+    for (scala.collection.Seq<ConstraintSuggestion> ss : JavaConverters.asJavaCollection(result.constraintSuggestions().values())) {
+      for (ConstraintSuggestion s : JavaConverters.seqAsJavaList(ss)) {
+        out.add(new Suggestion(s.columnName(), s.suggestingRule().getClass().getSimpleName(), s.codeForConstraint(),
+            s.currentValue()));
+      }
+    }
+    return out;
+  }
+
+  private static <T> scala.collection.Seq<T> seq(List<T> l) {
+    return JavaConverters.asScalaBuffer(l).toList();
+  }
+
+  private static <K, V> scala.collection.immutable.Map<K, V> scalaMap(Map<K, V> m) {
+    return JavaConverters.mapAsScalaMap(m).toMap(scala.Predef$.MODULE$.<scala.Tuple2<K, V>>$conforms());
+  }
+}

@@ -1,0 +1,45 @@
+package dev.lakehouse.quality;
+
+import dev.lakehouse.core.format.BatchMark;
+import dev.lakehouse.core.format.LakehouseTable;
+import dev.lakehouse.core.spec.TableName;
+import dev.lakehouse.core.spec.TableSpec;
+import java.util.List;
+import java.util.Optional;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/**
+ * {@code <layer>.<name>_quarantine}: the rows of a table that broke an expectation with
+ * {@code action = quarantine}, with every row rule they broke ({@code _failed_rules}) and the batch
+ * and run that checked them ({@code _batch_id}, {@code _run_id}). Same format as the table, next to
+ * it; appends carry their own batch mark, so a replayed batch is quarantined once.
+ */
+public final class ExpectationQuarantine {
+  public static final String FAILED_RULES = "_failed_rules";
+  public static final String BATCH_ID = "_batch_id";
+  public static final String RUN_ID = "_run_id";
+
+  private final LakehouseTable table;
+
+  public ExpectationQuarantine(TableSpec of) {
+    this.table = new LakehouseTable(nameFor(of.name()), of.location() + "_quarantine", List.of(), List.of(), of.format());
+  }
+
+  public static TableName nameFor(TableName table) {
+    return new TableName(table.layer(), table.name() + "_quarantine");
+  }
+
+  public LakehouseTable table() {
+    return table;
+  }
+
+  /** Appends {@code rows} (with the quarantine columns); registers the table for SQL on its first write. */
+  void append(Dataset<Row> rows, BatchMark mark) {
+    boolean existed = table.exists(rows.sparkSession());
+    table.append(rows, Optional.of(new BatchMark("lakehouse:" + table.name(), mark.batchId())));
+    if (!existed) {
+      table.register(rows.sparkSession());
+    }
+  }
+}

@@ -1,0 +1,224 @@
+package dev.lakehouse.quality;
+
+import static org.apache.spark.sql.functions.array;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.not;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
+
+import dev.lakehouse.core.errors.TableRunException;
+import dev.lakehouse.core.format.LakehouseTable;
+import dev.lakehouse.core.run.BatchContext;
+import dev.lakehouse.core.run.BatchExpectations;
+import dev.lakehouse.core.spark.LakehouseSpark;
+import dev.lakehouse.core.spec.Expectation;
+import dev.lakehouse.core.spec.Expectation.Action;
+import dev.lakehouse.core.spec.LakehouseSettings;
+import dev.lakehouse.core.spec.TableName;
+import dev.lakehouse.core.spec.TableSpec;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The expectations of one table, applied to each batch just before it is written: row rules mark
+ * every row (plain Spark), set rules and anomaly checks run as one Deequ suite, freshness is one
+ * aggregate. Every outcome goes to {@code _lakehouse.quality_results} first; then a broken
+ * {@code fail} rule stops the batch (nothing written), rows breaking a {@code quarantine} rule go
+ * to the quarantine table, rows breaking a {@code drop} rule are left out, {@code warn} only logs.
+ * A row that breaks both a quarantine and a drop rule is quarantined: the evidence is kept.
+ */
+public final class TableExpectations implements BatchExpectations {
+  private static final Logger LOG = LoggerFactory.getLogger(TableExpectations.class);
+  private static final String DROPPED = "_lq_dropped";
+  private static final String QUARANTINED = "_lq_quarantined";
+
+  private final TableSpec spec;
+  private final List<Expectation> rules;
+  private final Function<TableName, LakehouseTable> tables;
+  private final QualityResults results;
+  private final ExpectationQuarantine quarantine;
+  private final String metrics;
+
+  /**
+   * @param tables the pipeline's tables, to read the targets of {@code references} rules
+   */
+  public TableExpectations(TableSpec spec, LakehouseSettings settings, QualityResults results,
+      Function<TableName, LakehouseTable> tables) {
+    this.spec = spec;
+    this.rules = spec.expectations();
+    this.tables = tables;
+    this.results = results;
+    this.quarantine = new ExpectationQuarantine(spec);
+    this.metrics = metricsLocation(settings, spec.name());
+  }
+
+  /** The Deequ metrics history of a table (one JSON file, newest {@value Deequ#HISTORY} batches). */
+  public static String metricsLocation(LakehouseSettings settings, TableName table) {
+    return settings.systemLocation() + "/quality_metrics/" + table + ".json";
+  }
+
+  @Override
+  public Dataset<Row> check(Dataset<Row> input, BatchContext context) {
+    if (rules.isEmpty()) {
+      return input;
+    }
+    Dataset<Row> rows = LakehouseSpark.materialize(input);
+    long total = rows.count();
+    boolean perRow = rules.stream().anyMatch(e -> e.rule().perRow());
+    Dataset<Row> flagged = total == 0 || !perRow ? rows : flagged(rows);
+    List<RuleOutcome> outcomes = total == 0 ? onEmpty() : evaluate(rows, flagged, total);
+    results.record(context.runId(), spec.name(), context.batchId(), outcomes);
+    for (RuleOutcome o : outcomes) {
+      if (!o.passed() && o.expectation().action() == Action.FAIL) {
+        throw new TableRunException(spec.name(), "Expectation '" + o.rule() + "' failed on " + spec.name() + ": "
+            + (o.failingRows() >= 0 ? o.failingRows() + " of " + total + " rows break " : "")
+            + describe(o.expectation().rule()) + (o.message().isEmpty() || o.failingRows() >= 0 ? "" : " (" + o.message() + ")")
+            + "; action = fail, so nothing of this batch was written and the table keeps its version."
+            + " Fix the data, or change the action (" + o.expectation().origin() + ")", null);
+      }
+      if (!o.passed()) {
+        LOG.warn("Expectation '{}' of {} broken ({}): {}{}", o.rule(), spec.name(), o.expectation().action().id(),
+            o.failingRows() >= 0 ? o.failingRows() + " rows; " : "", o.message());
+      }
+    }
+    if (total == 0 || rules.stream().noneMatch(e -> e.rule().perRow()
+        && (e.action() == Action.DROP || e.action() == Action.QUARANTINE))) {
+      return rows;
+    }
+    return route(flagged, context);
+  }
+
+  /** An empty batch: only row-count bounds can say something (Deequ's ratios are undefined on no rows). */
+  private List<RuleOutcome> onEmpty() {
+    List<RuleOutcome> out = new ArrayList<>();
+    for (Expectation e : rules) {
+      if (e.rule() instanceof Expectation.RowCount r) {
+        boolean ok = r.min().orElse(0L) <= 0 && r.max().orElse(0L) >= 0;
+        out.add(new RuleOutcome(e, ok, -1, 0, ok ? "" : "the batch has no rows"));
+      }
+    }
+    return out;
+  }
+
+  private List<RuleOutcome> evaluate(Dataset<Row> rows, Dataset<Row> flagged, long total) {
+    List<Column> aggs = new ArrayList<>();
+    aggs.add(count(lit(1)));
+    for (int i = 0; i < rules.size(); i++) {
+      Expectation.Rule r = rules.get(i).rule();
+      if (r.perRow()) {
+        aggs.add(sum(when(not(col(RowRules.column(i))), 1L).otherwise(0L)));
+      } else if (r instanceof Expectation.Freshness f) {
+        aggs.add(max(RowRules.q(f.column()).cast("timestamp")));
+      } else {
+        aggs.add(lit(null));
+      }
+    }
+    Row counts = flagged.agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(Column[]::new)).first();
+    List<Expectation> measured = rules.stream().filter(Deequ::measures).toList();
+    Map<String, Deequ.Verdict> verdicts = measured.isEmpty() ? Map.of()
+        : Deequ.verify(rows, measured, metrics, spec.name().toString(), System.currentTimeMillis());
+    List<RuleOutcome> out = new ArrayList<>();
+    for (int i = 0; i < rules.size(); i++) {
+      Expectation e = rules.get(i);
+      Deequ.Verdict v = verdicts.get(e.name());
+      if (e.rule().perRow()) {
+        long failing = counts.getLong(i + 1);
+        double metric = v != null ? v.metric() : (total - failing) / (double) total;
+        out.add(new RuleOutcome(e, failing == 0, failing, metric, failing == 0 ? ""
+            : failing + " of " + total + " rows break it"));
+      } else if (e.rule() instanceof Expectation.Freshness f) {
+        Timestamp newest = counts.getTimestamp(i + 1);
+        Instant limit = Instant.now().minus(f.maxAge());
+        boolean ok = newest != null && !newest.toInstant().isBefore(limit);
+        out.add(new RuleOutcome(e, ok, -1, newest == null ? Double.NaN : newest.getTime() / 1000.0,
+            ok ? "" : "the newest " + f.column() + " is " + (newest == null ? "NULL" : newest.toInstant())
+                + ", older than " + f.maxAge().toString().substring(2).toLowerCase(Locale.ROOT)));
+      } else if (v != null) {
+        out.add(new RuleOutcome(e, v.passed(), -1, v.metric(), v.message()));
+      }
+    }
+    return out;
+  }
+
+  /** The rows with one pass/fail column per row rule; reading referenced tables as they are now. */
+  private Dataset<Row> flagged(Dataset<Row> rows) {
+    return LakehouseSpark.materialize(RowRules.flag(rows, rules, name -> {
+      LakehouseTable t = tables.apply(name);
+      if (!t.exists(rows.sparkSession())) {
+        throw new TableRunException(spec.name(), "Cannot check the references of " + spec.name() + " to " + name
+            + ": " + name + " does not exist yet at " + t.location() + "; run it first", null);
+      }
+      return t.read(rows.sparkSession());
+    }));
+  }
+
+  /** Writes quarantined rows aside and returns the rows to write. */
+  private Dataset<Row> route(Dataset<Row> flaggedRows, BatchContext context) {
+    Dataset<Row> flagged = flaggedRows;
+    List<Column> failedNames = new ArrayList<>();
+    Column quarantined = lit(false);
+    Column dropped = lit(false);
+    List<String> temp = new ArrayList<>();
+    for (int i = 0; i < rules.size(); i++) {
+      Expectation e = rules.get(i);
+      if (!e.rule().perRow()) {
+        continue;
+      }
+      Column broken = not(col(RowRules.column(i)));
+      temp.add(RowRules.column(i));
+      failedNames.add(when(broken, lit(e.name())));
+      if (e.action() == Action.QUARANTINE) {
+        quarantined = quarantined.or(broken);
+      } else if (e.action() == Action.DROP) {
+        dropped = dropped.or(broken);
+      }
+    }
+    flagged = LakehouseSpark.materialize(flagged.withColumn(QUARANTINED, quarantined).withColumn(DROPPED, dropped));
+    Dataset<Row> bad = flagged.where(col(QUARANTINED));
+    long badCount = bad.count();
+    if (badCount > 0) {
+      Column names = org.apache.spark.sql.functions.filter(array(failedNames.toArray(Column[]::new)), Column::isNotNull);
+      quarantine.append(bad.withColumn(ExpectationQuarantine.FAILED_RULES, names)
+          .withColumn(ExpectationQuarantine.BATCH_ID, lit(context.batchId()))
+          .withColumn(ExpectationQuarantine.RUN_ID, lit(context.runId()))
+          .drop(QUARANTINED).drop(DROPPED).drop(temp.toArray(String[]::new)), context.mark());
+      context.quarantine(badCount);
+    }
+    List<String> drop = new ArrayList<>(temp);
+    drop.add(QUARANTINED);
+    drop.add(DROPPED);
+    return flagged.where(not(col(QUARANTINED)).and(not(col(DROPPED)))).drop(drop.toArray(String[]::new));
+  }
+
+  static String describe(Expectation.Rule r) {
+    if (r instanceof Expectation.NotNull n) {
+      return "not-null " + n.columns();
+    } else if (r instanceof Expectation.InSet s) {
+      return s.column() + " in-set " + s.values();
+    } else if (r instanceof Expectation.Range g) {
+      return g.column() + " range" + g.min().map(m -> " >= " + m).orElse("") + g.max().map(m -> " <= " + m).orElse("");
+    } else if (r instanceof Expectation.Pattern p) {
+      return p.column() + " pattern " + p.regex();
+    } else if (r instanceof Expectation.Sql s) {
+      return "rule " + s.expression();
+    } else if (r instanceof Expectation.Unique u) {
+      return "unique " + u.columns();
+    } else if (r instanceof Expectation.References f) {
+      return f.columns() + " references " + f.table() + f.refColumns();
+    }
+    return r.kind();
+  }
+}

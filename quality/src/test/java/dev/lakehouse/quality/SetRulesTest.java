@@ -1,0 +1,122 @@
+package dev.lakehouse.quality;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.lakehouse.core.errors.TableRunException;
+import dev.lakehouse.core.format.BatchMark;
+import dev.lakehouse.core.run.BatchContext;
+import dev.lakehouse.core.run.TableRunResult;
+import dev.lakehouse.core.spec.TableName;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.Test;
+
+/** Set rules (Deequ), referential integrity against another table, freshness and anomaly detection. */
+class SetRulesTest {
+  private static Dataset<Row> rows(QualityFixture f, Object[]... values) {
+    return ExpectationActionsTest.rows(f, values);
+  }
+
+  private static BatchContext batch(String runId, long id) {
+    return new BatchContext(runId, id, new BatchMark("test", id));
+  }
+
+  private static Map<String, String> outcomes(QualityFixture f, String runId) {
+    return f.results(runId).collectAsList().stream().collect(Collectors.toMap(r -> r.<String>getAs("rule"),
+        r -> r.getAs("passed") + ":" + r.getAs("metric_value")));
+  }
+
+  @Test
+  void referencesQuarantineOrphansAndUniqueQuarantinesEveryDuplicate() {
+    QualityFixture f = new QualityFixture("references", """
+        bronze { src { source { type = files, format = json, path = landing/src } } }
+        silver {
+          customers { source { type = table, table = bronze.src } }
+          orders {
+            source { type = table, table = bronze.src }
+            expectations = [
+              { name = order_pk, unique = [id], action = quarantine }
+              { name = known_customer, column = name, references { table = silver.customers, column = name }, action = quarantine }
+            ]
+          }
+        }
+        """);
+    assertThat(f.spec.table(TableName.parse("silver.orders")).upstream())
+        .containsExactly(TableName.parse("bronze.src"), TableName.parse("silver.customers"));
+    f.table("silver.customers").append(rows(f, new Object[] {1L, "O", 1.0, "ANN"}, new Object[] {2L, "O", 1.0, "BOB"}),
+        Optional.empty());
+    f.table("bronze.src").append(rows(f, new Object[] {10L, "O", 1.0, "ANN"}, new Object[] {11L, "O", 1.0, "ZED"},
+        new Object[] {12L, "O", 1.0, null}, new Object[] {13L, "O", 1.0, "BOB"}, new Object[] {13L, "F", 2.0, "ZED"}),
+        Optional.empty());
+
+    TableRunResult r = f.runner("run-ri").runBatch(f.job("bronze.src", "silver.orders"), f.checkpoint("silver.orders"), false);
+
+    assertThat(r.status()).as(r.error().orElse("")).isEqualTo(TableRunResult.Status.SUCCEEDED);
+    assertThat(ExpectationActionsTest.ids(f.table("silver.orders").read(f.spark))).containsExactly(10L, 12L);
+    Map<String, List<String>> failed = new ExpectationQuarantine(f.spec.table(TableName.parse("silver.orders"))).table()
+        .read(f.spark).collectAsList().stream().collect(Collectors.toMap(
+            x -> x.getAs("id") + ":" + x.getAs("name"), x -> x.<String>getList(x.fieldIndex("_failed_rules"))));
+    assertThat(failed).isEqualTo(Map.of("11:ZED", List.of("known_customer"), "13:BOB", List.of("order_pk"),
+        "13:ZED", List.of("order_pk", "known_customer")));
+    assertThat(f.results("run-ri").where("rule = 'known_customer'").first().<Long>getAs("failing_rows")).isEqualTo(2L);
+  }
+
+  @Test
+  void setRulesRecordTheirMetricAndFailStopsTheBatch() {
+    QualityFixture f = new QualityFixture("set-rules", ExpectationActionsTest.tables("delta", """
+            { name = names_mostly_set, column = name, completeness = 0.9, action = warn }
+            { name = enough_rows, row-count { at-least = 2, at-most = 10 }, action = warn }
+            { name = two_statuses, column = status, distinct-count { at-most = 2 }, action = warn }
+            { name = cheap_on_average, column = price, mean { at-most = 5 }, action = warn }
+            { name = price_cap, column = price, max { at-most = 100 }, action = warn }
+            { name = recent, column = name, freshness = 1 day, action = warn }
+        """));
+    TableExpectations rules = f.expectations("silver.checked");
+    Dataset<Row> in = rows(f, new Object[] {1L, "O", 2.0, "2020-01-01 00:00:00"}, new Object[] {2L, "F", 12.0, null},
+        new Object[] {3L, "P", 4.0, "2020-01-02 00:00:00"});
+
+    assertThat(rules.check(in, batch("run-set", 0)).count()).isEqualTo(3);
+
+    assertThat(outcomes(f, "run-set")).isEqualTo(Map.of(
+        "names_mostly_set", "false:" + (2.0 / 3), "enough_rows", "true:3.0", "two_statuses", "false:3.0",
+        "cheap_on_average", "false:6.0", "price_cap", "true:12.0",
+        "recent", "false:" + java.sql.Timestamp.valueOf("2020-01-02 00:00:00").getTime() / 1000.0));
+
+    QualityFixture strict = new QualityFixture("set-fail", ExpectationActionsTest.tables("delta", """
+            { name = enough_rows, row-count { at-least = 5 }, action = fail }
+        """));
+    assertThatThrownBy(() -> strict.expectations("silver.checked").check(in, batch("run-set-fail", 0)))
+        .isInstanceOf(TableRunException.class)
+        .hasMessageStartingWith("Expectation 'enough_rows' failed on silver.checked: row-count (Value: 3 does not meet");
+  }
+
+  @Test
+  void anomalyCheckFiresOnASuddenDropInRowCount() {
+    QualityFixture f = new QualityFixture("anomaly", ExpectationActionsTest.tables("delta", """
+            { name = steady_volume, anomaly { metric = row-count, min-ratio = 0.5, max-ratio = 2.0 }, action = warn }
+        """));
+    TableExpectations rules = f.expectations("silver.checked");
+    int[] sizes = {10, 11, 10, 2};
+    for (int b = 0; b < sizes.length; b++) {
+      Object[][] values = new Object[sizes[b]][];
+      for (int i = 0; i < sizes[b]; i++) {
+        values[i] = new Object[] {(long) i, "O", 1.0, "A"};
+      }
+      rules.check(rows(f, values), batch("run-anomaly", b));
+    }
+    List<String> verdicts = f.results("run-anomaly").orderBy("batch_id")
+        .selectExpr("concat(cast(passed as string), ':', coalesce(message, ''))").as(Encoders.STRING()).collectAsList();
+    assertThat(verdicts).hasSize(4);
+    assertThat(verdicts.get(0)).isEqualTo("true:not evaluated: no earlier batch to compare with");
+    assertThat(verdicts.subList(1, 3)).containsOnly("true:");
+    assertThat(verdicts.get(3)).startsWith("false:");
+    assertThat(Deequ.historyDates(f.spark, TableExpectations.metricsLocation(f.spec.settings(),
+        TableName.parse("silver.checked")))).hasSize(4);
+  }
+}
