@@ -46,12 +46,15 @@ class DebeziumCdcTest {
   private static EmbeddedPostgres postgres;
   private static DebeziumCapture capture;
   private static Path landing;
+  /** Per key, each row state the database held, in commit order (see {@link #change}). */
+  private static final Map<Long, List<String>> STATES = new java.util.TreeMap<>();
+  private static final Set<Long> DELETED = new java.util.TreeSet<>();
 
   @BeforeAll
   static void startCapture() throws Exception {
     postgres = EmbeddedPostgres.builder().setServerConfig("wal_level", "logical").start();
-    sql("CREATE TABLE customer (id BIGINT PRIMARY KEY, name TEXT NOT NULL, phone TEXT, balance NUMERIC(12,2))",
-        "INSERT INTO customer SELECT g, 'customer ' || g, '555-000' || g, g * 10.5 FROM generate_series(1, 6) g");
+    sql("CREATE TABLE customer (id BIGINT PRIMARY KEY, name TEXT NOT NULL, phone TEXT, balance NUMERIC(12,2))");
+    change("INSERT INTO customer SELECT g, 'customer ' || g, '555-000' || g, g * 10.5 FROM generate_series(1, 6) g");
     Path dir = SharedSpark.newDir("debezium");
     landing = Files.createDirectories(dir.resolve("landing"));
     capture = new DebeziumCapture(postgres.getPort(), "public.customer", landing, dir.resolve("offsets.dat"));
@@ -78,7 +81,7 @@ class DebeziumCdcTest {
     }
 
     // Updates (one key twice), an insert, a delete and a primary-key change (delete + insert in one transaction).
-    sql("UPDATE customer SET name = 'renamed 1' WHERE id = 1",
+    change("UPDATE customer SET name = 'renamed 1' WHERE id = 1",
         "UPDATE customer SET balance = 99.99 WHERE id = 2",
         "UPDATE customer SET balance = 100.01, phone = NULL WHERE id = 2",
         "DELETE FROM customer WHERE id = 4",
@@ -92,13 +95,14 @@ class DebeziumCdcTest {
     }
 
     // At-least-once delivery: the whole stream arrives again, with new changes after it; a deleted key comes back.
-    sql("INSERT INTO customer VALUES (4, 'customer 4 again', NULL, 4.00)",
+    change("INSERT INTO customer VALUES (4, 'customer 4 again', NULL, 4.00)",
         "UPDATE customer SET name = 'seven' WHERE id = 7");
     capture.awaitEvents(6 + 9 + 2);
     for (Lake lake : lakes) {
       lake.redeliverEverything();
       lake.loadAndApply();
       assertThat(lake.silverRows()).as(lake.format + " after redelivery").containsExactlyElementsOf(database());
+      assertThat(lake.historyRows()).as(lake.format + " SCD2: every version the database held").containsExactlyElementsOf(versions());
     }
 
     // An idle round writes nothing.
@@ -113,6 +117,7 @@ class DebeziumCdcTest {
     final String format;
     final TableSpec bronze;
     final TableSpec silver;
+    final TableSpec history;
     final Set<Path> loaded = new HashSet<>();
 
     Lake(String format) throws Exception {
@@ -130,6 +135,13 @@ class DebeziumCdcTest {
               keys = [id]
               cdc { format = debezium }
               select = [id, name, phone, "CAST(balance AS DECIMAL(12,2)) AS balance"]
+            }
+            customer_history {
+              source { type = table, table = bronze.customer_changes }
+              keys = [id]
+              cdc { format = debezium }
+              select = [id, name, phone, "CAST(balance AS DECIMAL(12,2)) AS balance"]
+              write = scd2
             } }
           } }
           """.formatted(format, landing, ROW, ROW));
@@ -137,6 +149,7 @@ class DebeziumCdcTest {
           Map.of("LAKEHOUSE_ROOT", root.toString())));
       bronze = p.table(TableName.parse("bronze.customer_changes"));
       silver = p.table(TableName.parse("silver.customer"));
+      history = p.table(TableName.parse("silver.customer_history"));
     }
 
     /**
@@ -157,6 +170,9 @@ class DebeziumCdcTest {
       TableRunResult result = new TableRunner(spark(), UUID.randomUUID().toString(), Duration.ofMillis(200))
           .runBatch(new SilverTransform(silver, bronze), silver.checkpoint(), false);
       assertThat(result.error()).as(format + " silver run").isEmpty();
+      TableRunResult versions = new TableRunner(spark(), UUID.randomUUID().toString(), Duration.ofMillis(200))
+          .runBatch(new SilverTransform(history, bronze), history.checkpoint(), false);
+      assertThat(versions.error()).as(format + " history run").isEmpty();
       return result;
     }
 
@@ -176,11 +192,51 @@ class DebeziumCdcTest {
       return LakehouseTable.of(silver).read(spark());
     }
 
+    /** Each version in the SCD2 table, per key in log order, and whether it is the current one. */
+    List<String> historyRows() {
+      return LakehouseTable.of(history).read(spark()).orderBy("id", "valid_from").collectAsList().stream()
+          .map(r -> line(r.getAs("id"), r.getAs("name"), r.getAs("phone"), r.getAs("balance")) + "|" + r.getAs("is_current"))
+          .toList();
+    }
+
     List<String> silverRows() {
       return silver().orderBy("id").collectAsList().stream()
           .map(r -> line(r.getAs("id"), r.getAs("name"), r.getAs("phone"), r.getAs("balance")))
           .toList();
     }
+  }
+
+  /**
+   * Runs each statement on its own and records the database's rows after it: the truth the SCD2
+   * table is held to is what PostgreSQL itself held, key by key, in commit order.
+   */
+  private static void change(String... statements) throws Exception {
+    for (String statement : statements) {
+      sql(statement);
+      Map<Long, String> now = new java.util.TreeMap<>();
+      for (String row : database()) {
+        now.put(Long.parseLong(row.substring(0, row.indexOf('|'))), row);
+      }
+      for (Map.Entry<Long, String> e : now.entrySet()) {
+        List<String> seen = STATES.computeIfAbsent(e.getKey(), k -> new ArrayList<>());
+        if (seen.isEmpty() || !seen.get(seen.size() - 1).equals(e.getValue()) || DELETED.contains(e.getKey())) {
+          seen.add(e.getValue());
+        }
+        DELETED.remove(e.getKey());
+      }
+      STATES.keySet().stream().filter(k -> !now.containsKey(k)).forEach(DELETED::add);
+    }
+  }
+
+  /** The expected SCD2 rows: every state each key had, the last current unless the key is deleted. */
+  private static List<String> versions() {
+    List<String> out = new ArrayList<>();
+    STATES.forEach((key, states) -> {
+      for (int i = 0; i < states.size(); i++) {
+        out.add(states.get(i) + "|" + (i == states.size() - 1 && !DELETED.contains(key)));
+      }
+    });
+    return out;
   }
 
   private static List<String> database() throws Exception {
