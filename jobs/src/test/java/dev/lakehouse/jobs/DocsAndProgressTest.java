@@ -53,6 +53,7 @@ class DocsAndProgressTest {
         .contains("<td><code>kind</code></td><td><code>string</code></td><td>yes</td><td><span class=\"badge pii\">pii</span></td><td>What was bought</td>")
         .containsPattern("latest run</th><td><span class=\"badge succeeded\">succeeded</span> [^<]* · 3 rows read · 3 written · version 0")
         .contains("reads</th><td><a href=\"#silver-events\">silver.events</a>")
+        .contains("<li><code>amount_not_negative</code>: range <span class=\"muted\">(column=amount, min=0.0)</span> &rarr; <span class=\"badge fmt\">warn</span></li>")
         .contains("csv files in <code>" + root.resolve("landing/events") + "</code>");
     // silver.broken never ran: no version, the declared-columns note is absent (no declared schema), "never run"
     String broken = html.substring(html.indexOf("id=\"silver-broken\""), html.indexOf("id=\"gold-broken_totals\""));

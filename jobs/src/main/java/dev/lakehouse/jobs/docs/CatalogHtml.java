@@ -1,5 +1,6 @@
 package dev.lakehouse.jobs.docs;
 
+import dev.lakehouse.core.spec.Expectation;
 import dev.lakehouse.core.spec.Layer;
 import dev.lakehouse.core.spec.LayerSpec;
 import dev.lakehouse.core.spec.PipelineSpec;
@@ -75,7 +76,7 @@ final class CatalogHtml {
     }
     fact(h, "location", "<code>" + esc(t.location()) + "</code>");
     fact(h, "current version", d.version().map(CatalogHtml::esc).orElse("<span class=\"muted\">not written yet</span>"));
-    fact(h, "expectations", "<span class=\"muted\">none declared</span>");
+    fact(h, "expectations", t.expectations().isEmpty() ? "<span class=\"muted\">none declared</span>" : expectations(t.expectations()));
     fact(h, "latest run", d.latestRun().map(CatalogHtml::run).orElse("<span class=\"muted\">never run</span>"));
     fact(h, "declared at", "<code>" + esc(t.origin()) + "</code>");
     h.append("</table>\n");
@@ -94,6 +95,20 @@ final class CatalogHtml {
       h.append("<tr><td colspan=\"5\" class=\"muted\">known after the first run</td></tr>\n");
     }
     h.append("</table>\n</section>\n");
+  }
+
+  /** Each rule as name, kind and arguments, and its action. */
+  private static String expectations(List<Expectation> rules) {
+    StringBuilder b = new StringBuilder("<ul class=\"rules\">");
+    for (Expectation e : rules) {
+      String r = e.rule().toString(); // a record: Kind[field=value, ...]
+      String args = (r.indexOf('[') < 0 ? "" : r.substring(r.indexOf('[') + 1, r.length() - 1))
+          .replaceAll("(, )?\\w+=Optional\\.empty", "").replaceAll("^, ", "").replaceAll("Optional\\[([^\\]]*)]", "$1");
+      b.append("<li><code>").append(esc(e.name())).append("</code>: ").append(esc(e.rule().kind()))
+          .append(args.isEmpty() ? "" : " <span class=\"muted\">(" + esc(args) + ")</span>")
+          .append(" &rarr; <span class=\"badge fmt\">").append(e.action().id()).append("</span></li>");
+    }
+    return b.append("</ul>").toString();
   }
 
   private static String run(TableDoc.LatestRun r) {
