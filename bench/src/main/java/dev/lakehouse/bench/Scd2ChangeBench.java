@@ -1,0 +1,147 @@
+package dev.lakehouse.bench;
+
+import dev.lakehouse.core.config.ConfigLayers;
+import dev.lakehouse.core.config.PipelineParser;
+import dev.lakehouse.core.format.LakehouseTable;
+import dev.lakehouse.core.run.TableRunResult;
+import dev.lakehouse.core.run.TableRunner;
+import dev.lakehouse.core.spark.LakehouseSpark;
+import dev.lakehouse.core.spec.FormatKind;
+import dev.lakehouse.core.spec.LakehouseSettings;
+import dev.lakehouse.core.spec.PipelineSpec;
+import dev.lakehouse.core.spec.SparkSettings;
+import dev.lakehouse.core.spec.TableName;
+import dev.lakehouse.core.spec.TableSpec;
+import dev.lakehouse.silver.SilverTransform;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * A silver SCD type 2 dimension of {@code --rows} keys (default 1 M): change batches touching
+ * 0.1 %, 1 % and 10 % of the keys, each applied by the framework, and the same history recomputed by
+ * a plain Spark job that rewrites the whole table (window over every event). Prints the time per
+ * batch, the full rewrite's time and their ratio, per format. Arguments: {@code --rows 1000000}
+ * {@code --format delta|hudi|both} {@code --work bench/target/work}.
+ */
+public final class Scd2ChangeBench {
+  private static final double[] SHARES = {0.001, 0.01, 0.1};
+
+  private Scd2ChangeBench() {}
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> a = new HashMap<>(Map.of("rows", "1000000", "format", "both", "work", "bench/target/work"));
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      a.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+    }
+    long rows = Long.parseLong(a.get("rows"));
+    Path work = Path.of(a.get("work")).toAbsolutePath();
+    SparkSession spark = LakehouseSpark.getOrCreate(new LakehouseSettings(work.resolve("root").toString(), FormatKind.DELTA,
+        new SparkSettings("local[*]", "scd2-bench", Map.of("spark.sql.shuffle.partitions", "8",
+            "spark.databricks.delta.snapshotPartitions", "4", "spark.driver.host", "127.0.0.1")), 1, Duration.ofSeconds(10)));
+    List<String> formats = a.get("format").equals("both") ? List.of("delta", "hudi") : List.of(a.get("format"));
+    List<String> report = new ArrayList<>();
+    for (String format : formats) {
+      Path root = work.resolve("scd2-" + format + "-" + UUID.randomUUID());
+      Dimension d = new Dimension(spark, root, format);
+      long t0 = System.nanoTime();
+      d.land(spark.sql("SELECT id, concat('name ', id) AS name, concat('city ', id % 1000) AS city,"
+          + " CAST(id % 10000 AS DECIMAL(12,2)) AS balance, TIMESTAMP '2024-01-01 00:00:00' AS updated_at FROM range(0, " + rows + ")"));
+      double load = d.apply();
+      report.add(String.format("%-5s initial load of %,d keys: %.1f s (landing included: %.1f s)", format, rows, load, seconds(t0)));
+      System.out.println("BENCH " + report.get(report.size() - 1));
+      int day = 2;
+      for (double share : SHARES) {
+        long step = Math.round(1 / share);
+        d.land(spark.sql("SELECT id, concat('name ', id) AS name, concat('moved ', " + day + ") AS city,"
+            + " CAST(id % 10000 AS DECIMAL(12,2)) AS balance, TIMESTAMP '2024-01-01 00:00:00' + INTERVAL " + day + " DAYS AS updated_at"
+            + " FROM range(0, " + rows + ", " + step + ")"));
+        double batch = d.apply();
+        double full = d.fullRewrite();
+        long changed = (rows + step - 1) / step;
+        report.add(String.format("%-5s change of %5.1f %% (%,d keys): framework batch %.1f s, full rewrite %.1f s, ratio %.3f",
+            format, share * 100, changed, batch, full, batch / full));
+        System.out.println("BENCH " + report.get(report.size() - 1));
+        day++;
+      }
+      long versions = LakehouseTable.of(d.silver).read(spark).count();
+      long expected = d.rewritten.read(spark).count();
+      report.add(String.format("%-5s history rows: framework %,d, full rewrite %,d%s", format, versions, expected,
+          versions == expected ? "" : "  MISMATCH"));
+      System.out.println("BENCH " + report.get(report.size() - 1));
+    }
+    System.out.println("\nSCD type 2 dimension of " + String.format("%,d", rows) + " keys (" + Runtime.getRuntime().availableProcessors()
+        + " cores, " + spark.sparkContext().master() + ")");
+    report.forEach(System.out::println);
+    spark.stop();
+  }
+
+  private static double seconds(long since) {
+    return (System.nanoTime() - since) / 1e9;
+  }
+
+  /** A bronze table of change events and the silver SCD2 table over it, declared as a user would. */
+  private static final class Dimension {
+    final SparkSession spark;
+    final TableSpec bronze;
+    final TableSpec silver;
+    final LakehouseTable rewritten;
+
+    Dimension(SparkSession spark, Path root, String format) throws Exception {
+      this.spark = spark;
+      Files.createDirectories(root);
+      Path conf = root.resolve("pipeline.conf");
+      Files.writeString(conf, """
+          pipeline { name = scd2bench, format = %s, tables {
+            bronze { dim_changes { source { type = files, format = json, path = landing,
+              schema = "id BIGINT, name STRING, city STRING, balance DECIMAL(12,2), updated_at TIMESTAMP" } } }
+            silver { dim {
+              source { type = table, table = bronze.dim_changes }
+              keys = [id], sequence-by = updated_at, write = scd2
+              select = [id, name, city, balance, updated_at]
+            } }
+          } }
+          """.formatted(format));
+      PipelineSpec p = PipelineParser.load(new ConfigLayers.Request(conf, Optional.empty(), List.of(),
+          Map.of("LAKEHOUSE_ROOT", root.toString())));
+      bronze = p.table(TableName.parse("bronze.dim_changes"));
+      silver = p.table(TableName.parse("silver.dim"));
+      rewritten = new LakehouseTable(TableName.parse("silver.dim_rewritten"), root.resolve("rewritten").toString(),
+          List.of("id", "valid_from"), List.of(), FormatKind.valueOf(format.toUpperCase(java.util.Locale.ROOT)));
+    }
+
+    void land(Dataset<Row> events) {
+      LakehouseTable.of(bronze).append(events, Optional.empty());
+    }
+
+    /** Runs the silver table over the new bronze rows; seconds. */
+    double apply() {
+      long t0 = System.nanoTime();
+      TableRunResult r = new TableRunner(spark, UUID.randomUUID().toString(), Duration.ofSeconds(10))
+          .runBatch(new SilverTransform(silver, bronze), silver.checkpoint(), false);
+      if (r.error().isPresent()) {
+        throw new IllegalStateException(r.error().get());
+      }
+      return seconds(t0);
+    }
+
+    /** The hand-written alternative: every event, one window per key, the whole table rewritten; seconds. */
+    double fullRewrite() {
+      long t0 = System.nanoTime();
+      Dataset<Row> history = LakehouseTable.of(bronze).read(spark).selectExpr("id", "name", "city", "balance", "updated_at")
+          .selectExpr("*", "updated_at AS valid_from", "lead(updated_at) OVER (PARTITION BY id ORDER BY updated_at) AS valid_to")
+          .selectExpr("*", "valid_to IS NULL AS is_current");
+      rewritten.overwrite(history, Optional.empty());
+      return seconds(t0);
+    }
+  }
+}
