@@ -5,11 +5,8 @@ import dev.lakehouse.core.config.ConfigLayers;
 import dev.lakehouse.core.config.PipelineParser;
 import dev.lakehouse.core.run.TableRunResult;
 import dev.lakehouse.core.run.TableRunner;
-import dev.lakehouse.core.spark.LakehouseSpark;
 import dev.lakehouse.core.spec.FormatKind;
-import dev.lakehouse.core.spec.LakehouseSettings;
 import dev.lakehouse.core.spec.PipelineSpec;
-import dev.lakehouse.core.spec.SparkSettings;
 import dev.lakehouse.core.spec.TableName;
 import dev.lakehouse.core.spec.TableSpec;
 import io.trino.tpch.LineItem;
@@ -26,7 +23,6 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -49,18 +45,13 @@ public final class BronzeIngestBench {
   private BronzeIngestBench() {}
 
   public static void main(String[] args) throws Exception {
-    Map<String, String> a = new HashMap<>(Map.of("sf", "1", "format", "both", "files", "8", "rounds", "1", "work", "bench/target/work"));
-    for (int i = 0; i + 1 < args.length; i += 2) {
-      a.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-    }
+    Map<String, String> a = BenchSetup.args(Map.of("sf", "1", "format", "both", "files", "8", "rounds", "1", "work", "bench/target/work"), args);
     double sf = Double.parseDouble(a.get("sf"));
     Path work = Path.of(a.get("work")).toAbsolutePath();
     Path landing = work.resolve("landing-sf" + a.get("sf")).resolve("lineitem");
     long rows = generate(landing, sf, Integer.parseInt(a.get("files")));
 
-    SparkSession spark = LakehouseSpark.getOrCreate(new LakehouseSettings(work.resolve("root").toString(), FormatKind.DELTA,
-        new SparkSettings("local[*]", "bronze-bench", Map.of("spark.sql.shuffle.partitions", "8",
-            "spark.databricks.delta.snapshotPartitions", "4", "spark.driver.host", "127.0.0.1")), 1, Duration.ofSeconds(10)));
+    SparkSession spark = BenchSetup.session(work, "bronze-bench");
     List<String> formats = a.get("format").equals("both") ? List.of("delta", "hudi") : List.of(a.get("format"));
     List<String> report = new ArrayList<>();
     for (String format : formats) {

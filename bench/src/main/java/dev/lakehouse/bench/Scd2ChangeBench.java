@@ -5,11 +5,8 @@ import dev.lakehouse.core.config.PipelineParser;
 import dev.lakehouse.core.format.LakehouseTable;
 import dev.lakehouse.core.run.TableRunResult;
 import dev.lakehouse.core.run.TableRunner;
-import dev.lakehouse.core.spark.LakehouseSpark;
 import dev.lakehouse.core.spec.FormatKind;
-import dev.lakehouse.core.spec.LakehouseSettings;
 import dev.lakehouse.core.spec.PipelineSpec;
-import dev.lakehouse.core.spec.SparkSettings;
 import dev.lakehouse.core.spec.TableName;
 import dev.lakehouse.core.spec.TableSpec;
 import dev.lakehouse.silver.SilverTransform;
@@ -17,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -39,15 +35,10 @@ public final class Scd2ChangeBench {
   private Scd2ChangeBench() {}
 
   public static void main(String[] args) throws Exception {
-    Map<String, String> a = new HashMap<>(Map.of("rows", "1000000", "format", "both", "work", "bench/target/work"));
-    for (int i = 0; i + 1 < args.length; i += 2) {
-      a.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-    }
+    Map<String, String> a = BenchSetup.args(Map.of("rows", "1000000", "format", "both", "work", "bench/target/work"), args);
     long rows = Long.parseLong(a.get("rows"));
     Path work = Path.of(a.get("work")).toAbsolutePath();
-    SparkSession spark = LakehouseSpark.getOrCreate(new LakehouseSettings(work.resolve("root").toString(), FormatKind.DELTA,
-        new SparkSettings("local[*]", "scd2-bench", Map.of("spark.sql.shuffle.partitions", "8",
-            "spark.databricks.delta.snapshotPartitions", "4", "spark.driver.host", "127.0.0.1")), 1, Duration.ofSeconds(10)));
+    SparkSession spark = BenchSetup.session(work, "scd2-bench");
     List<String> formats = a.get("format").equals("both") ? List.of("delta", "hudi") : List.of(a.get("format"));
     List<String> report = new ArrayList<>();
     for (String format : formats) {
