@@ -7,11 +7,13 @@ import static org.apache.spark.sql.functions.lit;
 import dev.lakehouse.bronze.drift.DriftCheck;
 import dev.lakehouse.bronze.quarantine.QuarantineTable;
 import dev.lakehouse.bronze.source.BronzeSource;
+import dev.lakehouse.bronze.source.RecordTally;
 import dev.lakehouse.bronze.source.Records;
 import dev.lakehouse.core.errors.LakehouseException;
 import dev.lakehouse.core.format.LakehouseTable;
 import dev.lakehouse.core.run.BatchContext;
 import dev.lakehouse.core.run.TableJob;
+import dev.lakehouse.core.spark.LakehouseSpark;
 import dev.lakehouse.core.spec.BadRecords;
 import dev.lakehouse.core.spec.LayerSpec;
 import dev.lakehouse.core.spec.SchemaDrift;
@@ -61,6 +63,7 @@ public final class BronzeIngest implements TableJob {
   private final BronzeSource source;
   private final QuarantineTable quarantine;
   private StructType pinned;
+  private List<String> newColumns = List.of(); // of the batch being processed
 
   public BronzeIngest(TableSpec spec) {
     this.spec = spec;
@@ -158,38 +161,84 @@ public final class BronzeIngest implements TableJob {
         .add(BATCH_ID, DataTypes.LongType).add(RUN_ID, DataTypes.StringType);
   }
 
+  /** Sources that parse a batch in one pass are written straight from the source (see {@link #processBatch}). */
+  @Override
+  public boolean rereadsBatch() {
+    return !source.readsBatchOnce();
+  }
+
+  /**
+   * Parses the batch, handles bad records and schema drift, and appends. A batch the runner did not
+   * materialise is read once when it can be: its good and bad records are counted by the pass that
+   * appends the good ones, and only a batch that has bad records is read again, for the quarantine.
+   * Rescued records and expectations read it more than once, so the batch is materialised for them.
+   */
   @Override
   public long processBatch(Dataset<Row> batch, BatchContext context) {
-    SparkSession spark = batch.sparkSession();
-    Records records = source.parse(batch, pinned);
-    Dataset<Row> rows = records.rows();
-
-    Dataset<Row> bad = records.bad();
-    long badCount = bad.count();
-    if (badCount > 0 && bronze.badRecords() == BadRecords.RESCUE) {
-      rows = rows.unionByName(bad.withColumnRenamed(BronzeColumns.RAW, BronzeColumns.RESCUED).drop(BronzeColumns.REASON), true);
+    if (!rereadsBatch() && bronze.badRecords() == BadRecords.QUARANTINE && context.expectations().isEmpty()) {
+      return onePass(batch, context);
     }
+    Dataset<Row> rows = rereadsBatch() ? batch : LakehouseSpark.materialize(batch);
+    if (!rereadsBatch()) {
+      context.read(rows.count());
+    }
+    Records records = source.parse(rows, pinned);
+    long badCount = records.bad().count();
+    Dataset<Row> out = prepared(records, badCount > 0, context);
+    if (badCount > 0 && bronze.badRecords() == BadRecords.QUARANTINE) {
+      quarantine.append(withLineage(records.bad(), context), context.mark());
+      context.quarantine(badCount);
+    }
+    append(out, context);
+    return out.count();
+  }
 
+  private long onePass(Dataset<Row> batch, BatchContext context) {
+    RecordTally tally = new RecordTally(batch.sparkSession());
+    Records parsed = source.parse(batch, pinned);
+    append(prepared(parsed.counted(tally).orElse(parsed), false, context), context);
+    if (tally.counted() && tally.bad() == 0) {
+      context.read(tally.good());
+      return tally.good();
+    }
+    // Bad records to keep aside, or none counted (an empty batch, or a replay whose append the table
+    // already has): read the batch again, materialised, since Spark's CSV and JSON readers cannot
+    // select the corrupt-record column alone from the files.
+    Records again = source.parse(LakehouseSpark.materialize(batch), pinned);
+    long badCount = again.bad().count();
+    if (badCount > 0) {
+      // Appended after the table: a crash in between replays the batch, whose table append is then skipped.
+      quarantine.append(withLineage(again.bad(), context), context.mark());
+      context.quarantine(badCount);
+    }
+    long written = tally.counted() ? tally.good() : again.rows().count();
+    context.read(written + badCount);
+    return written;
+  }
+
+  /** The batch's rows as the table takes them: rescued records, drift handled, lineage, checked. */
+  private Dataset<Row> prepared(Records records, boolean hasBad, BatchContext context) {
+    SparkSession spark = records.rows().sparkSession();
+    Dataset<Row> rows = records.rows();
+    if (hasBad && bronze.badRecords() == BadRecords.RESCUE) {
+      rows = rows.unionByName(records.bad().withColumnRenamed(BronzeColumns.RAW, BronzeColumns.RESCUED).drop(BronzeColumns.REASON), true);
+    }
     boolean exists = target.exists(spark);
     StructType tableSchema = exists ? target.read(spark).schema() : tableSchema(withMetadata(pinned, rows.schema()));
     Set<String> known = new LinkedHashSet<>(List.of(tableSchema.fieldNames()));
-    List<String> newColumns = DriftCheck.newColumns(rows, known);
+    newColumns = DriftCheck.newColumns(rows, known);
     if (!newColumns.isEmpty()) {
       rows = DriftCheck.apply(rows, newColumns, bronze.schemaDrift(), spec);
     }
+    return context.checked(aligned(withLineage(rows, context), tableSchema));
+  }
 
-    if (badCount > 0 && bronze.badRecords() == BadRecords.QUARANTINE) {
-      // Written before the table: a crash in between replays the batch, and each append is marked.
-      quarantine.append(withLineage(bad, context), context.mark());
-      context.quarantine(badCount);
-    }
-    Dataset<Row> out = context.checked(aligned(withLineage(rows, context), tableSchema));
+  private void append(Dataset<Row> out, BatchContext context) {
     if (bronze.schemaDrift() == SchemaDrift.ADD_NEW_COLUMNS && !newColumns.isEmpty()) {
       target.appendAddingColumns(out, Optional.of(context.mark()));
     } else {
       target.append(out, Optional.of(context.mark()));
     }
-    return out.count();
   }
 
   private static Dataset<Row> withLineage(Dataset<Row> rows, BatchContext context) {

@@ -71,6 +71,11 @@ public final class TableExpectations implements BatchExpectations {
   }
 
   @Override
+  public boolean isEmpty() {
+    return rules.isEmpty();
+  }
+
+  @Override
   public Dataset<Row> check(Dataset<Row> input, BatchContext context) {
     if (rules.isEmpty()) {
       return input;

@@ -31,6 +31,14 @@ public interface BronzeSource {
    */
   StructType inferSchema(SparkSession spark);
 
+  /**
+   * Whether {@link #parse} reads the batch once (its rows and bad records are one pass over the
+   * input). The ingest then writes straight from the source instead of materialising the batch.
+   */
+  default boolean readsBatchOnce() {
+    return false;
+  }
+
   /** Columns the source adds to every row beside the data (e.g. Kafka's key, topic, partition...). */
   default List<String> metadataColumns() {
     return List.of();

@@ -26,10 +26,14 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.Partition;
+import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.execution.datasources.FilePartition;
+import org.apache.spark.sql.execution.datasources.PartitionedFile;
 import org.apache.spark.sql.streaming.DataStreamReader;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
@@ -93,9 +97,54 @@ final class FileSource implements BronzeSource {
     return switch (spec.format()) {
       case JSON -> JsonRecords.parse(documents(batch), TEXT, pinned, jsonOptions(), List.of(BronzeColumns.SOURCE));
       case CSV -> csv(batch, pinned);
-      case PARQUET, AVRO -> new Records(selfDescribing(batch, pinned), noBadRecords(batch));
-      default -> new Records(batch, noBadRecords(batch));
+      case PARQUET, AVRO -> Records.allGood(selfDescribing(batch, pinned));
+      default -> Records.allGood(batch);
     };
+  }
+
+  /**
+   * JSON is read twice (its keys, to see unknown ones, then parsed); the other formats find the
+   * batch's files from its plan, so parsing and writing read the files once.
+   */
+  @Override
+  public boolean readsBatchOnce() {
+    return spec.format() != FileFormat.JSON;
+  }
+
+  /**
+   * The files of a micro-batch, from the partitions of the scan it was planned as (no job runs);
+   * else, for a batch that is no longer a file scan, from its rows. Spark hands foreachBatch the
+   * batch as an RDD, so its plan no longer names the files, but the scan's partitions do. A file
+   * found here may be spelt differently from {@code _source}; callers match it by {@link #sourcesOf}.
+   */
+  private static List<String> filesOf(Dataset<Row> batch) {
+    Set<String> files = new TreeSet<>();
+    java.util.Deque<RDD<?>> todo = new java.util.ArrayDeque<>(List.of(batch.queryExecution().toRdd()));
+    while (!todo.isEmpty()) {
+      RDD<?> rdd = todo.pop();
+      boolean scan = false;
+      for (Partition p : rdd.partitions()) {
+        if (p instanceof FilePartition fp) {
+          scan = true;
+          for (PartitionedFile f : fp.files()) {
+            files.add(f.filePath().toString());
+          }
+        }
+      }
+      if (!scan) {
+        scala.collection.JavaConverters.seqAsJavaList(rdd.dependencies()).forEach(d -> todo.push(d.rdd()));
+      }
+    }
+    return files.isEmpty() ? sourcesOf(batch) : new ArrayList<>(files);
+  }
+
+  /** The distinct {@code _source} values of a batch (one pass over it). */
+  private static List<String> sourcesOf(Dataset<Row> batch) {
+    List<String> files = new ArrayList<>();
+    for (Row r : batch.select(BronzeColumns.SOURCE).distinct().collectAsList()) {
+      files.add(r.getString(0));
+    }
+    return files;
   }
 
   /**
@@ -103,10 +152,7 @@ final class FileSource implements BronzeSource {
    * schema lacks, the files are read again with them, for the schema-drift policy to decide.
    */
   private Dataset<Row> selfDescribing(Dataset<Row> batch, StructType pinned) {
-    List<String> files = new ArrayList<>();
-    for (Row r : batch.select(BronzeColumns.SOURCE).distinct().collectAsList()) {
-      files.add(r.getString(0));
-    }
+    List<String> files = filesOf(batch);
     if (files.isEmpty()) {
       return batch;
     }
@@ -146,8 +192,9 @@ final class FileSource implements BronzeSource {
   private Records csv(Dataset<Row> batch, StructType pinned) {
     Dataset<Row> rows = batch;
     if ("true".equalsIgnoreCase(option("header", "false"))) {
-      Map<String, StructType> drifted = driftedFiles(batch, pinned);
+      Map<String, StructType> drifted = driftedFiles(batch, filesOf(batch), pinned);
       if (!drifted.isEmpty()) {
+        drifted = driftedFiles(batch, sourcesOf(batch), pinned); // named exactly as in _source
         // Spark matched those files' fields by position against the pinned schema: read them again by their header.
         Dataset<Row> reread = null;
         for (Map.Entry<String, StructType> e : drifted.entrySet()) {
@@ -160,20 +207,17 @@ final class FileSource implements BronzeSource {
             .unionByName(reread, true);
       }
     }
-    Column good = col(BronzeColumns.CORRUPT).isNull();
-    Dataset<Row> bad = rows.where(col(BronzeColumns.CORRUPT).isNotNull()).select(
-        col(BronzeColumns.CORRUPT).as(BronzeColumns.RAW), col(BronzeColumns.SOURCE),
-        lit("Cannot read the CSV line with schema \"" + pinned.toDDL()
-            + "\": wrong number of fields, or a value that does not fit its column's type").as(BronzeColumns.REASON));
-    return new Records(rows.where(good).drop(BronzeColumns.CORRUPT), bad);
+    Column reason = lit("Cannot read the CSV line with schema \"" + pinned.toDDL()
+        + "\": wrong number of fields, or a value that does not fit its column's type");
+    return Records.split(rows, col(BronzeColumns.CORRUPT).isNotNull(), good -> good.drop(BronzeColumns.CORRUPT),
+        bad -> bad.select(col(BronzeColumns.CORRUPT).as(BronzeColumns.RAW), col(BronzeColumns.SOURCE), reason.as(BronzeColumns.REASON)));
   }
 
-  /** Files of this batch whose header names columns {@code pinned} lacks, with their schema by header. */
-  private Map<String, StructType> driftedFiles(Dataset<Row> batch, StructType pinned) {
+  /** Those of {@code files} whose header names columns {@code pinned} lacks, with their schema by header. */
+  private Map<String, StructType> driftedFiles(Dataset<Row> batch, List<String> files, StructType pinned) {
     Map<String, StructType> out = new java.util.TreeMap<>();
     Set<String> known = new TreeSet<>(List.of(pinned.fieldNames()));
-    for (Row r : batch.select(BronzeColumns.SOURCE).distinct().collectAsList()) {
-      String file = r.getString(0);
+    for (String file : files) {
       List<String> header = header(batch.sparkSession(), file);
       if (!known.containsAll(header)) {
         StructType byHeader = new StructType();
@@ -220,11 +264,5 @@ final class FileSource implements BronzeSource {
           + (e.getMessage() == null ? e : e.getMessage().lines().findFirst().orElse("")) + "; land a first file there, or declare "
           + "schema = \"col TYPE, ...\" in its source block", e);
     }
-  }
-
-  static Dataset<Row> noBadRecords(Dataset<Row> batch) {
-    return batch.sparkSession().createDataFrame(List.of(), new StructType()
-        .add(BronzeColumns.RAW, DataTypes.StringType).add(BronzeColumns.SOURCE, DataTypes.StringType)
-        .add(BronzeColumns.REASON, DataTypes.StringType));
   }
 }

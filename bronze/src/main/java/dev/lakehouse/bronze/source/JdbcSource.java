@@ -52,7 +52,7 @@ final class JdbcSource implements BronzeSource {
     if (rows == null) {
       rows = read(batch.sparkSession(), null, null).limit(0);
     }
-    return new Records(rows, FileSource.noBadRecords(batch));
+    return Records.allGood(rows);
   }
 
   /** Rows with {@code after < watermark <= upTo}; {@code after} empty or null: no lower bound. */

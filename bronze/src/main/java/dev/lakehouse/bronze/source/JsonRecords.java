@@ -67,16 +67,14 @@ final class JsonRecords {
       out.add(col(PARSED + ".`" + f.name() + "`").as(f.name()));
     }
     keep.forEach(k -> out.add(col(k)));
-    Dataset<Row> rows = parsed.where(good).select(out.toArray(Column[]::new));
-
     Column reason = when(col(KEYS).isNull(), lit("Cannot parse the record as a JSON object: malformed JSON"))
         .otherwise(lit("Cannot read the record with schema \"" + pinned.toDDL()
             + "\": a value does not fit the type of its column"));
     List<Column> badColumns = new ArrayList<>(List.of(col(text).cast("string").as(BronzeColumns.RAW)));
     keep.forEach(k -> badColumns.add(col(k)));
     badColumns.add(reason.as(BronzeColumns.REASON));
-    Dataset<Row> bad = parsed.where(org.apache.spark.sql.functions.not(good)).select(badColumns.toArray(Column[]::new));
-    return new Records(rows, bad);
+    return Records.split(parsed, org.apache.spark.sql.functions.not(good), g -> g.select(out.toArray(Column[]::new)),
+        b -> b.select(badColumns.toArray(Column[]::new)));
   }
 
   /** Top-level keys of this batch's documents that {@code pinned} does not have. */

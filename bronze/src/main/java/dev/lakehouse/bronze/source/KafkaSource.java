@@ -65,7 +65,7 @@ final class KafkaSource implements BronzeSource {
   @Override
   public Records parse(Dataset<Row> batch, StructType pinned) {
     if (spec.value() != KafkaValue.JSON) {
-      return new Records(batch, FileSource.noBadRecords(batch));
+      return Records.allGood(batch);
     }
     List<String> keep = new java.util.ArrayList<>(METADATA);
     keep.add(BronzeColumns.SOURCE);
@@ -75,7 +75,7 @@ final class KafkaSource implements BronzeSource {
         .select(col(VALUE).as(BronzeColumns.RAW), col(KEY), col(TOPIC), col(PARTITION), col(OFFSET), col(TIMESTAMP),
             col(BronzeColumns.SOURCE), lit("Cannot parse the message as JSON: it has no value (a tombstone or an empty message)")
                 .as(BronzeColumns.REASON));
-    return new Records(parsed.rows(), parsed.bad().unionByName(empty));
+    return Records.of(parsed.rows(), parsed.bad().unionByName(empty));
   }
 
   /** JSON parsing options among the source options (those that are not the Kafka reader's). */

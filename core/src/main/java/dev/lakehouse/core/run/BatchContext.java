@@ -13,15 +13,26 @@ import org.apache.spark.sql.Row;
  * @param mark identifies this batch for idempotent appends
  * @param quarantined counts the rows of this batch that went to quarantine (see {@link #quarantine})
  * @param expectations the table's data-quality rules (see {@link #checked})
+ * @param read counts the rows of this batch a job that reads its batch once reported (see
+ *     {@link TableJob#rereadsBatch})
  */
 public record BatchContext(String runId, long batchId, BatchMark mark, LongAdder quarantined,
-    BatchExpectations expectations) {
+    BatchExpectations expectations, LongAdder read) {
+  public BatchContext(String runId, long batchId, BatchMark mark, LongAdder quarantined, BatchExpectations expectations) {
+    this(runId, batchId, mark, quarantined, expectations, new LongAdder());
+  }
+
   public BatchContext(String runId, long batchId, BatchMark mark) {
     this(runId, batchId, mark, new LongAdder());
   }
 
   public BatchContext(String runId, long batchId, BatchMark mark, LongAdder quarantined) {
     this(runId, batchId, mark, quarantined, BatchExpectations.NONE);
+  }
+
+  /** Records that the job read {@code rows} rows of this batch (when the runner did not count them). */
+  public void read(long rows) {
+    read.add(rows);
   }
 
   /** Records that {@code rows} rows of this batch were kept aside (quarantined) instead of written. */

@@ -12,6 +12,11 @@ public interface BatchExpectations {
   /** A table without expectations: every row is written. */
   BatchExpectations NONE = (rows, context) -> rows;
 
+  /** Whether there is nothing to check: {@link #check} then returns its rows without reading them. */
+  default boolean isEmpty() {
+    return this == NONE;
+  }
+
   /**
    * Checks {@code rows} and returns the rows to write; rows kept aside (quarantined) are counted in
    * {@code context}.

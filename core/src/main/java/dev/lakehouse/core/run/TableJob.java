@@ -24,9 +24,20 @@ public interface TableJob {
   Dataset<Row> input(SparkSession spark);
 
   /**
+   * Whether {@link #processBatch} reads its batch more than once. Then the runner materialises
+   * each micro-batch first (one read of the source, kept in memory and disk) and counts it. A job
+   * that reads it once says no: it gets the batch as the source gives it, and must report the rows
+   * it read through {@link BatchContext#read}.
+   */
+  default boolean rereadsBatch() {
+    return true;
+  }
+
+  /**
    * Does the layer's work on one micro-batch and commits it to the target.
    *
-   * @param batch the micro-batch, already materialised by the runner (reading it twice is cheap)
+   * @param batch the micro-batch: materialised by the runner (reading it twice is cheap) unless
+   *     {@link #rereadsBatch} says no
    * @return the number of rows written to the target
    */
   long processBatch(Dataset<Row> batch, BatchContext context);

@@ -129,11 +129,16 @@ public final class TableRunner {
       BatchExpectations rules = expectations.apply(job);
       VoidFunction2<Dataset<Row>, Long> microBatch = (batch, batchId) -> {
         try {
-          // Materialise first: counting, then processing, must not read the source twice.
-          Dataset<Row> rows = LakehouseSpark.materialize(batch);
-          long in = rows.count();
+          // Materialise first when the job reads its batch more than once: the source is read once.
+          boolean rereads = job.rereadsBatch();
+          Dataset<Row> rows = rereads ? LakehouseSpark.materialize(batch) : batch;
           java.util.concurrent.atomic.LongAdder quarantined = new java.util.concurrent.atomic.LongAdder();
-          long out = job.processBatch(rows, new BatchContext(runId, batchId, new BatchMark(appId, batchId), quarantined, rules));
+          java.util.concurrent.atomic.LongAdder read = new java.util.concurrent.atomic.LongAdder();
+          if (rereads) {
+            read.add(rows.count());
+          }
+          long out = job.processBatch(rows, new BatchContext(runId, batchId, new BatchMark(appId, batchId), quarantined, rules, read));
+          long in = read.sum();
           rowsQuarantined.add(quarantined.sum()); // only once the batch succeeded: a retried batch counts once
           batches.incrementAndGet();
           rowsRead.addAndGet(in);
