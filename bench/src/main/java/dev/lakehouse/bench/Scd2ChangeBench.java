@@ -41,6 +41,8 @@ public final class Scd2ChangeBench {
     SparkSession spark = BenchSetup.session(work, "scd2-bench");
     List<String> formats = a.get("format").equals("both") ? List.of("delta", "hudi") : List.of(a.get("format"));
     List<String> report = new ArrayList<>();
+    JobProfile profile = a.containsKey("profile") ? JobProfile.attach(spark) : null;
+    StackSampler sampler = a.containsKey("profile") ? StackSampler.start() : null;
     for (String format : formats) {
       Path root = work.resolve("scd2-" + format + "-" + UUID.randomUUID());
       Dimension d = new Dimension(spark, root, format);
@@ -48,6 +50,10 @@ public final class Scd2ChangeBench {
       d.land(spark.sql("SELECT id, concat('name ', id) AS name, concat('city ', id % 1000) AS city,"
           + " CAST(id % 10000 AS DECIMAL(12,2)) AS balance, TIMESTAMP '2024-01-01 00:00:00' AS updated_at FROM range(0, " + rows + ")"));
       double load = d.apply();
+      if (profile != null) {
+        System.out.print(profile.drain(format + " initial load"));
+        System.out.print(sampler.drain(format + " initial load"));
+      }
       report.add(String.format("%-5s initial load of %,d keys: %.1f s (landing included: %.1f s)", format, rows, load, seconds(t0)));
       System.out.println("BENCH " + report.get(report.size() - 1));
       int day = 2;
@@ -56,8 +62,19 @@ public final class Scd2ChangeBench {
         d.land(spark.sql("SELECT id, concat('name ', id) AS name, concat('moved ', " + day + ") AS city,"
             + " CAST(id % 10000 AS DECIMAL(12,2)) AS balance, TIMESTAMP '2024-01-01 00:00:00' + INTERVAL " + day + " DAYS AS updated_at"
             + " FROM range(0, " + rows + ", " + step + ")"));
+        if (profile != null) {
+          profile.drain("landing");
+          sampler.drain("landing");
+        }
         double batch = d.apply();
+        if (profile != null) {
+          System.out.print(profile.drain(format + " change " + share));
+          System.out.print(sampler.drain(format + " change " + share));
+        }
         double full = d.fullRewrite();
+        if (profile != null) {
+          System.out.print(profile.drain(format + " full rewrite " + share));
+        }
         long changed = (rows + step - 1) / step;
         report.add(String.format("%-5s change of %5.1f %% (%,d keys): framework batch %.1f s, full rewrite %.1f s, ratio %.3f",
             format, share * 100, changed, batch, full, batch / full));
