@@ -32,6 +32,11 @@ final class DeltaFormat implements TableFormat {
   private static final String USER_METADATA = "spark.databricks.delta.commitInfo.userMetadata";
   /** Marks, in a replaceKeys source row, a key that has a new row. */
   private static final String PRESENT = "__lakehouse_present";
+  /**
+   * Tables replaced by key get deletion vectors: a MERGE then marks the replaced rows instead of
+   * rewriting every file that holds one, so its cost follows the change, not the table.
+   */
+  private static final String DELETION_VECTORS = "delta.enableDeletionVectors";
 
   private DeltaFormat() {}
 
@@ -103,7 +108,7 @@ final class DeltaFormat implements TableFormat {
   public void replaceKeys(Dataset<Row> rows, Dataset<Row> keys, LakehouseTable table, String note) {
     SparkSession spark = rows.sparkSession();
     if (!exists(spark, table)) {
-      overwrite(rows, table, Optional.of(note));
+      createReplacedByKey(rows, table, note);
       return;
     }
     // One MERGE: each key to replace meets its new row, if any; a key without one is deleted.
@@ -141,6 +146,20 @@ final class DeltaFormat implements TableFormat {
         spark.conf().set(USER_METADATA, previous);
       }
     }
+  }
+
+  @Override
+  public void insertNew(Dataset<Row> rows, LakehouseTable table, String note) {
+    if (!exists(rows.sparkSession(), table)) {
+      createReplacedByKey(rows, table, note);
+      return;
+    }
+    writer(rows, table).mode("append").option("userMetadata", note).save(table.location());
+  }
+
+  private void createReplacedByKey(Dataset<Row> rows, LakehouseTable table, String note) {
+    writer(rows, table).mode("overwrite").option("overwriteSchema", "true").option("userMetadata", note)
+        .option(DELETION_VECTORS, "true").save(table.location());
   }
 
   @Override

@@ -136,6 +136,20 @@ final class HudiFormat implements TableFormat {
   }
 
   @Override
+  public void insertNew(Dataset<Row> rows, LakehouseTable table, String note) {
+    if (!exists(rows.sparkSession(), table)) {
+      overwrite(rows, table, Optional.of(note));
+      return;
+    }
+    // Insert, not upsert: no index lookup of the stored records. The delete-marker column as
+    // overwrite and replaceKeys write it, since Hudi refuses a write that drops a column.
+    Map<String, String> opts = options(table, "insert");
+    opts.put(NOTE_KEY, note);
+    Dataset<Row> written = table.keys().isEmpty() ? rows : rows.withColumn(IS_DELETED, when(lit(true), lit(false)));
+    written.write().format("hudi").options(opts).mode(SaveMode.Append).save(table.location());
+  }
+
+  @Override
   public Optional<String> lastCommitNote(SparkSession spark, LakehouseTable table) {
     if (!exists(spark, table)) {
       return Optional.empty();

@@ -106,6 +106,12 @@ public final class LakehouseTable {
     refreshCatalog(rows.sparkSession());
   }
 
+  /** See {@link TableFormat#insertNew}. */
+  public void insertNew(Dataset<Row> rows, String note) {
+    format.insertNew(rows, this, note);
+    refreshCatalog(rows.sparkSession());
+  }
+
   /** Deletes the rows where {@code condition} (Spark SQL) holds, in one commit. */
   public void deleteWhere(SparkSession spark, String condition) {
     format.deleteWhere(spark, this, condition);

@@ -68,6 +68,13 @@ public interface TableFormat {
    */
   void replaceKeys(Dataset<Row> rows, Dataset<Row> keys, LakehouseTable table, String note);
 
+  /**
+   * Adds, in one commit carrying {@code note}, rows whose keys the table does not hold yet (the
+   * caller has checked that): no lookup of the stored rows, so the cost follows {@code rows}, not
+   * the table. Creates the table on first write, as {@link #replaceKeys} does.
+   */
+  void insertNew(Dataset<Row> rows, LakehouseTable table, String note);
+
   /** The note the latest commit carries, empty when it has none or the table does not exist. */
   Optional<String> lastCommitNote(SparkSession spark, LakehouseTable table);
 
