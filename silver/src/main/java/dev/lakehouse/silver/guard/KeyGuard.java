@@ -68,8 +68,10 @@ public final class KeyGuard {
         .withColumn(SilverQuarantine.REASON, reason)
         .drop(TIE, CONFLICT));
     Dataset<Row> bad = checked.where(col(SilverQuarantine.REASON).isNotNull());
-    long nulls = bad.where(nullKey).count();
-    long ambiguous = bad.count() - nulls;
+    // One pass over the batch for both counts: a Spark job costs the same for 10 rows as for 10 000.
+    Row counts = bad.agg(count(lit(1)), org.apache.spark.sql.functions.sum(when(nullKey, 1).otherwise(0))).head();
+    long nulls = counts.isNullAt(1) ? 0 : counts.getLong(1);
+    long ambiguous = counts.getLong(0) - nulls;
     Dataset<Row> good = checked.where(col(SilverQuarantine.REASON).isNull()).drop(SilverQuarantine.REASON);
     if (nulls + ambiguous == 0) {
       return good;

@@ -25,8 +25,9 @@ import org.apache.spark.sql.Row;
  * SCD type 2: every version of a key, with its validity. The change events a table has taken in
  * are kept in {@code silver.<name>_changes} (one row per key and sequence value, deletes
  * included). A micro-batch recomputes the whole history of the keys it touches from their events
- * (see {@link History}) and replaces, in one commit, only the keys whose history changed: a late
- * event repairs the history around it, and a batch applied again writes nothing.
+ * (see {@link History}) and writes, in one commit, only the versions that changed: a late event
+ * repairs the history around it, and a batch applied again writes nothing. New events are
+ * appended to the events table without a merge, since the batch has already set aside the events it holds.
  *
  * <p>The table's rows are identified by the keys and {@code valid_from} (Hudi's record key).
  */
@@ -92,33 +93,34 @@ public final class Scd2Apply implements ChangeApply {
 
     Dataset<Row> recomputed = LakehouseSpark.materialize(History.of(events, keys, sequenceBy, history, METADATA));
     String[] columns = recomputed.columns();
+    List<String> versionKey = new ArrayList<>(keys);
+    versionKey.add(history.validFrom());
     Optional<Dataset<Row>> stored = StoredRows.forKeys(target, keys, touched)
         .map(s -> LakehouseSpark.materialize(s.select(cols(List.of(columns)))));
-    Dataset<Row> changedKeys = stored.isEmpty() ? touched
-        : LakehouseSpark.materialize(recomputed.exceptAll(stored.get()).unionByName(stored.get().exceptAll(recomputed))
-            .select(keyCols).distinct());
+    // Only the versions that differ are written: new or changed ones, and the keys of stored
+    // versions that no longer exist (a late event moved a version's start). A version the batch
+    // leaves as it was is not rewritten, however long the key's history.
+    Dataset<Row> upserts = stored.isEmpty() ? recomputed : LakehouseSpark.materialize(recomputed.exceptAll(stored.get()));
+    Optional<Dataset<Row>> gone = stored.map(s -> LakehouseSpark.materialize(
+        s.select(cols(versionKey)).exceptAll(recomputed.select(cols(versionKey)))));
 
     String note = "silver batch " + context.batchId() + " of run " + context.runId();
     if (!newEvents.isEmpty()) {
       // Events first: a batch replayed after a crash between the two commits recomputes the same history.
-      changes.replaceKeys(newEvents, newEvents.select(cols(eventKey)), note);
+      // Only events the table lacks (the anti-join above): an insert, no MERGE over all events.
+      changes.insertNew(newEvents, note);
     }
-    if (changedKeys.isEmpty()) {
+    long written = upserts.count();
+    // A first batch creates the table, even when it leaves no version (deletes of unknown keys).
+    if (stored.isEmpty() ? touched.isEmpty() : written == 0 && gone.get().isEmpty()) {
       return 0;
     }
-    Dataset<Row> versions = onlyKeys(recomputed, changedKeys);
-    List<String> versionKey = new ArrayList<>(keys);
-    versionKey.add(history.validFrom());
-    Dataset<Row> replaced = versions.select(cols(versionKey));
-    if (stored.isPresent()) {
-      replaced = replaced.unionByName(onlyKeys(stored.get(), changedKeys).select(cols(versionKey))).distinct();
+    Dataset<Row> replaced = upserts.select(cols(versionKey));
+    if (gone.isPresent()) {
+      replaced = replaced.unionByName(gone.get()); // disjoint: a gone version's key is in no recomputed row
     }
-    target.replaceKeys(versions, replaced, note);
-    return versions.count();
-  }
-
-  private Dataset<Row> onlyKeys(Dataset<Row> rows, Dataset<Row> wanted) {
-    return rows.as("r").join(wanted.as("k"), LakehouseTable.keysMatch(keys, "r", "k"), "left_semi");
+    target.replaceKeys(upserts, replaced, note);
+    return written;
   }
 
   private static Column[] cols(List<String> names) {
