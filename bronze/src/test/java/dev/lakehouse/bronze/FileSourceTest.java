@@ -45,6 +45,15 @@ class FileSourceTest {
     assertThat(third.batches()).isZero();
     assertThat(third.changedTable()).isFalse();
     assertThat(t.rows().count() + t.quarantined().count()).isEqualTo(6); // every landed record, once
+
+    // Read by header, not by position: columns reordered, and one missing.
+    Bronze.land(landing, "c.csv", "amount,id,customer\n5.00,7,gus\n");
+    Bronze.land(landing, "d.csv", "id,customer\n8,hal\n");
+    TableRunResult fourth = t.run();
+    assertThat(fourth.error()).isEmpty();
+    assertThat(fourth.rowsWritten()).isEqualTo(2);
+    assertThat(t.rows().where("id >= 7").orderBy("id").select("id", "customer", "amount").collectAsList())
+        .extracting(Row::toString).containsExactly("[7,gus,5.00]", "[8,hal,null]");
   }
 
   @Test

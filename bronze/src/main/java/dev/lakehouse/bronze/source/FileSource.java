@@ -43,7 +43,8 @@ import org.apache.spark.sql.types.StructType;
  * New files of a landing folder; Spark's file stream source lists them and its checkpoint records
  * which were taken. JSON is read as text and parsed per record (see {@link JsonRecords}) so a bad
  * document keeps its raw text and unknown keys are seen; CSV uses Spark's parser with the corrupt
- * record column, and a file whose header names columns the schema lacks is read again by its header.
+ * record column, and a file whose header differs from the pinned schema (new, missing or reordered
+ * columns) is read again by its header: Spark's CSV reader matches fields by position.
  */
 final class FileSource implements BronzeSource {
   private static final String TEXT = "value";
@@ -213,13 +214,16 @@ final class FileSource implements BronzeSource {
         bad -> bad.select(col(BronzeColumns.CORRUPT).as(BronzeColumns.RAW), col(BronzeColumns.SOURCE), reason.as(BronzeColumns.REASON)));
   }
 
-  /** Those of {@code files} whose header names columns {@code pinned} lacks, with their schema by header. */
+  /**
+   * Those of {@code files} whose header is not {@code pinned}'s columns in order, with their schema
+   * by header; read by position, their values would land in other columns without an error.
+   */
   private Map<String, StructType> driftedFiles(Dataset<Row> batch, List<String> files, StructType pinned) {
     Map<String, StructType> out = new java.util.TreeMap<>();
     Set<String> known = new TreeSet<>(List.of(pinned.fieldNames()));
     for (String file : files) {
       List<String> header = header(batch.sparkSession(), file);
-      if (!known.containsAll(header)) {
+      if (!header.equals(List.of(pinned.fieldNames()))) {
         StructType byHeader = new StructType();
         for (String name : header) {
           byHeader = byHeader.add(known.contains(name) ? pinned.apply(name) : new StructField(name, DataTypes.StringType, true,
