@@ -59,6 +59,24 @@ public final class ChangeRows {
         .drop("__lakehouse_rank");
   }
 
+  /**
+   * One row per key of rows the {@link dev.lakehouse.silver.guard.KeyGuard} let through: the
+   * greatest {@code sequenceBy} value wins. The guard leaves no two rows with the same key and
+   * sequence value (nor two rows of a key when there is no sequence), so no tie-break is needed,
+   * and none is computed: {@link #latestPerKey}'s by content costs a JSON rendering of every row.
+   */
+  public static Dataset<Row> newestPerGuardedKey(Dataset<Row> guarded, List<String> keys, Optional<String> sequenceBy) {
+    if (sequenceBy.isEmpty()) {
+      return guarded;
+    }
+    Column[] keyCols = keys.stream().map(k -> col(quote(k))).toArray(Column[]::new);
+    return guarded
+        .withColumn("__lakehouse_rank", functions.row_number().over(Window.partitionBy(keyCols)
+            .orderBy(col(quote(sequenceBy.get())).desc_nulls_last())))
+        .where(col("__lakehouse_rank").equalTo(1))
+        .drop("__lakehouse_rank");
+  }
+
   /** A column name quoted for {@code col(...)} and SQL. */
   public static String quote(String name) {
     return "`" + name.replace("`", "``") + "`";

@@ -62,7 +62,11 @@ public final class KeyGuard {
     String what = sequenceBy.map(s -> "two different rows with the same " + s).orElse("two different rows (no sequence-by to order them)");
     Column reason = when(nullKey, lit("null key: " + String.join(", ", keys) + " must not be null"))
         .when(col(CONFLICT), lit("ambiguous key: " + what + "; dedupe cannot tell which is newer"));
-    Dataset<Row> checked = LakehouseSpark.materialize(sameEventOnce(rows)
+    // One shuffle by the keys serves every step after it: each window below and the apply's
+    // newest-per-key partition by the keys plus other columns, which this partitioning satisfies.
+    // Without it, each of them shuffled the whole batch again.
+    Dataset<Row> byKey = rows.repartition(keyCols);
+    Dataset<Row> checked = LakehouseSpark.materialize(sameEventOnce(byKey)
         .withColumn(TIE, count(lit(1)).over(sameTie).gt(1).and(nullKey.unary_$bang()))
         .withColumn(CONFLICT, max(col(TIE)).over(sameKey))
         .withColumn(SilverQuarantine.REASON, reason)
@@ -100,17 +104,21 @@ public final class KeyGuard {
   /** One row per event: rows equal in every column but {@code _}-prefixed ones (except the delete mark) are one event. */
   private static Dataset<Row> sameEventOnce(Dataset<Row> rows) {
     List<Column> data = new ArrayList<>();
+    List<Column> metadata = new ArrayList<>();
     for (String c : rows.columns()) {
       if (!c.startsWith("_") || c.equals(dev.lakehouse.silver.ChangeRows.DELETED)) {
         data.add(col(q(c)));
+      } else {
+        metadata.add(col(q(c)));
       }
     }
-    if (data.size() == rows.columns().length) {
+    if (metadata.isEmpty()) {
       return rows.dropDuplicates();
     }
+    // Copies of one event differ only in the metadata columns: their content picks the copy kept.
     return rows
         .withColumn(TIE, org.apache.spark.sql.functions.row_number().over(Window.partitionBy(data.toArray(Column[]::new))
-            .orderBy(org.apache.spark.sql.functions.to_json(org.apache.spark.sql.functions.struct(col("*"))).desc())))
+            .orderBy(org.apache.spark.sql.functions.to_json(org.apache.spark.sql.functions.struct(metadata.toArray(Column[]::new))).desc())))
         .where(col(TIE).equalTo(1))
         .drop(TIE);
   }

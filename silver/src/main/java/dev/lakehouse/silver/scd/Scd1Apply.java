@@ -55,7 +55,7 @@ public final class Scd1Apply implements ChangeApply {
   @Override
   public long apply(Dataset<Row> changes, BatchContext context) {
     Dataset<Row> rows = guard.check(ChangeRows.withDeletedColumn(changes), context);
-    Dataset<Row> winners = ChangeRows.latestPerKey(rows, keys, sequenceBy);
+    Dataset<Row> winners = ChangeRows.newestPerGuardedKey(rows, keys, sequenceBy);
     Dataset<Row> applying = LakehouseSpark.materialize(sequenceBy.isPresent() ? newerThanStored(winners, sequenceBy.get()) : winners);
     if (applying.isEmpty()) {
       return 0;

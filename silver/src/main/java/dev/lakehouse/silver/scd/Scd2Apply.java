@@ -85,7 +85,8 @@ public final class Scd2Apply implements ChangeApply {
     List<String> eventKey = new ArrayList<>(keys);
     eventKey.add(sequenceBy);
     Dataset<Row> touched = LakehouseSpark.materialize(rows.select(keyCols).distinct());
-    Optional<Dataset<Row>> storedEvents = StoredRows.forKeys(changes, keys, touched);
+    // Materialised: read by the anti-join and again by the history; one scan of all events, not two.
+    Optional<Dataset<Row>> storedEvents = StoredRows.forKeys(changes, keys, touched).map(LakehouseSpark::materialize);
     // An event already taken in (same key and sequence value) is not taken again: reruns are no-ops.
     Dataset<Row> newEvents = LakehouseSpark.materialize(storedEvents.isEmpty() ? rows
         : rows.as("n").join(storedEvents.get().as("s"), LakehouseTable.keysMatch(eventKey, "n", "s"), "left_anti"));
