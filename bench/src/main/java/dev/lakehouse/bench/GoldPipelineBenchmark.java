@@ -14,6 +14,7 @@ import dev.lakehouse.jobs.pipeline.RunReport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -100,7 +101,7 @@ public final class GoldPipelineBenchmark {
   }
 
   private static Pipeline open(Path root, List<String> overrides) {
-    List<String> all = new java.util.ArrayList<>(List.of("pipeline.format=delta"));
+    List<String> all = new ArrayList<>(List.of("pipeline.format=delta"));
     all.addAll(overrides);
     return Lakehouse.open(new ConfigLayers.Request(Path.of("conf/pipelines/tpch.conf"), Optional.empty(), all,
         Map.of("LAKEHOUSE_ROOT", root.toString())));

@@ -52,11 +52,7 @@ public final class ChangeRows {
       order.add(col(DELETED).desc_nulls_last());
     }
     order.add(functions.to_json(functions.struct(col("*"))).desc());
-    Column[] keyCols = keys.stream().map(k -> col(quote(k))).toArray(Column[]::new);
-    return rows
-        .withColumn("__lakehouse_rank", functions.row_number().over(Window.partitionBy(keyCols).orderBy(order.toArray(Column[]::new))))
-        .where(col("__lakehouse_rank").equalTo(1))
-        .drop("__lakehouse_rank");
+    return firstPerKey(rows, keys, order.toArray(Column[]::new));
   }
 
   /**
@@ -69,10 +65,14 @@ public final class ChangeRows {
     if (sequenceBy.isEmpty()) {
       return guarded;
     }
+    return firstPerKey(guarded, keys, col(quote(sequenceBy.get())).desc_nulls_last());
+  }
+
+  /** The first row of each key in {@code order}. */
+  private static Dataset<Row> firstPerKey(Dataset<Row> rows, List<String> keys, Column... order) {
     Column[] keyCols = keys.stream().map(k -> col(quote(k))).toArray(Column[]::new);
-    return guarded
-        .withColumn("__lakehouse_rank", functions.row_number().over(Window.partitionBy(keyCols)
-            .orderBy(col(quote(sequenceBy.get())).desc_nulls_last())))
+    return rows
+        .withColumn("__lakehouse_rank", functions.row_number().over(Window.partitionBy(keyCols).orderBy(order)))
         .where(col("__lakehouse_rank").equalTo(1))
         .drop("__lakehouse_rank");
   }

@@ -62,9 +62,9 @@ public final class KeyGuard {
     String what = sequenceBy.map(s -> "two different rows with the same " + s).orElse("two different rows (no sequence-by to order them)");
     Column reason = when(nullKey, lit("null key: " + String.join(", ", keys) + " must not be null"))
         .when(col(CONFLICT), lit("ambiguous key: " + what + "; dedupe cannot tell which is newer"));
-    // One shuffle by the keys serves every step after it: each window below and the apply's
-    // newest-per-key partition by the keys plus other columns, which this partitioning satisfies.
-    // Without it, each of them shuffled the whole batch again.
+    // One shuffle by the keys serves the three windows below: each partitions by the keys plus
+    // other columns, which this partitioning satisfies. Without it, each shuffled the batch again.
+    // (The materialised result does not keep the partitioning, so the apply shuffles once more.)
     Dataset<Row> byKey = rows.repartition(keyCols);
     Dataset<Row> checked = LakehouseSpark.materialize(sameEventOnce(byKey)
         .withColumn(TIE, count(lit(1)).over(sameTie).gt(1).and(nullKey.unary_$bang()))
