@@ -61,13 +61,29 @@ public final class BronzeIngestBench {
     SparkSession spark = BenchSetup.session(work, "bronze-bench");
     List<String> formats = a.get("format").equals("both") ? List.of("delta", "hudi") : List.of(a.get("format"));
     List<String> report = new ArrayList<>();
+    Map<String, List<Double>> ratios = new java.util.TreeMap<>();
     for (String format : formats) {
       // Untimed: the session's first write of a format pays class loading and code generation.
       handWritten(spark, landing.resolve("part-001.csv"), format, work.resolve("warm-up-" + format + "-" + UUID.randomUUID()), true);
       for (int round = 1; round <= Integer.parseInt(a.get("rounds")); round++) {
-        double bare = handWritten(spark, landing, format, work.resolve("bare-" + format + "-" + UUID.randomUUID()), false);
-        double hand = handWritten(spark, landing, format, work.resolve("hand-" + format + "-" + UUID.randomUUID()), true);
-        double framework = framework(landing, format, work.resolve("framework-" + format + "-" + UUID.randomUUID()), rows);
+        // The order flips every round, so that neither side always runs on the warmer (or more
+        // collected-after) JVM: bare, same-table, framework; then framework, same-table, bare.
+        Path bareOut = work.resolve("bare-" + format + "-" + UUID.randomUUID());
+        Path handOut = work.resolve("hand-" + format + "-" + UUID.randomUUID());
+        Path frameworkOut = work.resolve("framework-" + format + "-" + UUID.randomUUID());
+        double bare;
+        double hand;
+        double framework;
+        if (round % 2 == 1) {
+          bare = handWritten(spark, landing, format, bareOut, false);
+          hand = handWritten(spark, landing, format, handOut, true);
+          framework = framework(landing, format, frameworkOut, rows);
+        } else {
+          framework = framework(landing, format, frameworkOut, rows);
+          hand = handWritten(spark, landing, format, handOut, true);
+          bare = handWritten(spark, landing, format, bareOut, false);
+        }
+        ratios.computeIfAbsent(format, f -> new ArrayList<>()).add(framework / hand);
         report.add(String.format("%-6s round %d  rows %,d  hand-written same table %.1f s (%,.0f rows/s)  framework %.1f s "
             + "(%,.0f rows/s)  ratio %.3f  |  bare read+write (no lineage columns) %.1f s, ratio %.3f",
             format, round, rows, hand, rows / hand, framework, rows / framework, framework / hand, bare, framework / bare));
@@ -77,7 +93,16 @@ public final class BronzeIngestBench {
     System.out.println("\nTPC-H SF " + a.get("sf") + " lineitem CSV -> bronze (" + Runtime.getRuntime().availableProcessors()
         + " cores, " + spark.sparkContext().master() + ")");
     report.forEach(System.out::println);
+    ratios.forEach((format, r) -> System.out.printf("%-6s median framework / hand-written same table over %d round(s): %.3f%n",
+        format, r.size(), median(r)));
     spark.stop();
+  }
+
+  static double median(List<Double> values) {
+    List<Double> v = new ArrayList<>(values);
+    java.util.Collections.sort(v);
+    int n = v.size();
+    return n % 2 == 1 ? v.get(n / 2) : (v.get(n / 2 - 1) + v.get(n / 2)) / 2;
   }
 
   /**

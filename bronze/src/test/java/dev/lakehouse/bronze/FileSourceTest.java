@@ -56,6 +56,61 @@ class FileSourceTest {
         .extracting(Row::toString).containsExactly("[7,gus,5.00]", "[8,hal,null]");
   }
 
+  /**
+   * A CSV batch is written from a scan of its files, parsed and written in one stage, not from the
+   * rows Spark hands foreachBatch; it reads the same as the stream would: a partition column from
+   * the folder name, a file whose name holds glob characters (read from the batch as handed over).
+   */
+  @Test
+  void csvBatchIsWrittenFromAScanOfItsFilesWithPartitionFoldersAndGlobCharacters() throws Exception {
+    Bronze t = Bronze.table("sales", "delta", """
+        source { type = files, format = csv, path = landing/sales, schema = "id BIGINT, amount DECIMAL(10,2), day STRING" }
+        """);
+    Bronze.land(t.landing("landing/sales/day=2024-01-01"), "a.csv", "1,1.50\n2,2.50\n");
+    Bronze.land(t.landing("landing/sales/day=2024-01-02"), "b[1].csv", "3,3.50\n");
+    List<String> writes = savePlans(() -> assertThat(t.run().rowsWritten()).isEqualTo(3));
+    assertThat(t.rows().orderBy("id").select("id", "amount", "day").collectAsList()).extracting(Row::toString)
+        .containsExactly("[1,1.50,2024-01-01]", "[2,2.50,2024-01-01]", "[3,3.50,2024-01-02]");
+    // Spark's _metadata.file_path, which _source is, spells a file name URL-encoded.
+    assertThat(t.rows().where("id = 3").select("_source").first().getString(0)).endsWith("/day=2024-01-02/b%5B1%5D.csv");
+    // The name with glob characters keeps the batch as handed over; with it alone, the scan is taken.
+    assertThat(writes).hasSize(1).allSatisfy(plan -> assertThat(plan).contains("LogicalRDD"));
+
+    Bronze.land(t.landing("landing/sales/day=2024-01-03"), "c.csv", "4,4.50\n");
+    writes = savePlans(() -> assertThat(t.run().rowsWritten()).isEqualTo(1));
+    assertThat(writes).hasSize(1).allSatisfy(plan -> assertThat(plan).doesNotContain("LogicalRDD").contains("Relation"));
+    assertThat(t.rows().where("id = 4").select("day").first().getString(0)).isEqualTo("2024-01-03");
+  }
+
+  /** The analysed plans of the table writes ({@code DataFrameWriter.save}) that {@code run} makes. */
+  private static List<String> savePlans(Runnable run) throws InterruptedException {
+    List<String> writes = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    org.apache.spark.sql.util.QueryExecutionListener listener = new org.apache.spark.sql.util.QueryExecutionListener() {
+      @Override
+      public void onSuccess(String funcName, org.apache.spark.sql.execution.QueryExecution qe, long durationNs) {
+        String plan = qe.analyzed().toString();
+        if (plan.contains("SaveIntoDataSourceCommand")) {
+          writes.add(plan);
+        }
+      }
+
+      @Override
+      public void onFailure(String funcName, org.apache.spark.sql.execution.QueryExecution qe, Exception exception) {}
+    };
+    SharedSpark.session().listenerManager().register(listener);
+    try {
+      run.run();
+      long deadline = System.nanoTime() + 10_000_000_000L; // the listener bus is asynchronous
+      while (writes.isEmpty() && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      Thread.sleep(200); // and a second write, if any, is reported too
+    } finally {
+      SharedSpark.session().listenerManager().unregister(listener);
+    }
+    return new java.util.ArrayList<>(writes);
+  }
+
   @Test
   void jsonLinesAndMultiLineDocumentsWithAMalformedOneRescued() {
     Bronze lines = Bronze.table("events", "delta", """

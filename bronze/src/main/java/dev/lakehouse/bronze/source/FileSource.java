@@ -34,7 +34,6 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.execution.datasources.FilePartition;
 import org.apache.spark.sql.execution.datasources.PartitionedFile;
-import org.apache.spark.sql.streaming.DataStreamReader;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
@@ -71,22 +70,32 @@ final class FileSource implements BronzeSource {
 
   @Override
   public Dataset<Row> stream(SparkSession spark, StructType pinned) {
-    DataStreamReader reader = spark.readStream();
-    switch (spec.format()) {
-      case JSON, TEXT -> {
-        reader = reader.format("text").schema(new StructType().add(TEXT, DataTypes.StringType));
-        if (spec.format() == FileFormat.TEXT) {
-          reader = reader.options(spec.options());
-        } else if (multiLine()) {
-          reader = reader.option("wholetext", "true"); // one document per file, split in parse
-        }
-      }
-      case CSV -> reader = reader.format("csv").options(spec.options()).options(csvParsing())
-          .schema(pinned.add(BronzeColumns.CORRUPT, DataTypes.StringType));
-      default -> reader = reader.format(spec.format().id()).options(spec.options()).schema(pinned);
-    }
-    Dataset<Row> rows = reader.load(spec.path());
+    Read r = read(pinned);
+    Dataset<Row> rows = spark.readStream().format(r.format()).options(r.options()).schema(r.schema()).load(spec.path());
     return rows.select(col("*"), col("_metadata.file_path").as(BronzeColumns.SOURCE));
+  }
+
+  /** How the files are read: the same for the stream and for a micro-batch's files read again. */
+  private record Read(String format, Map<String, String> options, StructType schema) {}
+
+  private Read read(StructType pinned) {
+    Map<String, String> options = new HashMap<>();
+    return switch (spec.format()) {
+      case JSON, TEXT -> {
+        if (spec.format() == FileFormat.TEXT) {
+          options.putAll(spec.options());
+        } else if (multiLine()) {
+          options.put("wholetext", "true"); // one document per file, split in parse
+        }
+        yield new Read("text", options, new StructType().add(TEXT, DataTypes.StringType));
+      }
+      case CSV -> {
+        options.putAll(spec.options());
+        options.putAll(csvParsing());
+        yield new Read("csv", options, pinned.add(BronzeColumns.CORRUPT, DataTypes.StringType));
+      }
+      default -> new Read(spec.format().id(), spec.options(), pinned);
+    };
   }
 
   private static Map<String, String> csvParsing() {
@@ -97,9 +106,9 @@ final class FileSource implements BronzeSource {
   public Records parse(Dataset<Row> batch, StructType pinned) {
     return switch (spec.format()) {
       case JSON -> JsonRecords.parse(documents(batch), TEXT, pinned, jsonOptions(), List.of(BronzeColumns.SOURCE));
-      case CSV -> csv(batch, pinned);
-      case PARQUET, AVRO -> Records.allGood(selfDescribing(batch, pinned));
-      default -> Records.allGood(batch);
+      case CSV -> csv(asFileScan(batch, pinned), pinned);
+      case PARQUET, AVRO -> Records.allGood(selfDescribing(asFileScan(batch, pinned), pinned));
+      default -> Records.allGood(asFileScan(batch, pinned));
     };
   }
 
@@ -120,6 +129,45 @@ final class FileSource implements BronzeSource {
    */
   private static List<String> filesOf(Dataset<Row> batch) {
     Set<String> files = new TreeSet<>();
+    scannedFiles(batch).forEach(f -> files.add(f.filePath().toString()));
+    return files.isEmpty() ? sourcesOf(batch) : new ArrayList<>(files);
+  }
+
+  /**
+   * The micro-batch as a batch scan of its files, as the stream itself reads them (same paths,
+   * options, schema and partition base path), so that parsing and writing run as one fused stage,
+   * as in a hand-written {@code spark.read().csv(...).write()}. Spark hands foreachBatch the rows as
+   * an RDD, and writing from that RDD copies every row once more between the parser and the
+   * writer. Nothing runs here: the files come from the plan's partitions, and each is
+   * listed once more when the scan is planned. The batch is returned as it is when its files
+   * cannot be named (not a file scan), a name holds a glob character (a re-read would glob it), or
+   * the re-read's columns differ from the stream's.
+   */
+  private Dataset<Row> asFileScan(Dataset<Row> batch, StructType pinned) {
+    Set<String> files = new TreeSet<>();
+    scannedFiles(batch).forEach(f -> files.add(f.toPath().toString()));
+    if (files.isEmpty() || files.stream().anyMatch(f -> f.matches(".*[*?\\[\\]{}\\\\].*"))) {
+      return batch;
+    }
+    SparkSession spark = batch.sparkSession();
+    Read r = read(pinned);
+    var reader = spark.read().format(r.format()).options(r.options()).schema(r.schema());
+    Path base = new Path(spec.path());
+    if (!org.apache.spark.deploy.SparkHadoopUtil.get().isGlobPath(base)) {
+      try {
+        // as Spark's file stream source does, so partition columns in folder names read the same
+        reader = reader.option("basePath", base.getFileSystem(spark.sparkContext().hadoopConfiguration()).makeQualified(base).toString());
+      } catch (IOException e) {
+        return batch;
+      }
+    }
+    Dataset<Row> scan = reader.load(files.toArray(String[]::new)).select(col("*"), col("_metadata.file_path").as(BronzeColumns.SOURCE));
+    return scan.schema().equals(batch.schema()) ? scan : batch;
+  }
+
+  /** The files a batch's scan reads, from its partitions (no job runs); empty when it is no file scan. */
+  private static List<PartitionedFile> scannedFiles(Dataset<Row> batch) {
+    List<PartitionedFile> files = new ArrayList<>();
     java.util.Deque<RDD<?>> todo = new java.util.ArrayDeque<>(List.of(batch.queryExecution().toRdd()));
     while (!todo.isEmpty()) {
       RDD<?> rdd = todo.pop();
@@ -127,16 +175,14 @@ final class FileSource implements BronzeSource {
       for (Partition p : rdd.partitions()) {
         if (p instanceof FilePartition fp) {
           scan = true;
-          for (PartitionedFile f : fp.files()) {
-            files.add(f.filePath().toString());
-          }
+          files.addAll(List.of(fp.files()));
         }
       }
       if (!scan) {
         scala.collection.JavaConverters.seqAsJavaList(rdd.dependencies()).forEach(d -> todo.push(d.rdd()));
       }
     }
-    return files.isEmpty() ? sourcesOf(batch) : new ArrayList<>(files);
+    return files;
   }
 
   /** The distinct {@code _source} values of a batch (one pass over it). */
