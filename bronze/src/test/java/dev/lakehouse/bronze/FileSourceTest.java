@@ -62,7 +62,7 @@ class FileSourceTest {
    * the folder name, a file whose name holds glob characters (read from the batch as handed over).
    */
   @Test
-  void csvBatchIsWrittenFromAScanOfItsFilesWithPartitionFoldersAndGlobCharacters() throws Exception {
+  void csvBatchIsWrittenFromAScanOfItsFilesWithPartitionFoldersHeadersAndGlobCharacters() throws Exception {
     Bronze t = Bronze.table("sales", "delta", """
         source { type = files, format = csv, path = landing/sales, schema = "id BIGINT, amount DECIMAL(10,2), day STRING" }
         """);
@@ -80,6 +80,18 @@ class FileSourceTest {
     writes = savePlans(() -> assertThat(t.run().rowsWritten()).isEqualTo(1));
     assertThat(writes).hasSize(1).allSatisfy(plan -> assertThat(plan).doesNotContain("LogicalRDD").contains("Relation"));
     assertThat(t.rows().where("id = 4").select("day").first().getString(0)).isEqualTo("2024-01-03");
+
+    // With headers: the folder's column is not in a file's header, and a reordered header is read by name.
+    Bronze h = Bronze.table("sales_h", "hudi", """
+        source { type = files, format = csv, path = landing/sales, schema = "id BIGINT, amount DECIMAL(10,2), day STRING", options { header = "true" } }
+        """);
+    Bronze.land(h.landing("landing/sales/day=2024-02-01"), "a.csv", "id,amount\n1,1.50\n");
+    writes = savePlans(() -> assertThat(h.run().rowsWritten()).isEqualTo(1));
+    assertThat(writes).hasSize(1).allSatisfy(plan -> assertThat(plan).doesNotContain("Union")); // not read again by header
+    Bronze.land(h.landing("landing/sales/day=2024-02-02"), "b.csv", "amount,id\n2.50,2\n");
+    assertThat(h.run().rowsWritten()).isEqualTo(1);
+    assertThat(h.rows().orderBy("id").select("id", "amount", "day").collectAsList()).extracting(Row::toString)
+        .containsExactly("[1,1.50,2024-02-01]", "[2,2.50,2024-02-02]");
   }
 
   /** The analysed plans of the table writes ({@code DataFrameWriter.save}) that {@code run} makes. */

@@ -151,18 +151,27 @@ final class FileSource implements BronzeSource {
     }
     SparkSession spark = batch.sparkSession();
     Read r = read(pinned);
-    var reader = spark.read().format(r.format()).options(r.options()).schema(r.schema());
-    Path base = new Path(spec.path());
-    if (!org.apache.spark.deploy.SparkHadoopUtil.get().isGlobPath(base)) {
-      try {
-        // as Spark's file stream source does, so partition columns in folder names read the same
-        reader = reader.option("basePath", base.getFileSystem(spark.sparkContext().hadoopConfiguration()).makeQualified(base).toString());
-      } catch (IOException e) {
-        return batch;
-      }
-    }
-    Dataset<Row> scan = reader.load(files.toArray(String[]::new)).select(col("*"), col("_metadata.file_path").as(BronzeColumns.SOURCE));
+    Dataset<Row> scan = batchReader(spark, r.schema()).load(files.toArray(String[]::new)).select(col("*"), col("_metadata.file_path").as(BronzeColumns.SOURCE));
     return scan.schema().equals(batch.schema()) ? scan : batch;
+  }
+
+  /**
+   * A batch reader of the landing files, as Spark's file stream source builds its batches: the
+   * landing folder (unless a glob) is the partition base path, so {@code col=value} folder names
+   * give the same partition columns.
+   */
+  private org.apache.spark.sql.DataFrameReader batchReader(SparkSession spark, StructType schema) {
+    Read r = read(new StructType());
+    var reader = spark.read().format(r.format()).options(r.options()).schema(schema);
+    Path base = new Path(spec.path());
+    if (org.apache.spark.deploy.SparkHadoopUtil.get().isGlobPath(base)) {
+      return reader;
+    }
+    try {
+      return reader.option("basePath", base.getFileSystem(spark.sparkContext().hadoopConfiguration()).makeQualified(base).toString());
+    } catch (IOException e) {
+      throw new LakehouseException("Cannot open the landing folder " + spec.path() + " of " + table + ": " + e.getMessage(), e);
+    }
   }
 
   /** The files a batch's scan reads, from its partitions (no job runs); empty when it is no file scan. */
@@ -245,8 +254,7 @@ final class FileSource implements BronzeSource {
         // Spark matched those files' fields by position against the pinned schema: read them again by their header.
         Dataset<Row> reread = null;
         for (Map.Entry<String, StructType> e : drifted.entrySet()) {
-          Dataset<Row> one = batch.sparkSession().read().format("csv").options(spec.options()).options(csvParsing())
-              .schema(e.getValue().add(BronzeColumns.CORRUPT, DataTypes.StringType)).load(e.getKey())
+          Dataset<Row> one = batchReader(batch.sparkSession(), e.getValue().add(BronzeColumns.CORRUPT, DataTypes.StringType)).load(e.getKey())
               .withColumn(BronzeColumns.SOURCE, lit(e.getKey()));
           reread = reread == null ? one : reread.unionByName(one, true);
         }
@@ -269,16 +277,35 @@ final class FileSource implements BronzeSource {
     Set<String> known = new TreeSet<>(List.of(pinned.fieldNames()));
     for (String file : files) {
       List<String> header = header(batch.sparkSession(), file);
-      if (!header.equals(List.of(pinned.fieldNames()))) {
+      List<String> fromFolders = partitionColumns(file, known);
+      List<String> inFile = new ArrayList<>(List.of(pinned.fieldNames()));
+      inFile.removeAll(fromFolders);
+      if (!header.equals(inFile)) {
         StructType byHeader = new StructType();
         for (String name : header) {
           byHeader = byHeader.add(known.contains(name) ? pinned.apply(name) : new StructField(name, DataTypes.StringType, true,
               org.apache.spark.sql.types.Metadata.empty()));
         }
+        for (String name : fromFolders) {
+          byHeader = byHeader.add(pinned.apply(name));
+        }
         out.put(file, byHeader);
       }
     }
     return out;
+  }
+
+  /** The pinned columns a file's folders name ({@code day=2024-01-01/}): partition values, not in its header. */
+  private static List<String> partitionColumns(String file, Set<String> pinned) {
+    List<String> names = new ArrayList<>();
+    String[] segments = file.split("/");
+    for (int i = 0; i < segments.length - 1; i++) {
+      int eq = segments[i].indexOf('=');
+      if (eq > 0 && pinned.contains(segments[i].substring(0, eq))) {
+        names.add(segments[i].substring(0, eq));
+      }
+    }
+    return names;
   }
 
   private List<String> header(SparkSession spark, String file) {
