@@ -106,9 +106,9 @@ final class FileSource implements BronzeSource {
   public Records parse(Dataset<Row> batch, StructType pinned) {
     return switch (spec.format()) {
       case JSON -> JsonRecords.parse(documents(batch), TEXT, pinned, jsonOptions(), List.of(BronzeColumns.SOURCE));
-      case CSV -> csv(asFileScan(batch, pinned), pinned);
-      case PARQUET, AVRO -> Records.allGood(selfDescribing(asFileScan(batch, pinned), pinned));
-      default -> Records.allGood(asFileScan(batch, pinned));
+      case CSV -> csv(batch, pinned);
+      case PARQUET, AVRO -> Records.allGood(selfDescribing(batch, pinned));
+      default -> Records.allGood(batch);
     };
   }
 
@@ -131,28 +131,6 @@ final class FileSource implements BronzeSource {
     Set<String> files = new TreeSet<>();
     scannedFiles(batch).forEach(f -> files.add(f.filePath().toString()));
     return files.isEmpty() ? sourcesOf(batch) : new ArrayList<>(files);
-  }
-
-  /**
-   * The micro-batch as a batch scan of its files, as the stream itself reads them (same paths,
-   * options, schema and partition base path), so that parsing and writing run as one fused stage,
-   * as in a hand-written {@code spark.read().csv(...).write()}. Spark hands foreachBatch the rows as
-   * an RDD, and writing from that RDD copies every row once more between the parser and the
-   * writer. Nothing runs here: the files come from the plan's partitions, and each is
-   * listed once more when the scan is planned. The batch is returned as it is when its files
-   * cannot be named (not a file scan), a name holds a glob character (a re-read would glob it), or
-   * the re-read's columns differ from the stream's.
-   */
-  private Dataset<Row> asFileScan(Dataset<Row> batch, StructType pinned) {
-    Set<String> files = new TreeSet<>();
-    scannedFiles(batch).forEach(f -> files.add(f.toPath().toString()));
-    if (files.isEmpty() || files.stream().anyMatch(f -> f.matches(".*[*?\\[\\]{}\\\\].*"))) {
-      return batch;
-    }
-    SparkSession spark = batch.sparkSession();
-    Read r = read(pinned);
-    Dataset<Row> scan = batchReader(spark, r.schema()).load(files.toArray(String[]::new)).select(col("*"), col("_metadata.file_path").as(BronzeColumns.SOURCE));
-    return scan.schema().equals(batch.schema()) ? scan : batch;
   }
 
   /**
