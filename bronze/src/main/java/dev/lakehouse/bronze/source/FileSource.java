@@ -75,7 +75,7 @@ final class FileSource implements BronzeSource {
     return rows.select(col("*"), col("_metadata.file_path").as(BronzeColumns.SOURCE));
   }
 
-  /** How the files are read: the same for the stream and for a micro-batch's files read again. */
+  /** How the files are read, with {@code pinned} as the data schema: by the stream, and by a CSV file's re-read by header. */
   private record Read(String format, Map<String, String> options, StructType schema) {}
 
   private Read read(StructType pinned) {
@@ -129,7 +129,22 @@ final class FileSource implements BronzeSource {
    */
   private static List<String> filesOf(Dataset<Row> batch) {
     Set<String> files = new TreeSet<>();
-    scannedFiles(batch).forEach(f -> files.add(f.filePath().toString()));
+    java.util.Deque<RDD<?>> todo = new java.util.ArrayDeque<>(List.of(batch.queryExecution().toRdd()));
+    while (!todo.isEmpty()) {
+      RDD<?> rdd = todo.pop();
+      boolean scan = false;
+      for (Partition p : rdd.partitions()) {
+        if (p instanceof FilePartition fp) {
+          scan = true;
+          for (PartitionedFile f : fp.files()) {
+            files.add(f.filePath().toString());
+          }
+        }
+      }
+      if (!scan) {
+        scala.collection.JavaConverters.seqAsJavaList(rdd.dependencies()).forEach(d -> todo.push(d.rdd()));
+      }
+    }
     return files.isEmpty() ? sourcesOf(batch) : new ArrayList<>(files);
   }
 
@@ -138,9 +153,8 @@ final class FileSource implements BronzeSource {
    * landing folder (unless a glob) is the partition base path, so {@code col=value} folder names
    * give the same partition columns.
    */
-  private org.apache.spark.sql.DataFrameReader batchReader(SparkSession spark, StructType schema) {
-    Read r = read(new StructType());
-    var reader = spark.read().format(r.format()).options(r.options()).schema(schema);
+  private org.apache.spark.sql.DataFrameReader batchReader(SparkSession spark, Read r) {
+    var reader = spark.read().format(r.format()).options(r.options()).schema(r.schema());
     Path base = new Path(spec.path());
     if (org.apache.spark.deploy.SparkHadoopUtil.get().isGlobPath(base)) {
       return reader;
@@ -150,26 +164,6 @@ final class FileSource implements BronzeSource {
     } catch (IOException e) {
       throw new LakehouseException("Cannot open the landing folder " + spec.path() + " of " + table + ": " + e.getMessage(), e);
     }
-  }
-
-  /** The files a batch's scan reads, from its partitions (no job runs); empty when it is no file scan. */
-  private static List<PartitionedFile> scannedFiles(Dataset<Row> batch) {
-    List<PartitionedFile> files = new ArrayList<>();
-    java.util.Deque<RDD<?>> todo = new java.util.ArrayDeque<>(List.of(batch.queryExecution().toRdd()));
-    while (!todo.isEmpty()) {
-      RDD<?> rdd = todo.pop();
-      boolean scan = false;
-      for (Partition p : rdd.partitions()) {
-        if (p instanceof FilePartition fp) {
-          scan = true;
-          files.addAll(List.of(fp.files()));
-        }
-      }
-      if (!scan) {
-        scala.collection.JavaConverters.seqAsJavaList(rdd.dependencies()).forEach(d -> todo.push(d.rdd()));
-      }
-    }
-    return files;
   }
 
   /** The distinct {@code _source} values of a batch (one pass over it). */
@@ -232,7 +226,7 @@ final class FileSource implements BronzeSource {
         // Spark matched those files' fields by position against the pinned schema: read them again by their header.
         Dataset<Row> reread = null;
         for (Map.Entry<String, StructType> e : drifted.entrySet()) {
-          Dataset<Row> one = batchReader(batch.sparkSession(), e.getValue().add(BronzeColumns.CORRUPT, DataTypes.StringType)).load(e.getKey())
+          Dataset<Row> one = batchReader(batch.sparkSession(), read(e.getValue())).load(e.getKey())
               .withColumn(BronzeColumns.SOURCE, lit(e.getKey()));
           reread = reread == null ? one : reread.unionByName(one, true);
         }
