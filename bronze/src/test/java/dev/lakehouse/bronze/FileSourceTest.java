@@ -46,14 +46,17 @@ class FileSourceTest {
     assertThat(third.changedTable()).isFalse();
     assertThat(t.rows().count() + t.quarantined().count()).isEqualTo(6); // every landed record, once
 
-    // Read by header, not by position: columns reordered, and one missing.
-    Bronze.land(landing, "c.csv", "amount,id,customer\n5.00,7,gus\n");
-    Bronze.land(landing, "d.csv", "id,customer\n8,hal\n");
+    // Read by header, not by position: columns reordered, and one missing; in files whose names
+    // need URL-encoding and hold glob characters, which the re-read by header must load as they are.
+    Bronze.land(landing, "c [reordered] 1.csv", "amount,id,customer\n5.00,7,gus\n");
+    Bronze.land(landing, "d 2.csv", "id,customer\n8,hal\n");
     TableRunResult fourth = t.run();
     assertThat(fourth.error()).isEmpty();
     assertThat(fourth.rowsWritten()).isEqualTo(2);
     assertThat(t.rows().where("id >= 7").orderBy("id").select("id", "customer", "amount").collectAsList())
         .extracting(Row::toString).containsExactly("[7,gus,5.00]", "[8,hal,null]");
+    assertThat(t.rows().where("id = 7").select("_source").as(org.apache.spark.sql.Encoders.STRING()).first())
+        .endsWith("/c%20%5Breordered%5D%201.csv");
   }
 
   /**
@@ -152,9 +155,14 @@ class FileSourceTest {
 
   /** Moves the data files a Spark write made (not its _SUCCESS and .crc files) into {@code landing}. */
   private static void moveDataFiles(Path written, Path landing) {
+    moveDataFiles(written, landing, "");
+  }
+
+  /** As above, each file's name prefixed with {@code prefix}. */
+  private static void moveDataFiles(Path written, Path landing, String prefix) {
     try (var files = java.nio.file.Files.list(written)) {
       for (Path f : files.filter(f -> f.getFileName().toString().startsWith("part-")).toList()) {
-        java.nio.file.Files.move(f, landing.resolve(f.getFileName()));
+        java.nio.file.Files.move(f, landing.resolve(prefix + f.getFileName()));
       }
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
@@ -183,7 +191,7 @@ class FileSourceTest {
       Path wider = t.root.resolve("wider");
       spark.sql("SELECT 7L AS id, CAST(1 AS DECIMAL(8,2)) AS price, DATE'2024-03-01' AS day, 'new' AS channel")
           .coalesce(1).write().mode(SaveMode.Overwrite).format(format).save(wider.toString());
-      moveDataFiles(wider, landing);
+      moveDataFiles(wider, landing, "v2 [wide] "); // read again for its schema: by its name as it is
       assertThat(t.run().error().orElseThrow()).contains("records carry columns its schema does not have: channel");
       assertThat(t.rows().count()).isEqualTo(5);
     }

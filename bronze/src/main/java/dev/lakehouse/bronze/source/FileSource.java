@@ -47,6 +47,8 @@ import org.apache.spark.sql.types.StructType;
  */
 final class FileSource implements BronzeSource {
   private static final String TEXT = "value";
+  /** What Hadoop's glob reads as a pattern in a path given to {@code load()}. */
+  private static final java.util.regex.Pattern GLOB_CHARACTERS = java.util.regex.Pattern.compile("[\\\\{}\\[\\]*?]");
   private final TableName table;
   private final SourceSpec.Files spec;
 
@@ -166,6 +168,16 @@ final class FileSource implements BronzeSource {
     }
   }
 
+  /**
+   * A file as {@code _source} and a scan name it (URL-encoded: {@code a%20b.csv}) in the form
+   * {@code load()} takes as that one file: decoded, and with Hadoop's glob characters escaped, so
+   * {@code b[1].csv} is not read as the pattern {@code b1.csv}.
+   */
+  static String loadable(String encoded) {
+    String path = new Path(java.net.URI.create(encoded)).toString();
+    return GLOB_CHARACTERS.matcher(path).replaceAll("\\\\$0");
+  }
+
   /** The distinct {@code _source} values of a batch (one pass over it). */
   private static List<String> sourcesOf(Dataset<Row> batch) {
     List<String> files = new ArrayList<>();
@@ -185,8 +197,9 @@ final class FileSource implements BronzeSource {
       return batch;
     }
     SparkSession spark = batch.sparkSession();
+    String[] paths = files.stream().map(FileSource::loadable).toArray(String[]::new);
     StructType found = spark.read().format(spec.format().id()).options(spec.options()).option("mergeSchema", "true")
-        .load(files.toArray(String[]::new)).schema();
+        .load(paths).schema();
     Set<String> known = new TreeSet<>(List.of(pinned.fieldNames()));
     StructType wider = pinned;
     for (StructField f : found.fields()) {
@@ -198,7 +211,7 @@ final class FileSource implements BronzeSource {
       return batch;
     }
     return spark.read().format(spec.format().id()).options(spec.options()).schema(wider)
-        .load(files.toArray(String[]::new)).select(col("*"), col("_metadata.file_path").as(BronzeColumns.SOURCE));
+        .load(paths).select(col("*"), col("_metadata.file_path").as(BronzeColumns.SOURCE));
   }
 
   /** A multi-line file holds one document, or an array of them: one row per document. */
@@ -226,7 +239,7 @@ final class FileSource implements BronzeSource {
         // Spark matched those files' fields by position against the pinned schema: read them again by their header.
         Dataset<Row> reread = null;
         for (Map.Entry<String, StructType> e : drifted.entrySet()) {
-          Dataset<Row> one = batchReader(batch.sparkSession(), read(e.getValue())).load(e.getKey())
+          Dataset<Row> one = batchReader(batch.sparkSession(), read(e.getValue())).load(loadable(e.getKey()))
               .withColumn(BronzeColumns.SOURCE, lit(e.getKey()));
           reread = reread == null ? one : reread.unionByName(one, true);
         }
