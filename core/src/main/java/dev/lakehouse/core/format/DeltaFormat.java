@@ -30,6 +30,7 @@ final class DeltaFormat implements TableFormat {
   static final DeltaFormat INSTANCE = new DeltaFormat();
   private static final Pattern COMMIT_FILE = Pattern.compile("(\\d{20})\\.json");
   private static final String USER_METADATA = "spark.databricks.delta.commitInfo.userMetadata";
+  private static final String MATERIALIZE_SOURCE = "spark.databricks.delta.merge.materializeSource";
   /** Marks, in a replaceKeys source row, a key that has a new row. */
   private static final String PRESENT = "__lakehouse_present";
   /**
@@ -129,9 +130,15 @@ final class DeltaFormat implements TableFormat {
         .join(present.as("r"), LakehouseTable.keysMatch(table.keys(), "k", "r"), "left")
         .select(sourceColumns.toArray(Column[]::new));
     // MERGE takes no write options; the commit's user metadata comes from the session, which is
-    // the micro-batch's own session here.
-    String previous = spark.conf().get(USER_METADATA, null);
-    spark.conf().set(USER_METADATA, note);
+    // the micro-batch's own session here. The rows are deterministic (the contract says so), so
+    // the MERGE need not copy its source first: Delta does that for any source not read from
+    // Delta tables alone, one more pass over the change.
+    Map<String, String> conf = Map.of(USER_METADATA, note, MATERIALIZE_SOURCE, "none");
+    Map<String, String> previous = new LinkedHashMap<>();
+    conf.forEach((k, v) -> {
+      previous.put(k, spark.conf().get(k, null));
+      spark.conf().set(k, v);
+    });
     try {
       DeltaTable.forPath(spark, table.location()).as("t")
           .merge(source.as("s"), LakehouseTable.keysMatch(table.keys(), "t", "s"))
@@ -140,11 +147,13 @@ final class DeltaFormat implements TableFormat {
           .whenNotMatched("s." + PRESENT + " IS NOT NULL").insertExpr(assign)
           .execute();
     } finally {
-      if (previous == null) {
-        spark.conf().unset(USER_METADATA);
-      } else {
-        spark.conf().set(USER_METADATA, previous);
-      }
+      previous.forEach((k, v) -> {
+        if (v == null) {
+          spark.conf().unset(k);
+        } else {
+          spark.conf().set(k, v);
+        }
+      });
     }
   }
 

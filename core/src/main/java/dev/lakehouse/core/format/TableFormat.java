@@ -65,6 +65,8 @@ public interface TableFormat {
    * {@code keys}) appear in {@code keys}: rows of {@code rows} are inserted or replace the stored
    * row with the same key, and stored rows whose key is in {@code keys} but not in {@code rows} are
    * deleted. {@code rows} holds at most one row per key, all of them with keys in {@code keys}.
+   * Both must give the same rows however often they are computed (materialised, or read from
+   * table snapshots): a format may read them more than once.
    */
   void replaceKeys(Dataset<Row> rows, Dataset<Row> keys, LakehouseTable table, String note);
 

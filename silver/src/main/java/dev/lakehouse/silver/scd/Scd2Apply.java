@@ -1,6 +1,11 @@
 package dev.lakehouse.silver.scd;
 
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.not;
+import static org.apache.spark.sql.functions.row_number;
 
 import dev.lakehouse.core.errors.LakehouseException;
 import dev.lakehouse.core.format.LakehouseTable;
@@ -20,6 +25,7 @@ import java.util.Optional;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.expressions.Window;
 
 /**
  * SCD type 2: every version of a key, with its validity. The change events a table has taken in
@@ -42,6 +48,13 @@ public final class Scd2Apply implements ChangeApply {
   private final String sequenceBy;
   private final Scd2Spec history;
   private final KeyGuard guard;
+  /** Marks an event the events table lacks. */
+  private static final String NEW = "__lakehouse_new";
+  private static final String RANK = "__lakehouse_rank";
+  /** Marks, in the diff, a row of the recomputed history; and a stored version, with its columns' prefix. */
+  private static final String RECOMPUTED = "__lakehouse_recomputed";
+  private static final String STORED = "__lakehouse_stored";
+  private static final String STORED_PREFIX = "__lakehouse_stored_";
 
   public Scd2Apply(TableSpec spec, KeyGuard guard) {
     LayerSpec.Silver silver = (LayerSpec.Silver) spec.layer();
@@ -81,47 +94,104 @@ public final class Scd2Apply implements ChangeApply {
           + " names " + unknown + ", which the rows do not have; columns are " + String.join(", ", rows.columns())
           + ". Fix the column names in the spec");
     }
-    Column[] keyCols = cols(keys);
-    List<String> eventKey = new ArrayList<>(keys);
-    eventKey.add(sequenceBy);
-    Dataset<Row> touched = LakehouseSpark.materialize(rows.select(keyCols).distinct());
-    // Materialised: read by the anti-join and again by the history; one scan of all events, not two.
-    Optional<Dataset<Row>> storedEvents = StoredRows.forKeys(changes, keys, touched).map(LakehouseSpark::materialize);
-    // An event already taken in (same key and sequence value) is not taken again: reruns are no-ops.
-    Dataset<Row> newEvents = LakehouseSpark.materialize(storedEvents.isEmpty() ? rows
-        : rows.as("n").join(storedEvents.get().as("s"), LakehouseTable.keysMatch(eventKey, "n", "s"), "left_anti"));
-    Dataset<Row> events = storedEvents.map(s -> s.unionByName(newEvents, true)).orElse(newEvents);
-
-    Dataset<Row> recomputed = LakehouseSpark.materialize(History.of(events, keys, sequenceBy, history, METADATA));
-    String[] columns = recomputed.columns();
-    List<String> versionKey = new ArrayList<>(keys);
-    versionKey.add(history.validFrom());
-    Optional<Dataset<Row>> stored = StoredRows.forKeys(target, keys, touched)
-        .map(s -> LakehouseSpark.materialize(s.select(cols(List.of(columns)))));
-    // Only the versions that differ are written: new or changed ones, and the keys of stored
-    // versions that no longer exist (a late event moved a version's start). A version the batch
-    // leaves as it was is not rewritten, however long the key's history.
-    Dataset<Row> upserts = stored.isEmpty() ? recomputed : LakehouseSpark.materialize(recomputed.exceptAll(stored.get()));
-    Optional<Dataset<Row>> gone = stored.map(s -> LakehouseSpark.materialize(
-        s.select(cols(versionKey)).exceptAll(recomputed.select(cols(versionKey)))));
-
+    // Not materialised: a distinct over the guard's materialised rows, read as the filter of two scans.
+    Dataset<Row> touched = rows.select(cols(keys)).distinct();
+    Dataset<Row> events = eventsOfTouchedKeys(rows, touched);
+    Dataset<Row> newEvents = events.where(col(NEW)).drop(NEW);
+    Dataset<Row> recomputed = History.of(events.drop(NEW), keys, sequenceBy, history, METADATA);
+    boolean firstVersions = !target.exists(rows.sparkSession());
+    // Computed before the events insert below; the events are materialised, so it does not change them.
+    Dataset<Row> diff = LakehouseSpark.materialize(firstVersions ? recomputed.withColumn(RECOMPUTED, lit(true)) : diff(recomputed, touched));
+    Row counts = diff.agg(count(lit(1)), count(col(RECOMPUTED))).head();
+    long written = counts.getLong(1);
     String note = "silver batch " + context.batchId() + " of run " + context.runId();
     if (!newEvents.isEmpty()) {
       // Events first: a batch replayed after a crash between the two commits recomputes the same history.
-      // Only events the table lacks (the anti-join above): an insert, no MERGE over all events.
+      // Only events the table lacks: an insert, no MERGE over all events.
       changes.insertNew(newEvents, note);
     }
-    long written = upserts.count();
-    // A first batch creates the table, even when it leaves no version (deletes of unknown keys).
-    if (stored.isEmpty() ? touched.isEmpty() : written == 0 && gone.get().isEmpty()) {
+    if (firstVersions) {
+      // A first batch creates the table, even when it leaves no version (deletes of unknown keys).
+      if (rows.isEmpty()) {
+        return 0;
+      }
+      Dataset<Row> versions = diff.drop(RECOMPUTED);
+      target.replaceKeys(versions, versions.select(cols(versionKey())), note);
+      return written;
+    }
+    if (counts.getLong(0) == 0) {
       return 0;
     }
-    Dataset<Row> replaced = upserts.select(cols(versionKey));
-    if (gone.isPresent()) {
-      replaced = replaced.unionByName(gone.get()); // disjoint: a gone version's key is in no recomputed row
+    List<Column> replaced = new ArrayList<>();
+    for (String k : versionKey()) {
+      replaced.add(coalesce(col(ChangeRows.quote(k)), col(ChangeRows.quote(STORED_PREFIX + k))).as(k));
     }
-    target.replaceKeys(upserts, replaced, note);
+    Dataset<Row> upserts = diff.where(col(RECOMPUTED).isNotNull()).select(cols(List.of(recomputed.columns())));
+    target.replaceKeys(upserts, diff.select(replaced.toArray(Column[]::new)), note);
     return written;
+  }
+
+  /**
+   * The stored events of the touched keys and the batch's rows, one row per key and sequence
+   * value, with {@link #NEW} true for those the events table lacks: an event already taken in is
+   * not taken again, so reruns are no-ops. Materialised, since the history and the events insert
+   * both read it: one scan of the events table.
+   */
+  private Dataset<Row> eventsOfTouchedKeys(Dataset<Row> rows, Dataset<Row> touched) {
+    Dataset<Row> tagged = rows.withColumn(NEW, lit(true));
+    Optional<Dataset<Row>> stored = StoredRows.forKeys(changes, keys, touched);
+    if (stored.isEmpty()) {
+      return tagged; // the guard's rows are materialised already
+    }
+    List<String> eventKey = new ArrayList<>(keys);
+    eventKey.add(sequenceBy);
+    // The guard leaves one row per key and sequence value, and so does the events table: a pair
+    // in both is the stored one (false sorts first).
+    return LakehouseSpark.materialize(stored.get().withColumn(NEW, lit(false)).unionByName(tagged, true)
+        .withColumn(RANK, row_number().over(Window.partitionBy(cols(eventKey)).orderBy(col(NEW))))
+        .where(col(RANK).equalTo(1))
+        .drop(RANK));
+  }
+
+  /**
+   * The versions to write, found in one pass (a full outer join on the version key with the
+   * stored history of the touched keys): rows with {@link #RECOMPUTED} set are new or changed
+   * versions, the others are stored versions that no longer exist (a late event moved a version's
+   * start), whose version key is in the {@link #STORED_PREFIX} columns. A version the batch leaves
+   * as it was is not rewritten, however long the key's history.
+   */
+  private Dataset<Row> diff(Dataset<Row> recomputed, Dataset<Row> touched) {
+    String[] columns = recomputed.columns();
+    List<Column> storedCols = new ArrayList<>();
+    for (String c : columns) {
+      storedCols.add(col(ChangeRows.quote(c)).as(STORED_PREFIX + c));
+    }
+    storedCols.add(lit(true).as(STORED));
+    Dataset<Row> stored = StoredRows.forKeys(target, keys, touched).orElseThrow().select(storedCols.toArray(Column[]::new));
+    Column sameVersion = null;
+    for (String k : versionKey()) {
+      Column eq = col(ChangeRows.quote(k)).eqNullSafe(col(ChangeRows.quote(STORED_PREFIX + k)));
+      sameVersion = sameVersion == null ? eq : sameVersion.and(eq);
+    }
+    Column unchanged = col(STORED).isNotNull().and(col(RECOMPUTED).isNotNull());
+    for (String c : columns) {
+      unchanged = unchanged.and(col(ChangeRows.quote(c)).eqNullSafe(col(ChangeRows.quote(STORED_PREFIX + c))));
+    }
+    List<Column> out = new ArrayList<>(List.of(cols(List.of(columns))));
+    out.add(col(RECOMPUTED));
+    for (String k : versionKey()) {
+      out.add(col(ChangeRows.quote(STORED_PREFIX + k)));
+    }
+    return recomputed.withColumn(RECOMPUTED, lit(true))
+        .join(stored, sameVersion, "full_outer")
+        .where(not(unchanged))
+        .select(out.toArray(Column[]::new));
+  }
+
+  private List<String> versionKey() {
+    List<String> versionKey = new ArrayList<>(keys);
+    versionKey.add(history.validFrom());
+    return versionKey;
   }
 
   private static Column[] cols(List<String> names) {
