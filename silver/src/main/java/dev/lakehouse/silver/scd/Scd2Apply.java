@@ -41,13 +41,6 @@ public final class Scd2Apply implements ChangeApply {
   /** Columns that describe a change, not the row: a new value in them alone starts no version. */
   static final List<String> METADATA = List.of(dev.lakehouse.core.spec.CdcSpec.OPERATION,
       dev.lakehouse.core.spec.CdcSpec.LSN, dev.lakehouse.core.spec.CdcSpec.COMMITTED_AT);
-  private final TableName name;
-  private final LakehouseTable target;
-  private final LakehouseTable changes;
-  private final List<String> keys;
-  private final String sequenceBy;
-  private final Scd2Spec history;
-  private final KeyGuard guard;
   /** Marks an event the events table lacks. */
   private static final String NEW = "__lakehouse_new";
   private static final String RANK = "__lakehouse_rank";
@@ -55,6 +48,13 @@ public final class Scd2Apply implements ChangeApply {
   private static final String RECOMPUTED = "__lakehouse_recomputed";
   private static final String STORED = "__lakehouse_stored";
   private static final String STORED_PREFIX = "__lakehouse_stored_";
+  private final TableName name;
+  private final LakehouseTable target;
+  private final LakehouseTable changes;
+  private final List<String> keys;
+  private final String sequenceBy;
+  private final Scd2Spec history;
+  private final KeyGuard guard;
 
   public Scd2Apply(TableSpec spec, KeyGuard guard) {
     LayerSpec.Silver silver = (LayerSpec.Silver) spec.layer();
@@ -116,14 +116,14 @@ public final class Scd2Apply implements ChangeApply {
         return 0;
       }
       Dataset<Row> versions = diff.drop(RECOMPUTED);
-      target.replaceKeys(versions, versions.select(cols(versionKey())), note);
+      target.replaceKeys(versions, versions.select(cols(target.keys())), note);
       return written;
     }
     if (counts.getLong(0) == 0) {
       return 0;
     }
     List<Column> replaced = new ArrayList<>();
-    for (String k : versionKey()) {
+    for (String k : target.keys()) {
       replaced.add(coalesce(col(ChangeRows.quote(k)), col(ChangeRows.quote(STORED_PREFIX + k))).as(k));
     }
     Dataset<Row> upserts = diff.where(col(RECOMPUTED).isNotNull()).select(cols(List.of(recomputed.columns())));
@@ -143,12 +143,10 @@ public final class Scd2Apply implements ChangeApply {
     if (stored.isEmpty()) {
       return tagged; // the guard's rows are materialised already
     }
-    List<String> eventKey = new ArrayList<>(keys);
-    eventKey.add(sequenceBy);
     // The guard leaves one row per key and sequence value, and so does the events table: a pair
     // in both is the stored one (false sorts first).
     return LakehouseSpark.materialize(stored.get().withColumn(NEW, lit(false)).unionByName(tagged, true)
-        .withColumn(RANK, row_number().over(Window.partitionBy(cols(eventKey)).orderBy(col(NEW))))
+        .withColumn(RANK, row_number().over(Window.partitionBy(cols(changes.keys())).orderBy(col(NEW))))
         .where(col(RANK).equalTo(1))
         .drop(RANK));
   }
@@ -169,7 +167,7 @@ public final class Scd2Apply implements ChangeApply {
     storedCols.add(lit(true).as(STORED));
     Dataset<Row> stored = StoredRows.forKeys(target, keys, touched).orElseThrow().select(storedCols.toArray(Column[]::new));
     Column sameVersion = null;
-    for (String k : versionKey()) {
+    for (String k : target.keys()) {
       Column eq = col(ChangeRows.quote(k)).eqNullSafe(col(ChangeRows.quote(STORED_PREFIX + k)));
       sameVersion = sameVersion == null ? eq : sameVersion.and(eq);
     }
@@ -179,19 +177,13 @@ public final class Scd2Apply implements ChangeApply {
     }
     List<Column> out = new ArrayList<>(List.of(cols(List.of(columns))));
     out.add(col(RECOMPUTED));
-    for (String k : versionKey()) {
+    for (String k : target.keys()) {
       out.add(col(ChangeRows.quote(STORED_PREFIX + k)));
     }
     return recomputed.withColumn(RECOMPUTED, lit(true))
         .join(stored, sameVersion, "full_outer")
         .where(not(unchanged))
         .select(out.toArray(Column[]::new));
-  }
-
-  private List<String> versionKey() {
-    List<String> versionKey = new ArrayList<>(keys);
-    versionKey.add(history.validFrom());
-    return versionKey;
   }
 
   private static Column[] cols(List<String> names) {
