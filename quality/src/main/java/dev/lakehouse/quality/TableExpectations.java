@@ -42,8 +42,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class TableExpectations implements BatchExpectations {
   private static final Logger LOG = LoggerFactory.getLogger(TableExpectations.class);
-  private static final String DROPPED = "_lq_dropped";
-  private static final String QUARANTINED = "_lq_quarantined";
 
   private final TableSpec spec;
   private final List<Expectation> rules;
@@ -81,10 +79,13 @@ public final class TableExpectations implements BatchExpectations {
       return input;
     }
     Dataset<Row> rows = LakehouseSpark.materialize(input);
-    long total = rows.count();
     boolean perRow = rules.stream().anyMatch(e -> e.rule().perRow());
-    Dataset<Row> flagged = total == 0 || !perRow ? rows : flagged(rows);
-    List<RuleOutcome> outcomes = total == 0 ? onEmpty() : evaluate(rows, flagged, total);
+    // An empty batch is not flagged: its references need not exist yet.
+    Dataset<Row> flagged = !perRow || rows.isEmpty() ? rows : flagged(rows);
+    // One aggregate over the batch: its size, each rule's failing rows, and the rows to set aside.
+    Row counts = flagged.agg(count(lit(1)), aggregates(flagged != rows).toArray(Column[]::new)).head();
+    long total = counts.getLong(0);
+    List<RuleOutcome> outcomes = total == 0 ? onEmpty() : evaluate(rows, counts, total);
     results.record(context.runId(), spec.name(), context.batchId(), outcomes);
     for (RuleOutcome o : outcomes) {
       if (!o.passed() && o.expectation().action() == Action.FAIL) {
@@ -103,7 +104,7 @@ public final class TableExpectations implements BatchExpectations {
         && (e.action() == Action.DROP || e.action() == Action.QUARANTINE))) {
       return rows;
     }
-    return route(flagged, context);
+    return route(flagged, counts.getLong(rules.size() + 1), context);
   }
 
   /** An empty batch: only row-count bounds can say something (Deequ's ratios are undefined on no rows). */
@@ -118,12 +119,15 @@ public final class TableExpectations implements BatchExpectations {
     return out;
   }
 
-  private List<RuleOutcome> evaluate(Dataset<Row> rows, Dataset<Row> flagged, long total) {
+  /**
+   * After the row count, per rule {@code i} at {@code i + 1}: its failing rows (row rules, when
+   * {@code flagged}), the newest value (freshness) or null; then the rows to quarantine.
+   */
+  private List<Column> aggregates(boolean flagged) {
     List<Column> aggs = new ArrayList<>();
-    aggs.add(count(lit(1)));
     for (int i = 0; i < rules.size(); i++) {
       Expectation.Rule r = rules.get(i).rule();
-      if (r.perRow()) {
+      if (r.perRow() && flagged) {
         aggs.add(sum(when(not(col(RowRules.column(i))), 1L).otherwise(0L)));
       } else if (r instanceof Expectation.Freshness f) {
         aggs.add(max(RowRules.q(f.column()).cast("timestamp")));
@@ -131,7 +135,23 @@ public final class TableExpectations implements BatchExpectations {
         aggs.add(lit(null));
       }
     }
-    Row counts = flagged.agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(Column[]::new)).first();
+    aggs.add(flagged ? sum(when(setAside(Action.QUARANTINE), 1L).otherwise(0L)) : lit(0L));
+    return aggs;
+  }
+
+  /** True in a flagged row that breaks a row rule with {@code action}. */
+  private Column setAside(Action action) {
+    Column broken = lit(false);
+    for (int i = 0; i < rules.size(); i++) {
+      Expectation e = rules.get(i);
+      if (e.rule().perRow() && e.action() == action) {
+        broken = broken.or(not(col(RowRules.column(i))));
+      }
+    }
+    return broken;
+  }
+
+  private List<RuleOutcome> evaluate(Dataset<Row> rows, Row counts, long total) {
     List<Expectation> measured = rules.stream().filter(Deequ::measures).toList();
     Map<String, Deequ.Verdict> verdicts = measured.isEmpty() ? Map.of()
         : Deequ.verify(rows, measured, metrics, spec.name().toString(), System.currentTimeMillis());
@@ -170,42 +190,28 @@ public final class TableExpectations implements BatchExpectations {
     }));
   }
 
-  /** Writes quarantined rows aside and returns the rows to write. */
-  private Dataset<Row> route(Dataset<Row> flaggedRows, BatchContext context) {
-    Dataset<Row> flagged = flaggedRows;
+  /** Writes the {@code quarantined} rows that break a quarantine rule aside and returns the rows to write. */
+  private Dataset<Row> route(Dataset<Row> flagged, long quarantined, BatchContext context) {
     List<Column> failedNames = new ArrayList<>();
-    Column quarantined = lit(false);
-    Column dropped = lit(false);
     List<String> temp = new ArrayList<>();
     for (int i = 0; i < rules.size(); i++) {
       Expectation e = rules.get(i);
-      if (!e.rule().perRow()) {
-        continue;
-      }
-      Column broken = not(col(RowRules.column(i)));
-      temp.add(RowRules.column(i));
-      failedNames.add(when(broken, lit(e.name())));
-      if (e.action() == Action.QUARANTINE) {
-        quarantined = quarantined.or(broken);
-      } else if (e.action() == Action.DROP) {
-        dropped = dropped.or(broken);
+      if (e.rule().perRow()) {
+        temp.add(RowRules.column(i));
+        failedNames.add(when(not(col(RowRules.column(i))), lit(e.name())));
       }
     }
-    flagged = LakehouseSpark.materialize(flagged.withColumn(QUARANTINED, quarantined).withColumn(DROPPED, dropped));
-    Dataset<Row> bad = flagged.where(col(QUARANTINED));
-    long badCount = bad.count();
-    if (badCount > 0) {
+    // The flagged rows are materialised: both filters below read them, not the batch's source.
+    Column bad = setAside(Action.QUARANTINE);
+    if (quarantined > 0) {
       Column names = org.apache.spark.sql.functions.filter(array(failedNames.toArray(Column[]::new)), Column::isNotNull);
-      quarantine.append(bad.withColumn(ExpectationQuarantine.FAILED_RULES, names)
+      quarantine.append(flagged.where(bad).withColumn(ExpectationQuarantine.FAILED_RULES, names)
           .withColumn(ExpectationQuarantine.BATCH_ID, lit(context.batchId()))
           .withColumn(ExpectationQuarantine.RUN_ID, lit(context.runId()))
-          .drop(QUARANTINED).drop(DROPPED).drop(temp.toArray(String[]::new)), context.mark());
-      context.quarantine(badCount);
+          .drop(temp.toArray(String[]::new)), context.mark());
+      context.quarantine(quarantined);
     }
-    List<String> drop = new ArrayList<>(temp);
-    drop.add(QUARANTINED);
-    drop.add(DROPPED);
-    return flagged.where(not(col(QUARANTINED)).and(not(col(DROPPED)))).drop(drop.toArray(String[]::new));
+    return flagged.where(not(bad).and(not(setAside(Action.DROP)))).drop(temp.toArray(String[]::new));
   }
 
   static String describe(Expectation.Rule r) {

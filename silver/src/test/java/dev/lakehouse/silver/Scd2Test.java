@@ -107,6 +107,24 @@ class Scd2Test {
         "paris|2025-01-01 08:00:00|false", "lyon|2025-01-02 08:00:00|true");
   }
 
+  /**
+   * Sequenced by a lineage column, copies of one event differ in their sequence value: the guard
+   * must still see them as one event (one version, from the copy it keeps by content), not as an
+   * event and a later one with nothing changed, which would start the version at the first copy.
+   */
+  @org.junit.jupiter.api.Test
+  void copiesOfAnEventSequencedByALineageColumnAreOneEvent() {
+    SilverScenario s = SilverScenario.of("delta", "id BIGINT, city STRING, _seq BIGINT", """
+        keys = [id]
+        sequence-by = _seq
+        write = scd2
+        """);
+    s.land(List.of(new Object[] {1L, "paris", 3L}, new Object[] {1L, "paris", 7L}, new Object[] {2L, "lyon", 4L}));
+    assertThat(s.run().error()).isEmpty();
+    assertThat(lines(s.rows().orderBy("id"), "id", "city", "valid_from", "is_current"))
+        .containsExactly("1|paris|7|true", "2|lyon|4|true");
+  }
+
   @org.junit.jupiter.api.Test
   void batchAndStreamModeGiveEqualHistories() {
     String spec = """

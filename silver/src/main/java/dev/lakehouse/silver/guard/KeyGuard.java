@@ -57,6 +57,10 @@ public final class KeyGuard {
     }
     List<Column> tieCols = new ArrayList<>(List.of(keyCols));
     sequenceBy.ifPresent(s -> tieCols.add(col(q(s))));
+    Dataset<Row> batch = LakehouseSpark.materialize(rows);
+    if (isClean(batch, keyCols, tieCols, nullKey)) {
+      return batch;
+    }
     WindowSpec sameTie = Window.partitionBy(tieCols.toArray(Column[]::new));
     WindowSpec sameKey = Window.partitionBy(keyCols);
     String what = sequenceBy.map(s -> "two different rows with the same " + s).orElse("two different rows (no sequence-by to order them)");
@@ -65,7 +69,7 @@ public final class KeyGuard {
     // One shuffle by the keys serves the three windows below: each partitions by the keys plus
     // other columns, which this partitioning satisfies. Without it, each shuffled the batch again.
     // (The materialised result does not keep the partitioning, so the apply shuffles once more.)
-    Dataset<Row> byKey = rows.repartition(keyCols);
+    Dataset<Row> byKey = batch.repartition(keyCols);
     Dataset<Row> checked = LakehouseSpark.materialize(sameEventOnce(byKey)
         .withColumn(TIE, count(lit(1)).over(sameTie).gt(1).and(nullKey.unary_$bang()))
         .withColumn(CONFLICT, max(col(TIE)).over(sameKey))
@@ -99,6 +103,23 @@ public final class KeyGuard {
     throw new LakehouseException("Cannot merge into " + table + ": " + String.join(" and ", problems)
         + "; nothing was written. Fix the rows upstream (or the keys/sequence-by of the spec), or set"
         + " key-violations = quarantine to keep such rows in " + SilverQuarantine.nameFor(table) + " and write the others");
+  }
+
+  /**
+   * True when the batch has nothing for the guard to do, found by one aggregate of its keys (a
+   * narrow shuffle) instead of the windows over whole rows below: no null key, and no two rows
+   * sharing a key and sequence value, so no copies of an event and no ties. When the sequence is a
+   * {@code _} column (such as {@code _ingested_at}), copies of one event may differ in it, so then
+   * no two rows may share a key at all. Most batches are clean; one that is not pays both.
+   */
+  private boolean isClean(Dataset<Row> batch, Column[] keyCols, List<Column> tieCols, Column nullKey) {
+    boolean copiesDifferInSequence = sequenceBy.map(s -> s.startsWith("_")).orElse(true);
+    Column[] identity = copiesDifferInSequence ? keyCols : tieCols.toArray(Column[]::new);
+    Row r = batch.groupBy(identity).agg(count(lit(1)).as(TIE))
+        .agg(max(col(TIE)), max(nullKey))
+        .head();
+    // An empty batch has no groups: both maxima are null.
+    return r.isNullAt(0) || (r.getLong(0) == 1 && !r.getBoolean(1));
   }
 
   /** One row per event: rows equal in every column but {@code _}-prefixed ones (except the delete mark) are one event. */

@@ -1,7 +1,10 @@
 package dev.lakehouse.silver.scd;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.when;
 
 import dev.lakehouse.core.format.LakehouseTable;
 import dev.lakehouse.core.run.BatchContext;
@@ -57,13 +60,16 @@ public final class Scd1Apply implements ChangeApply {
     Dataset<Row> rows = guard.check(ChangeRows.withDeletedColumn(changes), context);
     Dataset<Row> winners = ChangeRows.newestPerGuardedKey(rows, keys, sequenceBy);
     Dataset<Row> applying = LakehouseSpark.materialize(sequenceBy.isPresent() ? newerThanStored(winners, sequenceBy.get()) : winners);
-    if (applying.isEmpty()) {
+    // One job counts the rows and the deletes among them.
+    Row counts = applying.agg(count(lit(1)), count(when(col(ChangeRows.DELETED), lit(1)))).head();
+    long applied = counts.getLong(0);
+    if (applied == 0) {
       return 0;
     }
     String note = "silver batch " + context.batchId() + " of run " + context.runId();
     Column[] keyCols = keys.stream().map(k -> col(ChangeRows.quote(k))).toArray(Column[]::new);
     Dataset<Row> deletes = applying.where(col(ChangeRows.DELETED));
-    if (sequenceBy.isPresent() && !deletes.isEmpty()) {
+    if (sequenceBy.isPresent() && counts.getLong(1) > 0) {
       // First the tombstones: a batch replayed after a crash between the two commits finds them and redoes the rest.
       List<Column> tomb = new ArrayList<>(List.of(keyCols));
       tomb.add(col(ChangeRows.quote(sequenceBy.get())));
@@ -71,7 +77,7 @@ public final class Scd1Apply implements ChangeApply {
     }
     Dataset<Row> upserts = applying.where(col(ChangeRows.DELETED).unary_$bang()).drop(ChangeRows.DELETED);
     target.replaceKeys(upserts, applying.select(keyCols), note);
-    return applying.count();
+    return applied;
   }
 
   /** The rows whose sequence value is greater than that of the stored row or tombstone of their key. */
