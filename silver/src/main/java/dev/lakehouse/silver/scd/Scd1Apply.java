@@ -1,5 +1,6 @@
 package dev.lakehouse.silver.scd;
 
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
@@ -31,6 +32,8 @@ import org.apache.spark.sql.Row;
  */
 public final class Scd1Apply implements ChangeApply {
   private static final String STORED = "__lakehouse_stored_seq";
+  /** Marks a change row whose key has a row in the table. */
+  private static final String STORED_KEY = "__lakehouse_stored_key";
   private final LakehouseTable target;
   private final LakehouseTable tombstones;
   private final List<String> keys;
@@ -59,9 +62,11 @@ public final class Scd1Apply implements ChangeApply {
   public long apply(Dataset<Row> changes, BatchContext context) {
     Dataset<Row> rows = guard.check(ChangeRows.withDeletedColumn(changes), context);
     Dataset<Row> winners = ChangeRows.newestPerGuardedKey(rows, keys, sequenceBy);
-    Dataset<Row> applying = LakehouseSpark.materialize(sequenceBy.isPresent() ? newerThanStored(winners, sequenceBy.get()) : winners);
-    // One job counts the rows and the deletes among them.
-    Row counts = applying.agg(count(lit(1)), count(when(col(ChangeRows.DELETED), lit(1)))).head();
+    Dataset<Row> applying = LakehouseSpark.materialize(sequenceBy.isPresent() ? newerThanStored(winners, sequenceBy.get())
+        : winners.withColumn(STORED_KEY, lit(true)));
+    // One job counts the rows, the deletes among them, and those whose key the table holds.
+    Row counts = applying.agg(count(lit(1)), count(when(col(ChangeRows.DELETED), lit(1))),
+        count(when(col(STORED_KEY), lit(1)))).head();
     long applied = counts.getLong(0);
     if (applied == 0) {
       return 0;
@@ -75,12 +80,21 @@ public final class Scd1Apply implements ChangeApply {
       tomb.add(col(ChangeRows.quote(sequenceBy.get())));
       tombstones.replaceKeys(deletes.select(tomb.toArray(Column[]::new)), deletes.select(keyCols), note);
     }
-    Dataset<Row> upserts = applying.where(col(ChangeRows.DELETED).unary_$bang()).drop(ChangeRows.DELETED);
-    target.replaceKeys(upserts, applying.select(keyCols), note);
+    Dataset<Row> upserts = applying.where(col(ChangeRows.DELETED).unary_$bang()).drop(ChangeRows.DELETED, STORED_KEY);
+    if (counts.getLong(1) == 0 && counts.getLong(2) == 0) {
+      // Only keys the table lacks (new facts, a first load): an insert, no merge that scans the
+      // table for them. A replay finds the rows stored with the same sequence and applies nothing.
+      target.insertNew(upserts, note);
+    } else {
+      target.replaceKeys(upserts, applying.select(keyCols), note);
+    }
     return applied;
   }
 
-  /** The rows whose sequence value is greater than that of the stored row or tombstone of their key. */
+  /**
+   * The rows whose sequence value is greater than that of the stored row or tombstone of their
+   * key, with {@link #STORED_KEY} true when the table holds a row of the key.
+   */
   private Dataset<Row> newerThanStored(Dataset<Row> winners, String seq) {
     Dataset<Row> wanted = winners.select(keys.stream().map(k -> col(ChangeRows.quote(k))).toArray(Column[]::new));
     List<Column> keyAndSeq = new ArrayList<>();
@@ -88,23 +102,26 @@ public final class Scd1Apply implements ChangeApply {
       keyAndSeq.add(col(ChangeRows.quote(k)));
     }
     keyAndSeq.add(col(ChangeRows.quote(seq)));
+    keyAndSeq.add(lit(false).as(STORED_KEY));
     Dataset<Row> stored = null;
     for (LakehouseTable t : List.of(target, tombstones)) {
       Optional<Dataset<Row>> s = StoredRows.forKeys(t, keys, wanted);
       if (s.isPresent()) {
         Dataset<Row> part = s.get().select(keyAndSeq.toArray(Column[]::new));
+        part = t == target ? part.withColumn(STORED_KEY, lit(true)) : part;
         stored = stored == null ? part : stored.unionByName(part);
       }
     }
     if (stored == null) {
-      return winners;
+      return winners.withColumn(STORED_KEY, lit(false));
     }
     Dataset<Row> latest = stored.groupBy(keys.stream().map(k -> col(ChangeRows.quote(k))).toArray(Column[]::new))
-        .agg(max(col(ChangeRows.quote(seq))).as(STORED));
+        .agg(max(col(ChangeRows.quote(seq))).as(STORED), max(col(STORED_KEY)).as(STORED_KEY));
     List<Column> out = new ArrayList<>();
     for (String c : winners.columns()) {
       out.add(col("w." + ChangeRows.quote(c)).as(c));
     }
+    out.add(coalesce(col("s." + STORED_KEY), lit(false)).as(STORED_KEY));
     return winners.as("w").join(latest.as("s"), LakehouseTable.keysMatch(keys, "w", "s"), "left")
         .where(col("s." + STORED).isNull().or(col("w." + ChangeRows.quote(seq)).gt(col("s." + STORED))))
         .select(out.toArray(Column[]::new));
