@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.when;
 
 import dev.lakehouse.core.errors.LakehouseException;
+import dev.lakehouse.core.spark.LakehouseSpark;
 import dev.lakehouse.core.spec.FormatKind;
 import io.delta.tables.DeltaMergeBuilder;
 import io.delta.tables.DeltaTable;
@@ -126,13 +127,15 @@ final class DeltaFormat implements TableFormat {
       }
     }
     sourceColumns.add(col("r." + PRESENT).as(PRESENT));
-    Dataset<Row> source = keys.as("k")
+    // Computed once, by us rather than by Delta (which copies any source not read from Delta
+    // tables alone): planned by its stored size, a change smaller than the broadcast threshold is
+    // broadcast to the MERGE's scans of the table, where a join's estimate (the product of its
+    // sides' sizes) would shuffle the whole table to meet it.
+    Dataset<Row> source = LakehouseSpark.materialize(keys.as("k")
         .join(present.as("r"), LakehouseTable.keysMatch(table.keys(), "k", "r"), "left")
-        .select(sourceColumns.toArray(Column[]::new));
+        .select(sourceColumns.toArray(Column[]::new)));
     // MERGE takes no write options; the commit's user metadata comes from the session, which is
-    // the micro-batch's own session here. The rows are deterministic (the contract says so), so
-    // the MERGE need not copy its source first: Delta does that for any source not read from
-    // Delta tables alone, one more pass over the change.
+    // the micro-batch's own session here.
     Map<String, String> conf = Map.of(USER_METADATA, note, MATERIALIZE_SOURCE, "none");
     Map<String, String> previous = new LinkedHashMap<>();
     conf.forEach((k, v) -> {
@@ -141,7 +144,7 @@ final class DeltaFormat implements TableFormat {
     });
     try {
       DeltaTable.forPath(spark, table.location()).as("t")
-          .merge(source.as("s"), LakehouseTable.keysMatch(table.keys(), "t", "s"))
+          .merge(source.as("s"), LakehouseTable.keysMatch(table.keys(), "t", "s").and(KeyFilter.of(keys, table.keys(), "t")))
           .whenMatched("s." + PRESENT + " IS NULL").delete()
           .whenMatched().updateExpr(assign)
           .whenNotMatched("s." + PRESENT + " IS NOT NULL").insertExpr(assign)

@@ -7,6 +7,12 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.expressions.AttributeMap$;
+import org.apache.spark.sql.catalyst.plans.logical.Statistics;
+import org.apache.spark.sql.execution.LogicalRDD;
+import org.apache.spark.storage.RDDInfo;
+import scala.Option;
+import scala.math.BigInt;
 
 /**
  * Opens the SparkSession the framework needs: Delta and Hudi both usable, by path and by catalog
@@ -34,7 +40,32 @@ public final class LakehouseSpark {
    * when the dataset is garbage-collected.
    */
   public static Dataset<Row> materialize(Dataset<Row> rows) {
-    return rows.localCheckpoint(true);
+    return withStoredSize(rows.localCheckpoint(true));
+  }
+
+  /**
+   * The checkpointed rows, planned by the size they take in storage. Spark would plan them by the
+   * estimate of the plan that computed them: rows cut from a table by a join count as large as
+   * the table, so every join with them, a MERGE's among them, would shuffle the whole table
+   * instead of broadcasting the rows. The size is the block manager's, known without a job.
+   */
+  private static Dataset<Row> withStoredSize(Dataset<Row> checkpointed) {
+    if (!(checkpointed.logicalPlan() instanceof LogicalRDD computed)) {
+      return checkpointed;
+    }
+    SparkSession spark = checkpointed.sparkSession();
+    long bytes = -1;
+    for (RDDInfo info : spark.sparkContext().getRDDStorageInfo()) {
+      if (info.id() == computed.rdd().id()) {
+        bytes = info.memSize() + info.diskSize();
+      }
+    }
+    if (bytes < 0) {
+      return checkpointed; // not in storage (nothing to size it by): keep Spark's estimate
+    }
+    Statistics stored = new Statistics(BigInt.apply(Math.max(bytes, 1)), Option.empty(), AttributeMap$.MODULE$.empty(), false);
+    return Dataset.ofRows(spark, computed.copy(computed.output(), computed.rdd(), computed.outputPartitioning(),
+        computed.outputOrdering(), computed.isStreaming(), spark, Option.apply(stored), Option.apply(computed.constraints())));
   }
 
   /** All settings a session opened for {@code settings} gets; a user's spark.conf wins over defaults. */
