@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.hudi.common.model.HoodieTableType;
 import org.apache.hudi.common.table.HoodieTableMetaClient;
 import org.apache.hudi.common.table.timeline.HoodieInstant;
 import org.apache.hudi.common.table.timeline.HoodieTimeline;
@@ -25,7 +26,8 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * Apache Hudi copy-on-write tables, by path. A version is a commit's completion time, which is
+ * Apache Hudi tables, by path: copy-on-write, or merge-on-read for tables updated often
+ * ({@link LakehouseTable#withFrequentUpdates}). A version is a commit's completion time, which is
  * what Hudi 1.x incremental queries compare against.
  */
 final class HudiFormat implements TableFormat {
@@ -36,6 +38,9 @@ final class HudiFormat implements TableFormat {
   private static final String NOTE_KEY = "_lakehouse.note";
   /** A record written with this column set to true is deleted by Hudi's default payload. */
   private static final String IS_DELETED = "_hoodie_is_deleted";
+  /** Delta commits of a merge-on-read table between two compactions. */
+  private static final int COMPACT_EVERY = 10;
+  private static final String SMALL_FILE_LIMIT = "hoodie.parquet.small.file.limit";
 
   private HudiFormat() {}
 
@@ -61,7 +66,7 @@ final class HudiFormat implements TableFormat {
       return;
     }
     spark.createDataFrame(List.of(), schema).write().format("hudi")
-        .options(options(table, "bulk_insert"))
+        .options(options(spark, table, "bulk_insert"))
         .mode(SaveMode.Overwrite)
         .save(table.location());
   }
@@ -72,7 +77,7 @@ final class HudiFormat implements TableFormat {
     if (mark.isPresent() && alreadyCommitted(spark, table, mark.get())) {
       return;
     }
-    Map<String, String> opts = options(table, table.keys().isEmpty() ? "bulk_insert" : "insert");
+    Map<String, String> opts = options(spark, table, table.keys().isEmpty() ? "bulk_insert" : "insert");
     mark.ifPresent(m -> opts.put(BATCH_KEY, m.appId() + "@" + m.batchId()));
     rows.write().format("hudi").options(opts).mode(SaveMode.Append).save(table.location());
   }
@@ -85,7 +90,7 @@ final class HudiFormat implements TableFormat {
 
   @Override
   public void upsert(Dataset<Row> rows, LakehouseTable table, Optional<String> sequenceBy) {
-    Map<String, String> opts = options(table, "upsert");
+    Map<String, String> opts = options(rows.sparkSession(), table, "upsert");
     // With an ordering field Hudi keeps, per key, the row with the greatest value, also against
     // the stored row (event-time ordering); without one the latest write wins.
     sequenceBy.ifPresent(seq -> opts.put("hoodie.table.ordering.fields", seq));
@@ -96,7 +101,7 @@ final class HudiFormat implements TableFormat {
   public void overwrite(Dataset<Row> rows, LakehouseTable table, Optional<String> note) {
     SparkSession spark = rows.sparkSession();
     boolean exists = exists(spark, table);
-    Map<String, String> opts = options(table, exists ? "insert_overwrite_table" : "bulk_insert");
+    Map<String, String> opts = options(spark, table, exists ? "insert_overwrite_table" : "bulk_insert");
     note.ifPresent(n -> opts.put(NOTE_KEY, n));
     if (hasTimestampKey(rows, table)) {
       // Bulk insert's row writer renders a timestamp key differently from later upserts (which
@@ -130,7 +135,7 @@ final class HudiFormat implements TableFormat {
         .withColumn(IS_DELETED, lit(true));
     // Nullable, so that adding the column to the table's schema is a compatible evolution.
     Dataset<Row> all = rows.withColumn(IS_DELETED, when(lit(true), lit(false))).unionByName(deletes);
-    Map<String, String> opts = options(table, "upsert");
+    Map<String, String> opts = options(spark, table, "upsert");
     opts.put(NOTE_KEY, note);
     all.write().format("hudi").options(opts).mode(SaveMode.Append).save(table.location());
   }
@@ -143,8 +148,11 @@ final class HudiFormat implements TableFormat {
     }
     // Insert, not upsert: no index lookup of the stored records. The delete-marker column as
     // overwrite and replaceKeys write it, since Hudi refuses a write that drops a column.
-    Map<String, String> opts = options(table, "insert");
+    Map<String, String> opts = options(rows.sparkSession(), table, "insert");
     opts.put(NOTE_KEY, note);
+    // New file groups, as a Delta append adds files: Hudi would otherwise pack the rows into the
+    // table's small files, rewriting each (copy-on-write), so the insert would cost the table.
+    opts.put(SMALL_FILE_LIMIT, "0");
     Dataset<Row> written = table.keys().isEmpty() ? rows : rows.withColumn(IS_DELETED, when(lit(true), lit(false)));
     written.write().format("hudi").options(opts).mode(SaveMode.Append).save(table.location());
   }
@@ -301,18 +309,34 @@ final class HudiFormat implements TableFormat {
   }
 
   private static HoodieTimeline completedCommits(SparkSession spark, LakehouseTable table) {
-    HoodieTableMetaClient client = HoodieTableMetaClient.builder()
+    return metaClient(spark, table).getCommitsTimeline().filterCompletedInstants();
+  }
+
+  private static HoodieTableMetaClient metaClient(SparkSession spark, LakehouseTable table) {
+    return HoodieTableMetaClient.builder()
         .setConf(HadoopFSUtils.getStorageConfWithCopy(spark.sparkContext().hadoopConfiguration()))
         .setBasePath(table.location())
         .build();
-    return client.getCommitsTimeline().filterCompletedInstants();
   }
 
-  private static Map<String, String> options(LakehouseTable table, String operation) {
+  private Map<String, String> options(SparkSession spark, LakehouseTable table, String operation) {
     Map<String, String> o = new HashMap<>();
     o.put("hoodie.table.name", table.name().layer().id() + "_" + table.name().name());
     o.put("hoodie.datasource.write.operation", operation);
-    o.put("hoodie.datasource.write.table.type", "COPY_ON_WRITE");
+    HoodieTableType type = tableType(spark, table);
+    o.put("hoodie.datasource.write.table.type", type.name());
+    if (type == HoodieTableType.MERGE_ON_READ) {
+      // Log blocks are folded into new base files after this many commits, by the write that
+      // reaches it: the one cost of merge-on-read that follows the table, paid once in so many.
+      o.put("hoodie.compact.inline", "true");
+      o.put("hoodie.compact.inline.max.delta.commits", String.valueOf(COMPACT_EVERY));
+      // New rows (new versions) go to new file groups: packing them into small ones rewrites those.
+      o.put(SMALL_FILE_LIMIT, "0");
+      // Finds the stored records of a change's keys by the keys (the metadata table's record
+      // index) instead of reading every record key of the table (the default, simple index).
+      o.put("hoodie.metadata.record.index.enable", "true");
+      o.put("hoodie.index.type", "RECORD_INDEX");
+    }
     if (!table.keys().isEmpty()) {
       o.put("hoodie.datasource.write.recordkey.field", String.join(",", table.keys()));
     }
@@ -328,6 +352,19 @@ final class HudiFormat implements TableFormat {
       }
     }
     return o;
+  }
+
+  /**
+   * The type the table has, or gets when this write creates it: merge-on-read for a table whose
+   * rows are replaced often and a few at a time ({@link LakehouseTable#withFrequentUpdates}), so a
+   * change writes log blocks for the file groups it touches instead of rewriting each of them
+   * (copy-on-write, which keys spread over every file group would make a rewrite of the table).
+   */
+  private HoodieTableType tableType(SparkSession spark, LakehouseTable table) {
+    if (exists(spark, table)) {
+      return metaClient(spark, table).getTableType();
+    }
+    return table.frequentUpdates() ? HoodieTableType.MERGE_ON_READ : HoodieTableType.COPY_ON_WRITE;
   }
 
   private static boolean hasTimestampKey(Dataset<Row> rows, LakehouseTable table) {

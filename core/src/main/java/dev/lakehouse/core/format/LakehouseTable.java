@@ -24,8 +24,14 @@ public final class LakehouseTable {
   private final List<String> keys;
   private final List<String> partitionBy;
   private final TableFormat format;
+  private final boolean frequentUpdates;
 
   public LakehouseTable(TableName name, String location, List<String> keys, List<String> partitionBy, FormatKind kind) {
+    this(name, location, keys, partitionBy, kind, false);
+  }
+
+  private LakehouseTable(TableName name, String location, List<String> keys, List<String> partitionBy, FormatKind kind,
+      boolean frequentUpdates) {
     this.name = name;
     this.location = location;
     this.keys = List.copyOf(keys);
@@ -34,6 +40,22 @@ public final class LakehouseTable {
       case DELTA -> DeltaFormat.INSTANCE;
       case HUDI -> HudiFormat.INSTANCE;
     };
+    this.frequentUpdates = frequentUpdates;
+  }
+
+  /**
+   * This table, declared as one whose rows are replaced often and a few at a time (an SCD type 2
+   * history), which a format may lay out for that when it creates the table: Hudi makes it
+   * merge-on-read. Delta needs no such hint: every table it replaces rows of by key has deletion
+   * vectors. A table that exists keeps the layout it was created with.
+   */
+  public LakehouseTable withFrequentUpdates() {
+    return new LakehouseTable(name, location, keys, partitionBy, format.kind(), true);
+  }
+
+  /** See {@link #withFrequentUpdates}. */
+  public boolean frequentUpdates() {
+    return frequentUpdates;
   }
 
   public static LakehouseTable of(TableSpec spec) {

@@ -65,7 +65,9 @@ public final class Scd2Apply implements ChangeApply {
     this.guard = guard;
     List<String> versionKey = new ArrayList<>(keys);
     versionKey.add(history.validFrom());
-    this.target = new LakehouseTable(spec.name(), spec.location(), versionKey, spec.partitionBy(), spec.format());
+    // A change closes a version and opens one per touched key: keys spread over every file.
+    this.target = new LakehouseTable(spec.name(), spec.location(), versionKey, spec.partitionBy(), spec.format())
+        .withFrequentUpdates();
     List<String> eventKey = new ArrayList<>(keys);
     eventKey.add(sequenceBy);
     this.changes = new LakehouseTable(changesName(spec.name()), spec.location() + "_changes", eventKey, List.of(), spec.format());
