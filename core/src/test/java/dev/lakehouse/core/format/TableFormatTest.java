@@ -170,5 +170,40 @@ class TableFormatTest {
     // Without the key filter the MERGE's write join alone shuffles all 200,000 rows.
     assertThat(shuffled.get()).isLessThan(20_000);
   }
+
+  /**
+   * A Hudi table declared as updated often is merge-on-read: a replace writes log blocks, not new
+   * base files, and the table reads, time-travels and shows its changes as a copy-on-write one does.
+   */
+  @org.junit.jupiter.api.Test
+  void aHudiTableUpdatedOftenIsMergeOnReadAndReadsAsAnyOther() throws java.io.IOException {
+    LakehouseTable t = table(FormatKind.HUDI, "often", List.of("id")).withFrequentUpdates();
+    Dataset<Row> first = rows(new Object[] {1L, "a", 1L}, new Object[] {2L, "b", 1L}, new Object[] {3L, "c", 1L});
+    t.replaceKeys(first, first.select("id"), "first");
+    TableVersion v1 = t.currentVersion(spark).orElseThrow();
+    Dataset<Row> keys = spark.createDataFrame(List.of(RowFactory.create(1L), RowFactory.create(2L)),
+        new StructType().add("id", DataTypes.LongType));
+    t.replaceKeys(rows(new Object[] {1L, "a2", 2L}), keys, "second");
+    TableVersion v2 = t.currentVersion(spark).orElseThrow();
+
+    java.nio.file.Path base = java.nio.file.Path.of(t.location());
+    assertThat(java.nio.file.Files.readString(base.resolve(".hoodie/hoodie.properties"))).contains("hoodie.table.type=MERGE_ON_READ");
+    try (var files = java.nio.file.Files.list(base)) {
+      assertThat(files.map(f -> f.getFileName().toString())).anyMatch(f -> f.contains(".log."));
+    }
+    assertThat(content(t.read(spark))).containsExactly("1:a2:2", "3:c:1");
+    assertThat(content(t.readAt(spark, v1))).containsExactly("1:a:1", "2:b:1", "3:c:1");
+    assertThat(t.lastCommitNote(spark)).contains("second");
+    Dataset<Row> changes = t.readChanges(spark, v1, v2);
+    assertThat(content(changes.where(TableFormat.CHANGE_TYPE + " = '" + TableFormat.UPSERT + "'").drop(TableFormat.CHANGE_TYPE)))
+        .containsExactly("1:a2:2");
+    assertThat(content(changes.where(TableFormat.isBeforeImage()).drop(TableFormat.CHANGE_TYPE))).containsExactly("1:a:1");
+    // A later write keeps the table's type, whatever the writer declares.
+    new LakehouseTable(t.name(), t.location(), t.keys(), List.of(), FormatKind.HUDI)
+        .replaceKeys(rows(new Object[] {4L, "d", 3L}), spark.createDataFrame(List.of(RowFactory.create(4L)),
+            new StructType().add("id", DataTypes.LongType)), "third");
+    assertThat(java.nio.file.Files.readString(base.resolve(".hoodie/hoodie.properties"))).contains("hoodie.table.type=MERGE_ON_READ");
+    assertThat(content(t.read(spark))).containsExactly("1:a2:2", "3:c:1", "4:d:3");
+  }
 }
 
