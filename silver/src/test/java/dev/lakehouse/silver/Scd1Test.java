@@ -8,6 +8,7 @@ import dev.lakehouse.core.testing.SharedSpark;
 import dev.lakehouse.silver.guard.SilverQuarantine;
 import java.util.List;
 import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -51,6 +52,22 @@ class Scd1Test {
     assertThat(again.rowsWritten()).isZero();
     assertThat(again.changedTable()).isFalse();
     assertThat(table(s)).containsExactly("1|nice|3", "3|milan|4", "4|bern|1");
+  }
+
+  @Test
+  void manyEventsOfAKeyInOneBatchKeepTheNewestAndATieAmongThemIsStillCaught() {
+    SilverScenario s = SilverScenario.of("delta", SCHEMA, SPEC);
+    // Key 1 has three events (decided by a second aggregate), key 2 two in reverse order, key 3 one.
+    s.land(List.of(row(1, "ann", "paris", 1, "I"), row(1, "ann", "nice", 3, "U"), row(1, "ann", "lyon", 2, "U"),
+        row(2, "bob", "oslo", 2, "U"), row(2, "bob", "rome", 1, "I"), row(3, "cy", "bern", 1, "I")));
+    assertThat(s.run().error()).isEmpty();
+    assertThat(table(s)).containsExactly("1|nice|3", "2|oslo|2", "3|bern|1");
+
+    // Four events of key 7, two of them different rows with the newest sequence value.
+    s.land(List.of(row(7, "gus", "a", 1, "I"), row(7, "gus", "b", 2, "U"), row(7, "gus", "c", 3, "U"),
+        row(7, "gus", "d", 3, "U")));
+    assertThat(s.run().error().orElseThrow()).contains("4 row(s) of keys with two different rows with the same seq (e.g. id=7, seq=3)");
+    assertThat(table(s)).containsExactly("1|nice|3", "2|oslo|2", "3|bern|1");
   }
 
   @ParameterizedTest

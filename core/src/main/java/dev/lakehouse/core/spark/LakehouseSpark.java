@@ -7,11 +7,18 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.expressions.Alias;
+import org.apache.spark.sql.catalyst.expressions.Attribute;
 import org.apache.spark.sql.catalyst.expressions.AttributeMap$;
+import org.apache.spark.sql.catalyst.expressions.Literal;
+import org.apache.spark.sql.catalyst.expressions.NamedExpression;
+import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
+import org.apache.spark.sql.catalyst.plans.logical.Project;
 import org.apache.spark.sql.catalyst.plans.logical.Statistics;
 import org.apache.spark.sql.execution.LogicalRDD;
 import org.apache.spark.storage.RDDInfo;
 import scala.Option;
+import scala.collection.JavaConverters;
 import scala.math.BigInt;
 
 /**
@@ -40,7 +47,31 @@ public final class LakehouseSpark {
    * when the dataset is garbage-collected.
    */
   public static Dataset<Row> materialize(Dataset<Row> rows) {
+    if (isStored(rows.queryExecution().analyzed())) {
+      return rows; // computing it again would copy stored rows to store them a second time
+    }
     return withStoredSize(rows.localCheckpoint(true));
+  }
+
+  /**
+   * True for materialised rows and for columns of them, renamed or with constants added: reading
+   * such a plan twice reads the stored rows twice and computes nothing.
+   */
+  private static boolean isStored(LogicalPlan plan) {
+    if (plan instanceof LogicalRDD) {
+      return true;
+    }
+    if (!(plan instanceof Project project)) {
+      return false;
+    }
+    for (NamedExpression e : JavaConverters.seqAsJavaList(project.projectList())) {
+      boolean column = e instanceof Attribute;
+      boolean constant = e instanceof Alias a && (a.child() instanceof Attribute || a.child() instanceof Literal);
+      if (!column && !constant) {
+        return false;
+      }
+    }
+    return isStored(project.child());
   }
 
   /**

@@ -29,6 +29,22 @@ class MaterializeTest {
     assertThat(materialised.join(spark.range(0, 3_000_000).toDF("id"), "id").count()).isEqualTo(20);
   }
 
+  @Test
+  void columnsOfMaterialisedRowsAreNotStoredAgainButComputedRowsAre() {
+    Dataset<Row> materialised = LakehouseSpark.materialize(spark.range(0, 1000).toDF("id"));
+    Dataset<Row> withConstant = materialised.withColumn("flag", org.apache.spark.sql.functions.lit(true))
+        .withColumnRenamed("id", "key");
+    Dataset<Row> filtered = materialised.where("id % 2 = 0");
+
+    // The same stored rows, read again (no second copy); a filter is computed, so it is stored anew.
+    assertThat(LakehouseSpark.materialize(withConstant)).isSameAs(withConstant);
+    Dataset<Row> storedFilter = LakehouseSpark.materialize(filtered);
+    assertThat(storedFilter).isNotSameAs(filtered);
+    assertThat(storedFilter.queryExecution().analyzed().toString()).startsWith("LogicalRDD");
+    assertThat(storedFilter.count()).isEqualTo(500);
+    assertThat(withConstant.where("flag").count()).isEqualTo(1000);
+  }
+
   private String joinWithBig(Dataset<Row> small) {
     Dataset<Row> other = spark.range(0, 3_000_000).toDF("id");
     return other.join(small, "id").queryExecution().executedPlan().toString();

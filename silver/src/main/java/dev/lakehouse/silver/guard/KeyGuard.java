@@ -1,9 +1,11 @@
 package dev.lakehouse.silver.guard;
 
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.when;
 
 import dev.lakehouse.core.errors.LakehouseException;
@@ -47,8 +49,14 @@ public final class KeyGuard {
     this.quarantine = quarantine;
   }
 
+  /**
+   * The rows a guard lets through, materialised; {@code distinctKeys} when no two of them share a
+   * key, so keeping the newest row per key has nothing to do.
+   */
+  public record Guarded(Dataset<Row> rows, boolean distinctKeys) {}
+
   /** The rows that may be merged, exact duplicates collapsed; materialised. */
-  public Dataset<Row> check(Dataset<Row> rows, BatchContext context) {
+  public Guarded check(Dataset<Row> rows, BatchContext context) {
     Column nullKey = lit(false);
     Column[] keyCols = new Column[keys.size()];
     for (int i = 0; i < keys.size(); i++) {
@@ -58,8 +66,9 @@ public final class KeyGuard {
     List<Column> tieCols = new ArrayList<>(List.of(keyCols));
     sequenceBy.ifPresent(s -> tieCols.add(col(q(s))));
     Dataset<Row> batch = LakehouseSpark.materialize(rows);
-    if (isClean(batch, keyCols, tieCols, nullKey)) {
-      return batch;
+    Shape shape = shape(batch, keyCols, tieCols, nullKey);
+    if (shape != Shape.DIRTY) {
+      return new Guarded(batch, shape == Shape.DISTINCT_KEYS);
     }
     WindowSpec sameTie = Window.partitionBy(tieCols.toArray(Column[]::new));
     WindowSpec sameKey = Window.partitionBy(keyCols);
@@ -82,12 +91,12 @@ public final class KeyGuard {
     long ambiguous = counts.getLong(0) - nulls;
     Dataset<Row> good = checked.where(col(SilverQuarantine.REASON).isNull()).drop(SilverQuarantine.REASON);
     if (nulls + ambiguous == 0) {
-      return good;
+      return new Guarded(good, false);
     }
     if (policy == KeyViolations.QUARANTINE) {
       quarantine.append(bad, context);
       context.quarantine(nulls + ambiguous);
-      return good;
+      return new Guarded(good, false);
     }
     List<String> problems = new ArrayList<>();
     if (nulls > 0) {
@@ -95,7 +104,10 @@ public final class KeyGuard {
     }
     if (ambiguous > 0) {
       List<String> examples = new ArrayList<>();
-      for (Row r : bad.where(nullKey.unary_$bang()).select(tieCols.toArray(Column[]::new)).distinct().limit(3).collectAsList()) {
+      // The tied key and sequence values themselves, not the other rows of their keys.
+      Dataset<Row> ties = bad.where(nullKey.unary_$bang()).groupBy(tieCols.toArray(Column[]::new)).agg(count(lit(1)).as(TIE))
+          .where(col(TIE).gt(1)).drop(TIE);
+      for (Row r : ties.limit(3).collectAsList()) {
         examples.add(describe(r, tieCols.size()));
       }
       problems.add(ambiguous + " row(s) of keys with " + what + " (e.g. " + String.join("; ", examples) + ")");
@@ -105,21 +117,55 @@ public final class KeyGuard {
         + " key-violations = quarantine to keep such rows in " + SilverQuarantine.nameFor(table) + " and write the others");
   }
 
+  /** What one aggregate of a batch's keys tells of it. */
+  private enum Shape {
+    /** No null key and no two rows with one key: nothing for the guard or dedupe to do. */
+    DISTINCT_KEYS,
+    /** No null key and no two rows with one key and sequence value: nothing for the guard to do. */
+    NO_TIES,
+    /** Maybe copies of an event, ties or null keys: the windows below sort it out. */
+    DIRTY
+  }
+
   /**
-   * True when the batch has nothing for the guard to do, found by one aggregate of its keys (a
-   * narrow shuffle) instead of the windows over whole rows below: no null key, and no two rows
-   * sharing a key and sequence value, so no copies of an event and no ties. When the sequence is a
-   * {@code _} column (such as {@code _ingested_at}), copies of one event may differ in it, so then
-   * no two rows may share a key at all. Most batches are clean; one that is not pays both.
+   * The batch's {@link Shape}, found by one aggregate of its keys (a narrow shuffle) instead of the
+   * windows over whole rows below. Most batches are clean; one that is not pays both. When the
+   * sequence is a {@code _} column (such as {@code _ingested_at}), copies of one event may differ
+   * in it, so then no two rows may share a key at all. Otherwise a key of two rows is clean when
+   * their sequence values differ; a key of more rows is decided by a second aggregate, of keys
+   * and sequence values, run only then.
    */
-  private boolean isClean(Dataset<Row> batch, Column[] keyCols, List<Column> tieCols, Column nullKey) {
+  private Shape shape(Dataset<Row> batch, Column[] keyCols, List<Column> tieCols, Column nullKey) {
     boolean copiesDifferInSequence = sequenceBy.map(s -> s.startsWith("_")).orElse(true);
-    Column[] identity = copiesDifferInSequence ? keyCols : tieCols.toArray(Column[]::new);
-    Row r = batch.groupBy(identity).agg(count(lit(1)).as(TIE))
-        .agg(max(col(TIE)), max(nullKey))
+    Column n = col(TIE);
+    Column twoInOrder = lit(false);
+    List<Column> perKey = new ArrayList<>(List.of(count(lit(1)).as(TIE)));
+    if (!copiesDifferInSequence) {
+      Column seq = col(q(sequenceBy.get()));
+      perKey.add(min(seq).as("__lakehouse_min"));
+      perKey.add(max(seq).as("__lakehouse_max"));
+      twoInOrder = n.equalTo(2).and(coalesce(col("__lakehouse_min").lt(col("__lakehouse_max")), lit(false)));
+    }
+    Row r = batch.groupBy(keyCols).agg(perKey.get(0), perKey.subList(1, perKey.size()).toArray(Column[]::new))
+        .agg(max(n), max(nullKey), min(n.equalTo(1).or(twoInOrder)))
         .head();
-    // An empty batch has no groups: both maxima are null.
-    return r.isNullAt(0) || (r.getLong(0) == 1 && !r.getBoolean(1));
+    if (r.isNullAt(0)) {
+      return Shape.DISTINCT_KEYS; // an empty batch has no groups: every aggregate is null
+    }
+    if (r.getBoolean(1)) {
+      return Shape.DIRTY;
+    }
+    if (r.getLong(0) == 1) {
+      return Shape.DISTINCT_KEYS;
+    }
+    if (copiesDifferInSequence) {
+      return Shape.DIRTY;
+    }
+    if (r.getBoolean(2)) {
+      return Shape.NO_TIES;
+    }
+    long ties = batch.groupBy(tieCols.toArray(Column[]::new)).agg(count(lit(1)).as(TIE)).where(n.gt(1)).limit(1).count();
+    return ties == 0 ? Shape.NO_TIES : Shape.DIRTY;
   }
 
   /** One row per event: rows equal in every column but {@code _}-prefixed ones (except the delete mark) are one event. */

@@ -60,8 +60,10 @@ public final class Scd1Apply implements ChangeApply {
 
   @Override
   public long apply(Dataset<Row> changes, BatchContext context) {
-    Dataset<Row> rows = guard.check(ChangeRows.withDeletedColumn(changes), context);
-    Dataset<Row> winners = ChangeRows.newestPerGuardedKey(rows, keys, sequenceBy);
+    KeyGuard.Guarded guarded = guard.check(ChangeRows.withDeletedColumn(changes), context);
+    Dataset<Row> winners = guarded.distinctKeys() ? guarded.rows()
+        : ChangeRows.newestPerGuardedKey(guarded.rows(), keys, sequenceBy);
+    // Stays the guard's stored rows when there is nothing to dedupe and the table holds nothing yet (a first load).
     Dataset<Row> applying = LakehouseSpark.materialize(sequenceBy.isPresent() ? newerThanStored(winners, sequenceBy.get())
         : winners.withColumn(STORED_KEY, lit(true)));
     // One job counts the rows, the deletes among them, and those whose key the table holds.

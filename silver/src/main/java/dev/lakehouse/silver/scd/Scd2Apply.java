@@ -89,7 +89,7 @@ public final class Scd2Apply implements ChangeApply {
 
   @Override
   public long apply(Dataset<Row> input, BatchContext context) {
-    Dataset<Row> rows = guard.check(ChangeRows.withDeletedColumn(input), context);
+    Dataset<Row> rows = guard.check(ChangeRows.withDeletedColumn(input), context).rows();
     List<String> unknown = History.unknownColumns(rows, history);
     if (!unknown.isEmpty()) {
       throw new LakehouseException("Cannot keep history for " + name + ": history." + (history.track().isEmpty() ? "except" : "track")
