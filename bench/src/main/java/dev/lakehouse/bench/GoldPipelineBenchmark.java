@@ -32,7 +32,8 @@ import org.apache.spark.sql.expressions.Window;
  * lands and the framework runs again: the incremental run's time over the full run's. The full run
  * is also timed without the pipeline's expectations, which the hand-written job does not check.
  *
- * <p>Usage: {@code bench/run GoldPipelineBenchmark [scale-factor=1] [work-dir=/tmp/lakehouse-bench-gold]}
+ * <p>Usage: {@code bench/run GoldPipelineBenchmark [scale-factor=1] [work-dir=/tmp/lakehouse-bench-gold] [profile]};
+ * {@code profile} prints the full run's Spark jobs and where its micro-batch threads spent their time.
  */
 public final class GoldPipelineBenchmark {
   private static final int DROPS = 100;
@@ -56,10 +57,17 @@ public final class GoldPipelineBenchmark {
     Pipeline p = open(frameworkRoot, List.of());
     SparkSession spark = p.spark();
 
+    boolean profiling = args.length > 2 && args[2].equals("profile");
+    JobProfile profile = profiling ? JobProfile.attach(spark) : null;
+    StackSampler sampler = profiling ? StackSampler.start() : null;
     long f0 = System.nanoTime();
     RunReport full = p.run(SELECTION, false, r -> {});
     double framework = seconds(f0);
     check(full);
+    if (profile != null) {
+      System.out.print(profile.drain("framework, full run"));
+      System.out.print(sampler.drain("framework, full run"));
+    }
 
     long h0 = System.nanoTime();
     handWritten(spark, landing, work.resolve("hand-written"));

@@ -8,6 +8,7 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.when;
 
 import dev.lakehouse.bronze.BronzeColumns;
+import dev.lakehouse.core.spark.LakehouseSpark;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -40,10 +41,18 @@ final class JsonRecords {
    * @param options JSON reader options (timestampFormat, allowComments, ...)
    */
   static Records parse(Dataset<Row> batch, String text, StructType pinned, Map<String, String> options, List<String> keep) {
-    Dataset<Row> docs = batch.where(col(text).isNotNull().and(org.apache.spark.sql.functions.trim(col(text)).notEqual("")))
-        .withColumn(KEYS, json_object_keys(col(text)));
+    Map<String, String> parseOptions = new HashMap<>(options);
+    parseOptions.put("mode", "PERMISSIVE");
+    parseOptions.put("columnNameOfCorruptRecord", BronzeColumns.CORRUPT);
+    // Keys and values in one pass, stored: the unknown keys, the bad records' count and the append
+    // then read the parsed documents instead of parsing every document three times.
+    Dataset<Row> docs = LakehouseSpark.materialize(batch
+        .where(col(text).isNotNull().and(org.apache.spark.sql.functions.trim(col(text)).notEqual("")))
+        .withColumn(KEYS, json_object_keys(col(text)))
+        .withColumn(PARSED, from_json(col(text), pinned.add(BronzeColumns.CORRUPT, DataTypes.StringType), parseOptions)));
     StructType schema = pinned;
     List<String> unknown = unknownKeys(docs, pinned);
+    Dataset<Row> parsed = docs;
     if (!unknown.isEmpty()) {
       // Only this batch's documents are inferred, and only for the keys nobody declared.
       StructType inferred = docs.sparkSession().read().options(options)
@@ -53,12 +62,9 @@ final class JsonRecords {
           schema = schema.add(f);
         }
       }
+      parsed = docs.withColumn(PARSED,
+          from_json(col(text), schema.add(BronzeColumns.CORRUPT, DataTypes.StringType), parseOptions));
     }
-    Map<String, String> parseOptions = new HashMap<>(options);
-    parseOptions.put("mode", "PERMISSIVE");
-    parseOptions.put("columnNameOfCorruptRecord", BronzeColumns.CORRUPT);
-    Dataset<Row> parsed = docs.withColumn(PARSED,
-        from_json(col(text), schema.add(BronzeColumns.CORRUPT, DataTypes.StringType), parseOptions));
     Column good = col(PARSED).isNotNull().and(col(KEYS).isNotNull())
         .and(col(PARSED + "." + BronzeColumns.CORRUPT).isNull());
 

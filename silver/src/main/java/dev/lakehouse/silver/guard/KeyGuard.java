@@ -1,11 +1,10 @@
 package dev.lakehouse.silver.guard;
 
-import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
-import static org.apache.spark.sql.functions.min;
+import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
 import dev.lakehouse.core.errors.LakehouseException;
@@ -34,6 +33,7 @@ import org.apache.spark.sql.expressions.WindowSpec;
 public final class KeyGuard {
   private static final String TIE = "__lakehouse_tie";
   private static final String CONFLICT = "__lakehouse_conflict";
+  private static final String SAME_SEQUENCE = "__lakehouse_same_sequence";
   private final TableName table;
   private final List<String> keys;
   private final Optional<String> sequenceBy;
@@ -128,44 +128,35 @@ public final class KeyGuard {
   }
 
   /**
-   * The batch's {@link Shape}, found by one aggregate of its keys (a narrow shuffle) instead of the
+   * The batch's {@link Shape}, found by aggregates of its keys (a narrow shuffle) instead of the
    * windows over whole rows below. Most batches are clean; one that is not pays both. When the
    * sequence is a {@code _} column (such as {@code _ingested_at}), copies of one event may differ
-   * in it, so then no two rows may share a key at all. Otherwise a key of two rows is clean when
-   * their sequence values differ; a key of more rows is decided by a second aggregate, of keys
-   * and sequence values, run only then.
+   * in it, so then no two rows may share a key at all: one aggregate by key. Otherwise the keys and
+   * sequence values are shuffled once, by key, and counted per key and sequence value (ties), then
+   * per key (distinct keys) without a second shuffle.
    */
   private Shape shape(Dataset<Row> batch, Column[] keyCols, List<Column> tieCols, Column nullKey) {
     boolean copiesDifferInSequence = sequenceBy.map(s -> s.startsWith("_")).orElse(true);
     Column n = col(TIE);
-    Column twoInOrder = lit(false);
-    List<Column> perKey = new ArrayList<>(List.of(count(lit(1)).as(TIE)));
-    if (!copiesDifferInSequence) {
-      Column seq = col(q(sequenceBy.get()));
-      perKey.add(min(seq).as("__lakehouse_min"));
-      perKey.add(max(seq).as("__lakehouse_max"));
-      twoInOrder = n.equalTo(2).and(coalesce(col("__lakehouse_min").lt(col("__lakehouse_max")), lit(false)));
+    Dataset<Row> perKey;
+    Column tie;
+    if (copiesDifferInSequence) {
+      perKey = batch.groupBy(keyCols).agg(count(lit(1)).as(TIE));
+      tie = n;
+    } else {
+      perKey = batch.select(tieCols.toArray(Column[]::new)).repartition(keyCols)
+          .groupBy(tieCols.toArray(Column[]::new)).agg(count(lit(1)).as(TIE))
+          .groupBy(keyCols).agg(sum(n).as(TIE), max(n).as(SAME_SEQUENCE));
+      tie = col(SAME_SEQUENCE);
     }
-    Row r = batch.groupBy(keyCols).agg(perKey.get(0), perKey.subList(1, perKey.size()).toArray(Column[]::new))
-        .agg(max(n), max(nullKey), min(n.equalTo(1).or(twoInOrder)))
-        .head();
+    Row r = perKey.agg(max(n), max(tie), max(nullKey)).head();
     if (r.isNullAt(0)) {
       return Shape.DISTINCT_KEYS; // an empty batch has no groups: every aggregate is null
     }
-    if (r.getBoolean(1)) {
+    if (r.getBoolean(2) || r.getLong(1) > 1) {
       return Shape.DIRTY;
     }
-    if (r.getLong(0) == 1) {
-      return Shape.DISTINCT_KEYS;
-    }
-    if (copiesDifferInSequence) {
-      return Shape.DIRTY;
-    }
-    if (r.getBoolean(2)) {
-      return Shape.NO_TIES;
-    }
-    long ties = batch.groupBy(tieCols.toArray(Column[]::new)).agg(count(lit(1)).as(TIE)).where(n.gt(1)).limit(1).count();
-    return ties == 0 ? Shape.NO_TIES : Shape.DIRTY;
+    return r.getLong(0) == 1 ? Shape.DISTINCT_KEYS : Shape.NO_TIES;
   }
 
   /** One row per event: rows equal in every column but {@code _}-prefixed ones (except the delete mark) are one event. */
