@@ -55,11 +55,13 @@ public final class LakehouseSpark {
 
   /**
    * True for materialised rows and for columns of them, renamed or with constants added: reading
-   * such a plan twice reads the stored rows twice and computes nothing.
+   * such a plan twice reads the stored rows twice and computes nothing. An RDD that is not
+   * checkpointed is not stored: a micro-batch handed to {@code foreachBatch} is a
+   * {@code LogicalRDD} too, over the source's scan, and reading it twice reads the source twice.
    */
   private static boolean isStored(LogicalPlan plan) {
-    if (plan instanceof LogicalRDD) {
-      return true;
+    if (plan instanceof LogicalRDD computed) {
+      return computed.rdd().isCheckpointed();
     }
     if (!(plan instanceof Project project)) {
       return false;

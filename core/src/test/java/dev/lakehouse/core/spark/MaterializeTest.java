@@ -43,6 +43,11 @@ class MaterializeTest {
     assertThat(storedFilter.queryExecution().analyzed().toString()).startsWith("LogicalRDD");
     assertThat(storedFilter.count()).isEqualTo(500);
     assertThat(withConstant.where("flag").count()).isEqualTo(1000);
+
+    // Rows of an RDD that is not stored (as foreachBatch hands a micro-batch over) are computed: stored.
+    Dataset<Row> overRdd = spark.createDataFrame(spark.range(0, 10).toDF("id").javaRDD(), materialised.schema());
+    assertThat(overRdd.queryExecution().analyzed().toString()).startsWith("LogicalRDD");
+    assertThat(LakehouseSpark.materialize(overRdd)).isNotSameAs(overRdd);
   }
 
   private String joinWithBig(Dataset<Row> small) {
