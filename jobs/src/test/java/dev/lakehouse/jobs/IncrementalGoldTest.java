@@ -17,6 +17,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -33,7 +37,7 @@ class IncrementalGoldTest {
 
   @ParameterizedTest
   @EnumSource(FormatKind.class)
-  void incrementalRefreshEqualsFullRefreshAfterEveryDrop(FormatKind format) throws IOException {
+  void incrementalRefreshEqualsFullRefreshAfterEveryDrop(FormatKind format) throws Exception {
     Path root = SharedSpark.newDir("sales-" + format.id());
     Pipeline p = Lakehouse.open(new ConfigLayers.Request(CONF, Optional.empty(), List.of("pipeline.format=" + format.id()),
         Map.of("LAKEHOUSE_ROOT", root.toString())), SharedSpark.session());
@@ -50,8 +54,21 @@ class IncrementalGoldTest {
     }
     land(root, "orders", 1, orders);
     land(root, "customers", 1, customers);
+    Set<String> pools = ConcurrentHashMap.newKeySet();
+    SparkListener poolOfEachJob = new SparkListener() {
+      @Override
+      public void onJobStart(SparkListenerJobStart job) {
+        pools.add(String.valueOf(job.properties().getProperty("spark.scheduler.pool")));
+      }
+    };
+    p.spark().sparkContext().addSparkListener(poolOfEachJob);
     RunReport first = p.run();
+    p.spark().sparkContext().listenerBus().waitUntilEmpty();
+    p.spark().sparkContext().removeSparkListener(poolOfEachJob);
     assertEqualToFull(p, first);
+    // Each table's jobs, its stream's included, run in the table's own pool of the fair scheduler.
+    assertThat(p.spark().sparkContext().getSchedulingMode().toString()).isEqualTo("FAIR");
+    assertThat(pools).contains("bronze.orders", "bronze.customers", "silver.orders", "gold.region_daily_incremental");
     // Independent tables run side by side (lakehouse.run.parallelism = 2): their runs overlap in time.
     TableRunResult orders1 = first.table("bronze.orders");
     TableRunResult customers1 = first.table("bronze.customers");

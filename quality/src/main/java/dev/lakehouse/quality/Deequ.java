@@ -133,18 +133,20 @@ final class Deequ {
         case MIN -> c.hasMin(x.column(), a, Option.empty(), Option.empty());
         case MAX -> c.hasMax(x.column(), a, Option.empty(), Option.empty());
       });
-    } else if (r instanceof Expectation.Unique x) {
-      return java.util.Optional.of(c.hasUniqueness(seq(x.columns()), Check.IsOne()));
     }
     return java.util.Optional.empty();
   }
 
-  /** Whether the suite is needed for {@code e}: set rules Deequ measures, and the uniqueness metric. */
+  /**
+   * Whether the suite is needed for {@code e}: set rules and anomaly checks. Not {@code unique}: its
+   * row flags count the rows of repeated keys, and Deequ's uniqueness (the share of rows whose
+   * key occurs once) is one minus that share, so asking Deequ would shuffle the keys a second time.
+   */
   static boolean measures(Expectation e) {
     Expectation.Rule r = e.rule();
     return r instanceof Expectation.Completeness || r instanceof Expectation.RowCount
         || r instanceof Expectation.DistinctCount || r instanceof Expectation.Statistic
-        || r instanceof Expectation.Unique || r instanceof Expectation.Anomaly;
+        || r instanceof Expectation.Anomaly;
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})

@@ -5,7 +5,9 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.not;
 
+import dev.lakehouse.core.spark.LakehouseSpark;
 import dev.lakehouse.core.spec.Expectation;
 import dev.lakehouse.core.spec.TableName;
 import java.util.ArrayList;
@@ -14,7 +16,6 @@ import java.util.function.Function;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.expressions.Window;
 
 /**
  * Marks each row with whether it passes each row rule: one non-NULL boolean column per rule. Plain
@@ -34,6 +35,7 @@ final class RowRules {
   /**
    * {@code rows} plus {@code _lq_ok_<i>} for each rule {@code i} (only per-row rules).
    *
+   * @param rows the batch, materialised: {@code unique} counts its keys before flagging
    * @param tables reads a referenced table
    */
   static Dataset<Row> flag(Dataset<Row> rows, List<Expectation> rules, Function<TableName, Dataset<Row>> tables) {
@@ -56,7 +58,8 @@ final class RowRules {
       } else if (r instanceof Expectation.Sql s) {
         ok = coalesce(expr(s.expression()), lit(false));
       } else if (r instanceof Expectation.Unique u) {
-        ok = count(lit(1)).over(Window.partitionBy(u.columns().stream().map(RowRules::q).toArray(Column[]::new))).leq(1);
+        out = unique(rows, out, u, name);
+        continue;
       } else if (r instanceof Expectation.References f) {
         out = references(out, f, tables.apply(f.table()), name);
         continue;
@@ -68,24 +71,56 @@ final class RowRules {
     return out;
   }
 
+  /**
+   * Every row of a key that occurs more than once fails. The keys alone are counted (a shuffle of
+   * the key columns, where a window would shuffle and sort whole rows); only when some repeat are
+   * the rows joined with those keys, compared null-safe.
+   *
+   * @param batch the batch's rows, materialised, to count the keys of
+   * @param rows the batch with the flags of earlier rules
+   */
+  private static Dataset<Row> unique(Dataset<Row> batch, Dataset<Row> rows, Expectation.Unique u, String name) {
+    Column[] keys = u.columns().stream().map(RowRules::q).toArray(Column[]::new);
+    Dataset<Row> repeated = LakehouseSpark.materialize(batch.groupBy(keys).agg(count(lit(1)).as(name + "_n"))
+        .where(col(name + "_n").gt(1)).drop(name + "_n"));
+    if (repeated.isEmpty()) {
+      return rows.withColumn(name, lit(true));
+    }
+    return flaggedByJoin(rows, u.columns(), repeated, name, Column::eqNullSafe, lit(false), false);
+  }
+
   /** A left join with the distinct referenced keys: it never multiplies rows. */
   private static Dataset<Row> references(Dataset<Row> rows, Expectation.References f, Dataset<Row> target, String name) {
-    List<Column> keys = new ArrayList<>();
-    for (int k = 0; k < f.refColumns().size(); k++) {
-      keys.add(q(f.refColumns().get(k)).as(name + "_k" + k));
-    }
-    Dataset<Row> known = target.select(keys.toArray(Column[]::new)).distinct().withColumn(name + "_hit", lit(true));
-    Column on = lit(true);
+    // Materialised, the referenced keys are planned by their stored size: a small table's keys are
+    // broadcast instead of shuffling the batch to meet them.
+    Dataset<Row> known = LakehouseSpark.materialize(
+        target.select(f.refColumns().stream().map(RowRules::q).toArray(Column[]::new)).distinct());
     Column anyNull = lit(false);
-    for (int k = 0; k < f.columns().size(); k++) {
-      on = on.and(rows.col(quoted(f.columns().get(k))).equalTo(known.col(name + "_k" + k)));
-      anyNull = anyNull.or(rows.col(quoted(f.columns().get(k))).isNull());
+    for (String c : f.columns()) {
+      anyNull = anyNull.or(rows.col(quoted(c)).isNull());
     }
-    Dataset<Row> joined = rows.join(known, on, "left");
-    for (int k = 0; k < f.columns().size(); k++) {
-      joined = joined.drop(name + "_k" + k);
+    return flaggedByJoin(rows, f.columns(), known, name, Column::equalTo, anyNull, true);
+  }
+
+  /**
+   * {@code rows} with {@code name} true where {@code passNull} holds or where a row's
+   * {@code columns} match a row of {@code keys} exactly when {@code passOnMatch}; a left join that
+   * never multiplies rows, as {@code keys} are distinct.
+   */
+  private static Dataset<Row> flaggedByJoin(Dataset<Row> rows, List<String> columns, Dataset<Row> keys, String name,
+      java.util.function.BiFunction<Column, Column, Column> equal, Column passNull, boolean passOnMatch) {
+    String[] renamed = new String[columns.size()];
+    for (int k = 0; k < renamed.length; k++) {
+      renamed[k] = name + "_k" + k;
     }
-    return joined.withColumn(name, anyNull.or(col(name + "_hit").isNotNull())).drop(name + "_hit");
+    Dataset<Row> hits = keys.toDF(renamed).withColumn(name + "_hit", lit(true));
+    Column on = lit(true);
+    for (int k = 0; k < renamed.length; k++) {
+      on = on.and(equal.apply(rows.col(quoted(columns.get(k))), hits.col(renamed[k])));
+    }
+    Column matched = col(name + "_hit").isNotNull();
+    return rows.join(hits, on, "left").drop(renamed)
+        .withColumn(name, passNull.or(passOnMatch ? matched : not(matched))).drop(name + "_hit");
   }
 
   private static Column all(List<Column> parts) {

@@ -65,6 +65,26 @@ class SetRulesTest {
     assertThat(failed).isEqualTo(Map.of("11:ZED", List.of("known_customer"), "13:BOB", List.of("order_pk"),
         "13:ZED", List.of("order_pk", "known_customer")));
     assertThat(f.results("run-ri").where("rule = 'known_customer'").first().<Long>getAs("failing_rows")).isEqualTo(2L);
+    // Deequ's uniqueness, the share of rows whose key occurs once: 3 of 5.
+    assertThat(outcomes(f, "run-ri")).containsEntry("order_pk", "false:0.6");
+  }
+
+  @Test
+  void uniqueComparesNullKeysAsEqualAndPassesABatchWithoutRepeats() {
+    QualityFixture f = new QualityFixture("unique", ExpectationActionsTest.tables("delta", """
+            { name = pk, unique = [id, name], action = warn }
+        """));
+    TableExpectations rules = f.expectations("silver.checked");
+    Object[][] repeats = {{1L, "O", 1.0, "A"}, {1L, "F", 2.0, "A"}, {null, "O", 1.0, null}, {null, "F", 1.0, null},
+        {1L, "O", 1.0, null}, {2L, "O", 1.0, "A"}};
+
+    assertThat(rules.check(rows(f, repeats), batch("run-repeats", 0)).count()).isEqualTo(6);
+    assertThat(rules.check(rows(f, repeats[0], repeats[2], repeats[4], repeats[5]), batch("run-once", 0)).count())
+        .isEqualTo(4);
+
+    assertThat(f.results("run-repeats").first().<Long>getAs("failing_rows")).isEqualTo(4L);
+    assertThat(outcomes(f, "run-repeats")).isEqualTo(Map.of("pk", "false:" + (2.0 / 6)));
+    assertThat(outcomes(f, "run-once")).isEqualTo(Map.of("pk", "true:1.0"));
   }
 
   @Test

@@ -49,7 +49,7 @@ final class JsonRecords {
     Dataset<Row> docs = LakehouseSpark.materialize(batch
         .where(col(text).isNotNull().and(org.apache.spark.sql.functions.trim(col(text)).notEqual("")))
         .withColumn(KEYS, json_object_keys(col(text)))
-        .withColumn(PARSED, from_json(col(text), pinned.add(BronzeColumns.CORRUPT, DataTypes.StringType), parseOptions)));
+        .withColumn(PARSED, document(text, pinned, parseOptions)));
     StructType schema = pinned;
     List<String> unknown = unknownKeys(docs, pinned);
     Dataset<Row> parsed = docs;
@@ -62,8 +62,7 @@ final class JsonRecords {
           schema = schema.add(f);
         }
       }
-      parsed = docs.withColumn(PARSED,
-          from_json(col(text), schema.add(BronzeColumns.CORRUPT, DataTypes.StringType), parseOptions));
+      parsed = docs.withColumn(PARSED, document(text, schema, parseOptions));
     }
     Column good = col(PARSED).isNotNull().and(col(KEYS).isNotNull())
         .and(col(PARSED + "." + BronzeColumns.CORRUPT).isNull());
@@ -81,6 +80,11 @@ final class JsonRecords {
     badColumns.add(reason.as(BronzeColumns.REASON));
     return Records.split(parsed, org.apache.spark.sql.functions.not(good), g -> g.select(out.toArray(Column[]::new)),
         b -> b.select(badColumns.toArray(Column[]::new)));
+  }
+
+  /** The document in {@code text} read with {@code schema}, plus the corrupt-record column. */
+  private static Column document(String text, StructType schema, Map<String, String> parseOptions) {
+    return from_json(col(text), schema.add(BronzeColumns.CORRUPT, DataTypes.StringType), parseOptions);
   }
 
   /** Top-level keys of this batch's documents that {@code pinned} does not have. */

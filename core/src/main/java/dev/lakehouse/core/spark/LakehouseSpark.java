@@ -107,6 +107,9 @@ public final class LakehouseSpark {
     conf.put("spark.ui.enabled", "false");
     conf.put("spark.sql.warehouse.dir", settings.root() + "/_warehouse");
     conf.put("spark.sql.session.timeZone", "UTC");
+    // Tables of one run share the application: with the FIFO default, a table's small job waits
+    // until another table's long stage has started all its tasks. Each table runs in its own pool.
+    conf.put("spark.scheduler.mode", "FAIR");
     conf.putAll(settings.spark().conf());
     conf.putAll(REQUIRED);
     return conf;
@@ -119,10 +122,15 @@ public final class LakehouseSpark {
    */
   public static SparkSession getOrCreate(LakehouseSettings settings) {
     SparkSession.Builder builder = SparkSession.builder().appName(settings.spark().appName());
+    Map<String, String> conf = new LinkedHashMap<>();
     if (!new SparkConf().contains("spark.master")) {
       builder.master(settings.spark().master());
+      // Embedded, everything runs in this JVM on its class path: local files are written without
+      // forking a process per file (NioLocalFileSystem). Under spark-submit, executors may not see the class.
+      conf.putAll(NioLocalFs.settings());
     }
-    for (Map.Entry<String, String> e : conf(settings).entrySet()) {
+    conf.putAll(conf(settings));
+    for (Map.Entry<String, String> e : conf.entrySet()) {
       builder.config(e.getKey(), e.getValue());
     }
     return builder.getOrCreate();

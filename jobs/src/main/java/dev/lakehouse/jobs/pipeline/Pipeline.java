@@ -129,6 +129,9 @@ public final class Pipeline {
           LakehouseTable.of(ts).currentVersion(spark), "skipped: upstream " + brokenUpstream.get() + " did not succeed");
     }
     spark.sparkContext().setLocalProperty("spark.job.description", "lakehouse " + t);
+    // Its own pool under spark.scheduler.mode = FAIR (ignored under FIFO); the table's stream
+    // thread, started from this one, inherits it.
+    spark.sparkContext().setLocalProperty("spark.scheduler.pool", t.toString());
     return runner.runBatch(TableJobs.forTable(spec, ts), ts.checkpoint(), fullRefresh);
   }
 
