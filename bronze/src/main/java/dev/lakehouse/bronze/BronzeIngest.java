@@ -14,6 +14,7 @@ import dev.lakehouse.core.format.LakehouseTable;
 import dev.lakehouse.core.run.BatchContext;
 import dev.lakehouse.core.run.TableJob;
 import dev.lakehouse.core.spark.LakehouseSpark;
+import dev.lakehouse.core.spark.RowCounter;
 import dev.lakehouse.core.spec.BadRecords;
 import dev.lakehouse.core.spec.LayerSpec;
 import dev.lakehouse.core.spec.SchemaDrift;
@@ -161,28 +162,39 @@ public final class BronzeIngest implements TableJob {
         .add(BATCH_ID, DataTypes.LongType).add(RUN_ID, DataTypes.StringType);
   }
 
-  /** Sources that parse a batch in one pass are written straight from the source (see {@link #processBatch}). */
+  /**
+   * Sources that parse a batch in one pass are written straight from the source, and sources that
+   * store what they parse are counted by that pass (see {@link #processBatch}).
+   */
   @Override
   public boolean rereadsBatch() {
-    return !source.readsBatchOnce();
+    return !source.readsBatchOnce() && !source.storesParsedBatch();
   }
 
   /**
    * Parses the batch, handles bad records and schema drift, and appends. A batch the runner did not
    * materialise is read once when it can be: its good and bad records are counted by the pass that
    * appends the good ones, and only a batch that has bad records is read again, for the quarantine.
-   * Rescued records and expectations read it more than once, so the batch is materialised for them.
+   * Rescued records and expectations read it more than once, so the batch is materialised for them,
+   * unless the source stores what it parses: then that pass reads and counts it.
    */
   @Override
   public long processBatch(Dataset<Row> batch, BatchContext context) {
-    if (!rereadsBatch() && bronze.badRecords() == BadRecords.QUARANTINE && context.expectations().isEmpty()) {
+    if (source.readsBatchOnce() && bronze.badRecords() == BadRecords.QUARANTINE && context.expectations().isEmpty()) {
       return onePass(batch, context);
     }
-    Dataset<Row> rows = rereadsBatch() ? batch : LakehouseSpark.materialize(batch);
-    if (!rereadsBatch()) {
+    Records records;
+    if (rereadsBatch()) {
+      records = source.parse(batch, pinned); // the runner stored and counted it
+    } else if (source.storesParsedBatch()) {
+      RowCounter read = new RowCounter(batch.sparkSession(), "records read by " + spec.name());
+      records = source.parse(read.counting(batch), pinned);
+      context.read(read.count());
+    } else {
+      Dataset<Row> rows = LakehouseSpark.materialize(batch);
       context.read(rows.count());
+      records = source.parse(rows, pinned);
     }
-    Records records = source.parse(rows, pinned);
     long badCount = records.bad().count();
     Dataset<Row> out = prepared(records, badCount > 0, context);
     if (badCount > 0 && bronze.badRecords() == BadRecords.QUARANTINE) {

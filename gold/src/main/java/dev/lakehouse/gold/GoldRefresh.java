@@ -72,9 +72,16 @@ public final class GoldRefresh implements TableJob {
     return changes;
   }
 
+  /** The batch is only a signal: it is counted (the source rows that changed) and not stored. */
+  @Override
+  public boolean rereadsBatch() {
+    return false;
+  }
+
   @Override
   public long processBatch(Dataset<Row> batch, BatchContext context) {
     SparkSession spark = batch.sparkSession();
+    context.read(batch.count());
     SourceVersions now = currentVersions(spark);
     if (gold.refresh() == Refresh.INCREMENTAL) {
       Incremental outcome = target.lastCommitNote(spark).flatMap(SourceVersions::decode)

@@ -6,6 +6,8 @@ import static org.apache.spark.sql.functions.not;
 import dev.lakehouse.core.format.LakehouseTable;
 import dev.lakehouse.core.run.BatchContext;
 import dev.lakehouse.core.run.TableJob;
+import dev.lakehouse.core.spark.LakehouseSpark;
+import dev.lakehouse.core.spark.RowCounter;
 import dev.lakehouse.core.spec.CdcSpec;
 import dev.lakehouse.core.spec.LayerSpec;
 import dev.lakehouse.core.spec.TableSpec;
@@ -85,10 +87,25 @@ public final class SilverTransform implements TableJob {
     return upstream.readStream(spark);
   }
 
+  /** The batch is read once, by the pass that stores its cleansed rows (see {@link #processBatch}). */
+  @Override
+  public boolean rereadsBatch() {
+    return false;
+  }
+
+  /**
+   * Stores the cleansed rows once, counting the rows read in the same pass, and applies them. The
+   * expectations, the key guard and the apply read the stored rows: the upstream table is read once,
+   * and its rows are stored once, typed and with only the columns the table keeps.
+   */
   @Override
   public long processBatch(Dataset<Row> batch, BatchContext context) {
-    Dataset<Row> changes = silver.cdc().map(cdc -> ChangeEvents.decode(cdc, batch, spec.name())).orElse(batch);
-    return apply.apply(checked(cleanse(changes), context), context);
+    RowCounter read = new RowCounter(batch.sparkSession(), "rows read by " + spec.name());
+    Dataset<Row> counted = read.counting(batch);
+    Dataset<Row> changes = silver.cdc().map(cdc -> ChangeEvents.decode(cdc, counted, spec.name())).orElse(counted);
+    Dataset<Row> cleansed = LakehouseSpark.materialize(cleanse(changes));
+    context.read(read.count());
+    return apply.apply(checked(cleansed, context), context);
   }
 
   /**

@@ -39,6 +39,15 @@ public interface BronzeSource {
     return false;
   }
 
+  /**
+   * Whether {@link #parse} reads the batch once and stores what it parsed (JSON documents: their
+   * keys and values, read again for unknown keys, bad records and the append). The ingest then hands
+   * it the batch as the source gives it, counted by that one read, instead of storing it first.
+   */
+  default boolean storesParsedBatch() {
+    return false;
+  }
+
   /** Columns the source adds to every row beside the data (e.g. Kafka's key, topic, partition...). */
   default List<String> metadataColumns() {
     return List.of();

@@ -115,12 +115,18 @@ final class FileSource implements BronzeSource {
   }
 
   /**
-   * JSON is read twice (its keys, to see unknown ones, then parsed); the other formats find the
-   * batch's files from its plan, so parsing and writing read the files once.
+   * The formats but JSON find the batch's files from its plan, so parsing and writing read the
+   * files once. JSON documents are read once too, into storage, where their keys (to see unknown
+   * ones), their values and the append read them (see {@link #storesParsedBatch}).
    */
   @Override
   public boolean readsBatchOnce() {
     return spec.format() != FileFormat.JSON;
+  }
+
+  @Override
+  public boolean storesParsedBatch() {
+    return spec.format() == FileFormat.JSON;
   }
 
   /**

@@ -9,9 +9,12 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.expressions.Alias;
 import org.apache.spark.sql.catalyst.expressions.Attribute;
+import org.apache.spark.sql.catalyst.expressions.Expression;
+import org.apache.spark.sql.catalyst.expressions.SubqueryExpression;
 import org.apache.spark.sql.catalyst.expressions.AttributeMap$;
 import org.apache.spark.sql.catalyst.expressions.Literal;
 import org.apache.spark.sql.catalyst.expressions.NamedExpression;
+import org.apache.spark.sql.catalyst.plans.logical.Filter;
 import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
 import org.apache.spark.sql.catalyst.plans.logical.Project;
 import org.apache.spark.sql.catalyst.plans.logical.Statistics;
@@ -54,14 +57,20 @@ public final class LakehouseSpark {
   }
 
   /**
-   * True for materialised rows and for columns of them, renamed or with constants added: reading
-   * such a plan twice reads the stored rows twice and computes nothing. An RDD that is not
+   * True for materialised rows and for columns of them, renamed or with constants added, or
+   * filtered by a plain condition: reading such a plan twice reads the stored rows twice and
+   * computes next to nothing, which costs less than storing a copy. An RDD that is not
    * checkpointed is not stored: a micro-batch handed to {@code foreachBatch} is a
    * {@code LogicalRDD} too, over the source's scan, and reading it twice reads the source twice.
    */
   private static boolean isStored(LogicalPlan plan) {
     if (plan instanceof LogicalRDD computed) {
       return computed.rdd().isCheckpointed();
+    }
+    if (plan instanceof Filter filter) {
+      // A subquery would be a second plan to run on every read; a non-deterministic condition may keep other rows.
+      Expression condition = filter.condition();
+      return condition.deterministic() && !SubqueryExpression.hasSubquery(condition) && isStored(filter.child());
     }
     if (!(plan instanceof Project project)) {
       return false;

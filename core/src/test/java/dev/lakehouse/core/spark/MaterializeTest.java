@@ -30,24 +30,44 @@ class MaterializeTest {
   }
 
   @Test
-  void columnsOfMaterialisedRowsAreNotStoredAgainButComputedRowsAre() {
+  void columnsAndPlainFiltersOfMaterialisedRowsAreNotStoredAgainButComputedRowsAre() {
     Dataset<Row> materialised = LakehouseSpark.materialize(spark.range(0, 1000).toDF("id"));
     Dataset<Row> withConstant = materialised.withColumn("flag", org.apache.spark.sql.functions.lit(true))
         .withColumnRenamed("id", "key");
-    Dataset<Row> filtered = materialised.where("id % 2 = 0");
+    Dataset<Row> filtered = materialised.where("id % 2 = 0").withColumnRenamed("id", "key");
 
-    // The same stored rows, read again (no second copy); a filter is computed, so it is stored anew.
+    // The same stored rows, read again (no second copy): columns of them, and a plain filter of them.
     assertThat(LakehouseSpark.materialize(withConstant)).isSameAs(withConstant);
-    Dataset<Row> storedFilter = LakehouseSpark.materialize(filtered);
-    assertThat(storedFilter).isNotSameAs(filtered);
-    assertThat(storedFilter.queryExecution().analyzed().toString()).startsWith("LogicalRDD");
-    assertThat(storedFilter.count()).isEqualTo(500);
+    assertThat(LakehouseSpark.materialize(filtered)).isSameAs(filtered);
+    assertThat(filtered.count()).isEqualTo(500);
     assertThat(withConstant.where("flag").count()).isEqualTo(1000);
+
+    // Computed columns, a filter by a subquery or a random one: computed, so stored anew.
+    Dataset<Row> doubled = materialised.selectExpr("id * 2 AS id");
+    Dataset<Row> bySubquery = materialised.where("id IN (SELECT id FROM range(10))");
+    Dataset<Row> sampled = materialised.where("rand(7) < 0.5");
+    for (Dataset<Row> computed : java.util.List.of(doubled, bySubquery, sampled)) {
+      Dataset<Row> stored = LakehouseSpark.materialize(computed);
+      assertThat(stored).isNotSameAs(computed);
+      assertThat(stored.queryExecution().analyzed().toString()).startsWith("LogicalRDD");
+    }
+    assertThat(LakehouseSpark.materialize(bySubquery).count()).isEqualTo(10);
 
     // Rows of an RDD that is not stored (as foreachBatch hands a micro-batch over) are computed: stored.
     Dataset<Row> overRdd = spark.createDataFrame(spark.range(0, 10).toDF("id").javaRDD(), materialised.schema());
     assertThat(overRdd.queryExecution().analyzed().toString()).startsWith("LogicalRDD");
     assertThat(LakehouseSpark.materialize(overRdd)).isNotSameAs(overRdd);
+  }
+
+  @Test
+  void aRowCounterCountsTheRowsThePassThatStoresThemReads() {
+    RowCounter read = new RowCounter(spark, "rows read by the test");
+    // The filter above the counter keeps a third of the rows: the counter still sees every row read.
+    Dataset<Row> stored = LakehouseSpark.materialize(read.counting(spark.range(0, 3000).toDF("id")).where("id % 3 = 0"));
+    assertThat(read.count()).isEqualTo(3000);
+    assertThat(stored.count()).isEqualTo(1000);
+    assertThat(stored.where("id > 10").count()).isEqualTo(996);
+    assertThat(read.count()).as("reading the stored rows again does not read the input again").isEqualTo(3000);
   }
 
   private String joinWithBig(Dataset<Row> small) {
