@@ -4,6 +4,7 @@ Builds the spark-submit command line as SparkSubmitHook does and runs it; raises
 as the real operator does, so a failed task fails the test.
 """
 import os
+import re
 import subprocess
 
 from airflow import BaseOperator
@@ -53,6 +54,12 @@ class SparkSubmitOperator(BaseOperator):
         done = subprocess.run(self.build_command(), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.log = done.stdout
         if done.returncode != 0:
-            raise RuntimeError("Cannot execute: %s. Error code is: %d.\n%s"
-                               % (" ".join(self.build_command()), done.returncode, done.stdout[-5000:]))
+            # The tail alone may start inside a stack trace: name the throwables first.
+            causes = [line for line in done.stdout.splitlines() if THROWABLE.match(line)][:5]
+            raise RuntimeError("Cannot execute: %s. Error code is: %d.\nThrown: %s\n%s"
+                               % (" ".join(self.build_command()), done.returncode,
+                                  "\n".join(causes) or "nothing", done.stdout[-5000:]))
         return done.stdout
+
+
+THROWABLE = re.compile(r"^(Exception in thread .*|Caused by: .*|[\w.$]+(Exception|Error)(: .*)?)$")
