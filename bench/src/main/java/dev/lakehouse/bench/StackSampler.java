@@ -75,12 +75,32 @@ final class StackSampler implements Runnable {
       }
     }
     if (ours == null) {
-      ours = "(spark streaming, outside the framework)";
+      ours = "(outside the framework) " + spark(stack);
     }
     String key = thread + (job ? "job    " : "driver ") + ours;
     synchronized (samples) {
       samples.merge(key, ms, Long::sum);
     }
+  }
+
+  /**
+   * Where Spark's own streaming work is: the innermost Delta or Hudi frame, then the innermost frame
+   * of the micro-batch loop, e.g. a source's offsets or a snapshot's state.
+   */
+  private static String spark(StackTraceElement[] stack) {
+    String format = null;
+    String streaming = null;
+    for (StackTraceElement f : stack) {
+      String c = f.getClassName();
+      String here = c.substring(c.lastIndexOf('.') + 1) + "." + f.getMethodName() + ":" + f.getLineNumber();
+      if (format == null && (c.startsWith("org.apache.spark.sql.delta") || c.startsWith("org.apache.hudi"))) {
+        format = here;
+      }
+      if (streaming == null && c.startsWith("org.apache.spark.sql.execution.streaming")) {
+        streaming = here;
+      }
+    }
+    return (format == null ? "" : format + " <- ") + (streaming == null ? "?" : streaming);
   }
 
   String drain(String title) {

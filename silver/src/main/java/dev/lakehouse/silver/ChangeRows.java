@@ -34,8 +34,14 @@ public final class ChangeRows {
     return Arrays.asList(rows.columns()).contains(DELETED);
   }
 
-  /** {@code rows} with {@code _deleted} present and never null (false when it was absent or null). */
+  /**
+   * {@code rows} with {@code _deleted} present and never null (false when it was absent or null);
+   * {@code rows} itself when its column cannot be null, so stored rows stay stored rows.
+   */
   public static Dataset<Row> withDeletedColumn(Dataset<Row> rows) {
+    if (hasDeletes(rows) && !rows.schema().apply(DELETED).nullable()) {
+      return rows;
+    }
     Column deleted = hasDeletes(rows) ? coalesce(col(DELETED), lit(false)) : lit(false);
     return rows.withColumn(DELETED, deleted);
   }

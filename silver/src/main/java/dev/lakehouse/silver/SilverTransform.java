@@ -103,7 +103,10 @@ public final class SilverTransform implements TableJob {
     RowCounter read = new RowCounter(batch.sparkSession(), "rows read by " + spec.name());
     Dataset<Row> counted = read.counting(batch);
     Dataset<Row> changes = silver.cdc().map(cdc -> ChangeEvents.decode(cdc, counted, spec.name())).orElse(counted);
-    Dataset<Row> cleansed = LakehouseSpark.materialize(cleanse(changes));
+    Dataset<Row> cleanRows = cleanse(changes);
+    // Deletes marked before the rows are stored: the expectations, the guard and the apply then read stored rows.
+    Dataset<Row> cleansed = LakehouseSpark.materialize(ChangeRows.hasDeletes(cleanRows)
+        ? ChangeRows.withDeletedColumn(cleanRows) : cleanRows);
     context.read(read.count());
     return apply.apply(checked(cleansed, context), context);
   }

@@ -18,6 +18,7 @@ import org.apache.spark.sql.catalyst.plans.logical.Filter;
 import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
 import org.apache.spark.sql.catalyst.plans.logical.Project;
 import org.apache.spark.sql.catalyst.plans.logical.Statistics;
+import org.apache.spark.sql.catalyst.plans.logical.Union;
 import org.apache.spark.sql.execution.LogicalRDD;
 import org.apache.spark.storage.RDDInfo;
 import scala.Option;
@@ -58,7 +59,7 @@ public final class LakehouseSpark {
 
   /**
    * True for materialised rows and for columns of them, renamed or with constants added, or
-   * filtered by a plain condition: reading such a plan twice reads the stored rows twice and
+   * filtered by a plain condition, or a union of such: reading such a plan twice reads the stored rows twice and
    * computes next to nothing, which costs less than storing a copy. An RDD that is not
    * checkpointed is not stored: a micro-batch handed to {@code foreachBatch} is a
    * {@code LogicalRDD} too, over the source's scan, and reading it twice reads the source twice.
@@ -71,6 +72,10 @@ public final class LakehouseSpark {
       // A subquery would be a second plan to run on every read; a non-deterministic condition may keep other rows.
       Expression condition = filter.condition();
       return condition.deterministic() && !SubqueryExpression.hasSubquery(condition) && isStored(filter.child());
+    }
+    if (plan instanceof Union union) {
+      // Reading a union reads each part once: stored parts make stored rows (e.g. the rows kept and the deletes).
+      return JavaConverters.seqAsJavaList(union.children()).stream().allMatch(LakehouseSpark::isStored);
     }
     if (!(plan instanceof Project project)) {
       return false;

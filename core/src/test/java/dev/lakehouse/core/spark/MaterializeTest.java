@@ -41,6 +41,13 @@ class MaterializeTest {
     assertThat(LakehouseSpark.materialize(filtered)).isSameAs(filtered);
     assertThat(filtered.count()).isEqualTo(500);
     assertThat(withConstant.where("flag").count()).isEqualTo(1000);
+    // A union of stored parts (the rows kept and the deletes of a batch) is read part by part.
+    Dataset<Row> odd = materialised.where("id % 2 = 1").withColumnRenamed("id", "key");
+    Dataset<Row> union = filtered.unionByName(odd);
+    assertThat(LakehouseSpark.materialize(union)).isSameAs(union);
+    assertThat(union.count()).isEqualTo(1000);
+    Dataset<Row> withComputedPart = filtered.unionByName(materialised.selectExpr("id * 2 AS key"));
+    assertThat(LakehouseSpark.materialize(withComputedPart)).isNotSameAs(withComputedPart);
 
     // Computed columns, a filter by a subquery or a random one: computed, so stored anew.
     Dataset<Row> doubled = materialised.selectExpr("id * 2 AS id");
