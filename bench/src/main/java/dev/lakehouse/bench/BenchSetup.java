@@ -1,5 +1,6 @@
 package dev.lakehouse.bench;
 
+import com.typesafe.config.ConfigFactory;
 import dev.lakehouse.core.spark.LakehouseSpark;
 import dev.lakehouse.core.spec.FormatKind;
 import dev.lakehouse.core.spec.LakehouseSettings;
@@ -26,7 +27,15 @@ final class BenchSetup {
   /** An embedded {@code local[*]} session with the framework's settings, storage under {@code work/root}. */
   static SparkSession session(Path work, String appName) {
     return LakehouseSpark.getOrCreate(new LakehouseSettings(work.resolve("root").toString(), FormatKind.DELTA,
-        new SparkSettings("local[*]", appName, Map.of("spark.sql.shuffle.partitions", "8",
-            "spark.databricks.delta.snapshotPartitions", "4", "spark.driver.host", "127.0.0.1")), 1, Duration.ofSeconds(10)));
+        new SparkSettings("local[*]", appName, sparkConf()), 1, Duration.ofSeconds(10)));
+  }
+
+  /** The framework's own Spark defaults (reference.conf), so a benchmark measures what users run. */
+  private static Map<String, String> sparkConf() {
+    Map<String, String> conf = new HashMap<>();
+    ConfigFactory.defaultReference().getConfig("lakehouse.spark.conf").root().unwrapped()
+        .forEach((k, v) -> conf.put(k, String.valueOf(v)));
+    conf.put("spark.driver.host", "127.0.0.1");
+    return conf;
   }
 }
