@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lakehouse.core.errors.LakehouseException;
+import dev.lakehouse.core.spark.LakehouseSpark;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -115,6 +116,16 @@ class CleansingTest {
     Dataset<Row> out = s.cleansed(List.of(new Object[] {1L, "U"}, new Object[] {2L, "D"}, new Object[] {3L, null}));
     assertThat(out.columns()).containsExactly("id", ChangeRows.DELETED); // evaluated on the rows as read
     assertThat(lines(out.orderBy("id"), "id", ChangeRows.DELETED)).containsExactly("1|false", "2|true", "3|false");
+
+    // The mark cannot be null, so the guard and the apply read the stored rows as they are, not a copy.
+    Dataset<Row> stored = LakehouseSpark.materialize(out);
+    assertThat(ChangeRows.withDeletedColumn(stored)).isSameAs(stored);
+    // A mark that may be null (as a CDC decoder may give it) is made false where it is null.
+    Dataset<Row> nullable = stored.withColumn(ChangeRows.DELETED,
+        org.apache.spark.sql.functions.expr("CASE WHEN id = 3 THEN NULL ELSE " + ChangeRows.DELETED + " END"));
+    Dataset<Row> marked = ChangeRows.withDeletedColumn(nullable);
+    assertThat(marked).isNotSameAs(nullable);
+    assertThat(lines(marked.orderBy("id"), "id", ChangeRows.DELETED)).containsExactly("1|false", "2|true", "3|false");
   }
 
   @Test

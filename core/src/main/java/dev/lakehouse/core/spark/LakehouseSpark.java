@@ -59,8 +59,8 @@ public final class LakehouseSpark {
 
   /**
    * True for materialised rows and for columns of them, renamed or with constants added, or
-   * filtered by a plain condition, or a union of such: reading such a plan twice reads the stored rows twice and
-   * computes next to nothing, which costs less than storing a copy. An RDD that is not
+   * filtered by a plain condition, or a union of such: reading such a plan twice reads the stored
+   * rows twice and computes next to nothing, which costs less than storing a copy. An RDD that is not
    * checkpointed is not stored: a micro-batch handed to {@code foreachBatch} is a
    * {@code LogicalRDD} too, over the source's scan, and reading it twice reads the source twice.
    */
