@@ -83,6 +83,15 @@ public final class GoldRefresh implements TableJob {
     SparkSession spark = batch.sparkSession();
     context.read(batch.count());
     SourceVersions now = currentVersions(spark);
+    if (gold.refresh() == Refresh.INCREMENTAL && sources.size() == 1) {
+      LakehouseTable source = sources.get(0);
+      MergeableAggregate.Analysis m = MergeableAggregate.of(spark, query, source.name(),
+          source.readAt(spark, now.sources().get(source.name()).version()), target.keys());
+      if (m.aggregate() != null) {
+        return new AggregateStates(spec, target, source, m.aggregate()).refresh(spark, now, context);
+      }
+      LOG.info("{} refreshes by key, not by merging partial aggregates: {}", spec.name(), m.whyNot());
+    }
     if (gold.refresh() == Refresh.INCREMENTAL) {
       Incremental outcome = target.lastCommitNote(spark).flatMap(SourceVersions::decode)
           .map(last -> refreshIncrementally(spark, last, now, context))
@@ -108,20 +117,13 @@ public final class GoldRefresh implements TableJob {
   /** Replaces the rows of the keys that the sources' changes since {@code last} reach. */
   private Incremental refreshIncrementally(SparkSession spark, SourceVersions last, SourceVersions now,
       BatchContext context) {
-    if (!last.specHash().equals(now.specHash())) {
-      return Incremental.impossible("its spec changed since the last refresh");
+    Optional<String> stale = last.whyNotContinuedBy(now, spark, sources);
+    if (stale.isPresent()) {
+      return Incremental.impossible(stale.get());
     }
     Map<TableName, Dataset<Row>> atLast = new LinkedHashMap<>();
     for (LakehouseTable source : sources) {
-      SourceVersions.Entry before = last.sources().get(source.name());
-      if (before == null) {
-        return Incremental.impossible(source.name() + " was not read by the last refresh");
-      }
-      if (!source.commitId(spark, before.version()).equals(Optional.of(before.commitId()))) {
-        return Incremental.impossible(source.name() + " no longer has the version " + before.version()
-            + " the last refresh read (it was re-created or its history cleaned)");
-      }
-      atLast.put(source.name(), source.readAt(spark, before.version()));
+      atLast.put(source.name(), source.readAt(spark, last.sources().get(source.name()).version()));
     }
     Map<TableName, Dataset<Row>> atNow = at(spark, now);
     Dataset<Row> affected = null;
@@ -141,13 +143,20 @@ public final class GoldRefresh implements TableJob {
       return new Incremental(0, null); // the signal came from changes an earlier refresh covered
     }
     affected = LakehouseSpark.materialize(affected.distinct());
+    long touched = affected.count();
+    long stored = target.read(spark).count();
+    if (touched > stored * MOST) {
+      // Recomputing most keys reads everything a full refresh reads, then merges instead of replacing.
+      return Incremental.impossible("the changes reach " + touched + " keys of its " + stored
+          + " rows, more than half; a full refresh costs less");
+    }
     Dataset<Row> recomputed = query.evaluate(spark, atNow);
     checkKeysAreColumns(recomputed);
     Dataset<Row> rows = LakehouseSpark.materialize(restrict(recomputed, affected));
     checkKeysUnique(rows);
     rows = LakehouseSpark.materialize(context.checked(rows));
     long written = rows.count();
-    LOG.info("Refreshing {} incrementally: {} keys touched, {} rows recomputed", spec.name(), affected.count(), written);
+    LOG.info("Refreshing {} incrementally: {} keys touched, {} rows recomputed", spec.name(), touched, written);
     target.replaceKeys(rows, affected, now.encode());
     return new Incremental(written, null);
   }
@@ -180,6 +189,8 @@ public final class GoldRefresh implements TableJob {
   }
 
   private static final int MAX_IN_LIST = 1000;
+  /** The share of a table's keys beyond which an incremental refresh by key recomputes everything instead. */
+  private static final double MOST = 0.5;
 
   private void checkKeysAreColumns(Dataset<Row> rows) {
     List<String> columns = List.of(rows.columns());

@@ -1,10 +1,13 @@
 package dev.lakehouse.gold;
 
+import dev.lakehouse.core.format.LakehouseTable;
 import dev.lakehouse.core.format.TableVersion;
 import dev.lakehouse.core.spec.TableName;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.spark.sql.SparkSession;
 
 /**
  * What a gold commit was computed from: the spec's hash and, per source, the version read and the
@@ -23,6 +26,28 @@ record SourceVersions(String specHash, Map<TableName, Entry> sources) {
     sources.forEach((name, e) -> out.append(' ').append(name).append('=').append(e.version().id())
         .append('@').append(e.commitId()));
     return out.toString();
+  }
+
+  /**
+   * Why a refresh at {@code now} cannot continue from this one by reading the sources' changes
+   * since: the spec changed, or a source's recorded version is gone or means other data now.
+   * Empty when it can.
+   */
+  Optional<String> whyNotContinuedBy(SourceVersions now, SparkSession spark, List<LakehouseTable> tables) {
+    if (!specHash.equals(now.specHash())) {
+      return Optional.of("its spec changed since the last refresh");
+    }
+    for (LakehouseTable source : tables) {
+      Entry before = sources.get(source.name());
+      if (before == null) {
+        return Optional.of(source.name() + " was not read by the last refresh");
+      }
+      if (!source.commitId(spark, before.version()).equals(Optional.of(before.commitId()))) {
+        return Optional.of(source.name() + " no longer has the version " + before.version()
+            + " the last refresh read (it was re-created or its history cleaned)");
+      }
+    }
+    return Optional.empty();
   }
 
   /** Empty for a note this class did not write (or an older layout): the refresh then starts over. */

@@ -2,7 +2,9 @@ package dev.lakehouse.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.typesafe.config.ConfigFactory;
 import dev.lakehouse.core.config.ConfigLayers;
+import dev.lakehouse.core.format.LakehouseTable;
 import dev.lakehouse.core.run.TableRunResult;
 import dev.lakehouse.core.spec.FormatKind;
 import dev.lakehouse.core.testing.SharedSpark;
@@ -29,11 +31,14 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * Incremental gold refresh equals full refresh: drops of new orders on new and old dates, orders
  * moved to another date or customer, customers moved to another region (which moves their whole
- * history between groups), late stale events that must lose, and a change no group sees.
+ * history between groups), late stale events that must lose, a change no group sees, lost
+ * partial aggregates of a mergeable query, and a drop that reaches most groups (refreshed in full).
  */
 class IncrementalGoldTest {
   private static final Path CONF = Path.of("src/test/resources/pipelines/sales.conf");
   private static final LocalDate START = LocalDate.of(2024, 1, 1);
+  /** The mergeable table's query, as the pipeline declares it. */
+  private static final String CUSTOMER_DAILY = ConfigFactory.parseFile(CONF.toFile()).resolve().getString("vars.customer-daily");
 
   @ParameterizedTest
   @EnumSource(FormatKind.class)
@@ -89,13 +94,36 @@ class IncrementalGoldTest {
     // The cost follows the change: far fewer rows recomputed than a full refresh writes.
     assertThat(second.table("gold.region_daily_incremental").rowsWritten())
         .isPositive().isLessThan(second.table("gold.region_daily_full").rowsWritten() / 3);
+    // The mergeable query keeps its groups' partial aggregates beside it and rewrites only the touched groups.
+    Path states = root.resolve("gold/customer_daily_incremental.state");
+    assertThat(states).isDirectory();
+    assertThat(second.table("gold.customer_daily_incremental").rowsWritten())
+        .isPositive().isLessThan(p.sql(CUSTOMER_DAILY).count() / 3);
 
     // Drop 3: two customers move region (all their orders move group), a late event for an order
     // that is older than what silver holds (must lose), and an order whose amount drops to 0
-    // (leaves the monthly aggregate's filter: its group must shrink or vanish).
+    // (leaves the monthly aggregate's filter: its group must shrink or vanish). And the mergeable
+    // table's states are lost, as after a crash between their commit and the table's: rebuilt.
     land(root, "customers", 3, List.of(customer(7, "r_new", 3), customer(8, "r0", 3)));
     land(root, "orders", 3, List.of(order(17, 3, START, random, 0), order(100, 4, START.plusDays(3), "0.00", 3)));
+    LakehouseTable.deletePath(p.spark(), states.toString());
     assertEqualToFull(p, p.run());
+    assertThat(states).isDirectory();
+
+    // Drop 4: an order of 20 of the 30 customers in each of the first three months reaches about
+    // two thirds of the monthly aggregate's groups: recomputing most keys costs more than a full
+    // refresh, which it does instead (it writes every row, not only the touched ones).
+    orders.clear();
+    for (long c = 1; c <= 20; c++) {
+      for (int month = 0; month < 3; month++) {
+        orders.add(order(1000 + c * 10 + month, c, START.plusMonths(month).plusDays(c % 28), random, 4));
+      }
+    }
+    land(root, "orders", 4, orders);
+    RunReport fourth = p.run();
+    assertEqualToFull(p, fourth);
+    assertThat(fourth.table("gold.monthly_incremental").rowsWritten())
+        .isEqualTo(fourth.table("gold.monthly_full").rowsWritten());
 
     // No new files: nothing refreshed, nothing written.
     RunReport idle = p.run();
@@ -106,13 +134,16 @@ class IncrementalGoldTest {
   private static void assertEqualToFull(Pipeline p, RunReport report) {
     assertThat(report.succeeded()).as(report.tables().toString()).isTrue();
     for (String t : List.of("region_daily", "monthly")) {
-      Dataset<Row> incremental = p.table("gold." + t + "_incremental");
-      Dataset<Row> full = p.table("gold." + t + "_full");
-      assertThat(incremental.columns()).containsExactly(full.columns());
-      assertThat(incremental.count()).as(t).isEqualTo(full.count()).isPositive();
-      assertThat(incremental.exceptAll(full).collectAsList()).as(t + " rows not in the full refresh").isEmpty();
-      assertThat(full.exceptAll(incremental).collectAsList()).as(t + " rows missing from the incremental refresh").isEmpty();
+      assertSameRows(t, p.table("gold." + t + "_incremental"), p.table("gold." + t + "_full"));
     }
+    assertSameRows("customer_daily", p.table("gold.customer_daily_incremental"), p.sql(CUSTOMER_DAILY));
+  }
+
+  private static void assertSameRows(String t, Dataset<Row> incremental, Dataset<Row> full) {
+    assertThat(incremental.columns()).containsExactly(full.columns());
+    assertThat(incremental.count()).as(t).isEqualTo(full.count()).isPositive();
+    assertThat(incremental.exceptAll(full).collectAsList()).as(t + " rows not in the full refresh").isEmpty();
+    assertThat(full.exceptAll(incremental).collectAsList()).as(t + " rows missing from the incremental refresh").isEmpty();
   }
 
   private static String order(long id, long customer, LocalDate date, Random random, long updatedAt) {
