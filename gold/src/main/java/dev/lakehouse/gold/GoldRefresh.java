@@ -30,8 +30,10 @@ import org.slf4j.LoggerFactory;
  * micro-batch only signals that something changed; no change means no micro-batch and no new version.
  *
  * <p>{@code refresh = full} recomputes everything and replaces the table. {@code refresh =
- * incremental} recomputes only the keys the sources' changes since the last refresh reach (see
- * {@link AffectedKeys}) and replaces those rows. Either way the query reads each source at one
+ * incremental} merges the changed rows into partial aggregates when the query allows it (see
+ * {@link MergeableAggregate}, {@link AggregateStates}); otherwise it recomputes only the keys the
+ * sources' changes since the last refresh reach (see {@link AffectedKeys}) and replaces those rows,
+ * or everything when they reach most keys. Either way the query reads each source at one
  * version, and the commit records those versions, so the next refresh knows where it left off.
  */
 public final class GoldRefresh implements TableJob {
