@@ -51,9 +51,12 @@ final class AggregateStates {
     return new TableName(Layer.GOLD, table.name() + "_state");
   }
 
-  /** Brings the table to the source's version in {@code now}; returns the rows written. */
-  long refresh(SparkSession spark, SourceVersions now, BatchContext context) {
-    Dataset<Row> atNow = source.readAt(spark, version(now));
+  /**
+   * Brings the table to the source's version in {@code now}; returns the rows written.
+   *
+   * @param atNow the source at that version
+   */
+  long refresh(SparkSession spark, SourceVersions now, Dataset<Row> atNow, BatchContext context) {
     Optional<String> note = target.lastCommitNote(spark);
     Optional<SourceVersions> last = note.flatMap(SourceVersions::decode);
     String whyNot = last.isEmpty() ? "it has no recorded source versions yet"

@@ -87,10 +87,10 @@ public final class GoldRefresh implements TableJob {
     SourceVersions now = currentVersions(spark);
     if (gold.refresh() == Refresh.INCREMENTAL && sources.size() == 1) {
       LakehouseTable source = sources.get(0);
-      MergeableAggregate.Analysis m = MergeableAggregate.of(spark, query, source.name(),
-          source.readAt(spark, now.sources().get(source.name()).version()), target.keys());
+      Dataset<Row> atNow = source.readAt(spark, now.sources().get(source.name()).version());
+      MergeableAggregate.Analysis m = MergeableAggregate.of(spark, query, source.name(), atNow, target.keys());
       if (m.aggregate() != null) {
-        return new AggregateStates(spec, target, source, m.aggregate()).refresh(spark, now, context);
+        return new AggregateStates(spec, target, source, m.aggregate()).refresh(spark, now, atNow, context);
       }
       LOG.info("{} refreshes by key, not by merging partial aggregates: {}", spec.name(), m.whyNot());
     }

@@ -264,8 +264,7 @@ final class MergeableAggregate {
     for (NamedExpression e : JavaConverters.seqAsJavaList(aggregate.aggregateExpressions())) {
       List<AggregateExpression> found = new ArrayList<>();
       collectAggregates((Expression) e, found);
-      for (AggregateExpression x : found) {
-        AggregateExpression ae = (AggregateExpression) x;
+      for (AggregateExpression ae : found) {
         AggregateFunction f = ae.aggregateFunction();
         if (ae.isDistinct() || ae.filter().isDefined() || ae.mode() != Complete$.MODULE$) {
           return Shape.not("it aggregates DISTINCT or with FILTER (" + ae.sql() + ")");
