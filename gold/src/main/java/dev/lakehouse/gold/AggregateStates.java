@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * partial states live in a table beside it (at its location plus {@code .state}),
  * committed with the same note as the table (the source versions they reflect). A refresh merges
  * the source's changes since that note into the states of the groups they touch and replaces
- * those groups' rows. When the notes differ (a crash between the two commits, a full refresh of
+ * those groups' rows (or, when they are most of the groups, rewrites both tables). When the notes differ (a crash between the two commits, a full refresh of
  * the table alone) or the source's history does not reach back, the states are rebuilt from the
  * whole source, which is one pass like a full refresh.
  */
@@ -104,11 +104,33 @@ final class AggregateStates {
     Dataset<Row> touched = merged.select(keys);
     Dataset<Row> rows = LakehouseSpark.materialize(context.checked(aggregate.result(spark, merged, atNow)));
     long written = rows.count();
-    LOG.info("Refreshing {} by merging partial aggregates: {} groups touched, {} rows written", spec.name(),
-        touched.count(), written);
-    states.replaceKeys(merged.where(col(MergeableAggregate.ROWS).gt(0)), touched, now.encode());
+    long groups = merged.count();
+    long stored = states.read(spark).count();
+    Dataset<Row> live = merged.where(col(MergeableAggregate.ROWS).gt(0));
+    if (groups > stored * REWRITE) {
+      // Most groups change (a small table, such as TPC-H Q1's four): rewriting both tables costs
+      // less than two MERGEs, which each find and rewrite the files of the touched groups.
+      LOG.info("Refreshing {} by merging partial aggregates: {} of its {} groups touched, {} rows written;"
+          + " rewriting it and its states", spec.name(), groups, stored, written);
+      Dataset<Row> keptStates = LakehouseSpark.materialize(untouched(states.read(spark), touched).unionByName(live));
+      Dataset<Row> keptRows = LakehouseSpark.materialize(untouched(target.read(spark), touched).unionByName(rows));
+      states.overwrite(keptStates, Optional.of(now.encode()));
+      target.overwrite(keptRows, Optional.of(now.encode()));
+      return Optional.of(written);
+    }
+    LOG.info("Refreshing {} by merging partial aggregates: {} of its {} groups touched, {} rows written", spec.name(),
+        groups, stored, written);
+    states.replaceKeys(live, touched, now.encode());
     target.replaceKeys(rows, touched, now.encode());
     return Optional.of(written);
+  }
+
+  /** The share of the stored groups beyond which a merge rewrites both tables instead of merging into them. */
+  private static final double REWRITE = 0.5;
+
+  /** The rows of {@code table} whose keys are not among {@code touched}. */
+  private Dataset<Row> untouched(Dataset<Row> table, Dataset<Row> touched) {
+    return table.as("t").join(touched.as("k"), LakehouseTable.keysMatch(target.keys(), "t", "k"), "left_anti");
   }
 
   private TableVersion version(SourceVersions versions) {

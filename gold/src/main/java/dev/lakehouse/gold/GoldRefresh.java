@@ -22,6 +22,7 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,8 +33,10 @@ import org.slf4j.LoggerFactory;
  * <p>{@code refresh = full} recomputes everything and replaces the table. {@code refresh =
  * incremental} merges the changed rows into partial aggregates when the query allows it (see
  * {@link MergeableAggregate}, {@link AggregateStates}); otherwise it recomputes only the keys the
- * sources' changes since the last refresh reach (see {@link AffectedKeys}) and replaces those rows,
- * or everything when they reach most keys. Either way the query reads each source at one
+ * sources' changes since the last refresh reach and replaces those rows, or everything when they
+ * reach most keys. A source whose change rows carry the keys gives them directly ({@link
+ * KeyLineage}); the keys of any other source's changes are found by running the query over them
+ * ({@link AffectedKeys}), after the direct ones have shown that the keys are not already most. Either way the query reads each source at one
  * version, and the commit records those versions, so the next refresh knows where it left off.
  */
 public final class GoldRefresh implements TableJob {
@@ -123,22 +126,51 @@ public final class GoldRefresh implements TableJob {
     if (stale.isPresent()) {
       return Incremental.impossible(stale.get());
     }
-    Map<TableName, Dataset<Row>> atLast = new LinkedHashMap<>();
-    for (LakehouseTable source : sources) {
-      atLast.put(source.name(), source.readAt(spark, last.sources().get(source.name()).version()));
-    }
     Map<TableName, Dataset<Row>> atNow = at(spark, now);
+    Dataset<Row> recomputed = query.evaluate(spark, atNow);
+    checkKeysAreColumns(recomputed);
+    LogicalPlan analysed = recomputed.queryExecution().analyzed();
+    // First the sources whose change rows carry the keys themselves (no join with the others): they
+    // cost little, and may already show that most keys change, before any join is paid for.
     Dataset<Row> affected = null;
+    List<LakehouseTable> joined = new ArrayList<>();
+    List<String> readOff = new ArrayList<>();
     for (LakehouseTable source : sources) {
       TableVersion from = last.sources().get(source.name()).version();
       TableVersion to = now.sources().get(source.name()).version();
       if (from.equals(to)) {
         continue;
       }
-      Dataset<Row> changes = LakehouseSpark.materialize(source.readChanges(spark, from, to));
-      Dataset<Row> keys = new AffectedKeys(query, target.keys()).of(spark, source.name(), changes, atNow, atLast);
-      if (keys != null) {
-        affected = affected == null ? keys : affected.union(keys);
+      Optional<List<Column>> lineage = KeyLineage.of(analysed, source.name(), target.keys());
+      if (lineage.isEmpty()) {
+        joined.add(source);
+        continue;
+      }
+      readOff.add(source.name().toString());
+      Dataset<Row> keys = source.readChanges(spark, from, to).select(lineage.get().toArray(Column[]::new));
+      affected = affected == null ? keys : affected.union(keys);
+    }
+    long stored = -1;
+    if (affected != null && !joined.isEmpty()) {
+      affected = LakehouseSpark.materialize(affected.distinct());
+      stored = target.read(spark).count();
+      Optional<String> most = most(affected.count(), stored, " (those of " + String.join(", ", readOff) + " alone)");
+      if (most.isPresent()) {
+        return Incremental.impossible(most.get());
+      }
+    }
+    if (!joined.isEmpty()) {
+      Map<TableName, Dataset<Row>> atLast = new LinkedHashMap<>();
+      for (LakehouseTable source : sources) {
+        atLast.put(source.name(), source.readAt(spark, last.sources().get(source.name()).version()));
+      }
+      for (LakehouseTable source : joined) {
+        Dataset<Row> changes = LakehouseSpark.materialize(source.readChanges(spark,
+            last.sources().get(source.name()).version(), now.sources().get(source.name()).version()));
+        Dataset<Row> keys = new AffectedKeys(query, target.keys()).of(spark, source.name(), changes, atNow, atLast);
+        if (keys != null) {
+          affected = affected == null ? keys : affected.union(keys);
+        }
       }
     }
     if (affected == null) {
@@ -146,21 +178,25 @@ public final class GoldRefresh implements TableJob {
     }
     affected = LakehouseSpark.materialize(affected.distinct());
     long touched = affected.count();
-    long stored = target.read(spark).count();
-    if (touched > stored * MOST) {
-      // Recomputing most keys reads everything a full refresh reads, then merges instead of replacing.
-      return Incremental.impossible("the changes reach " + touched + " keys of its " + stored
-          + " rows, more than half; a full refresh costs less");
+    Optional<String> most = most(touched, stored >= 0 ? stored : target.read(spark).count(), "");
+    if (most.isPresent()) {
+      return Incremental.impossible(most.get());
     }
-    Dataset<Row> recomputed = query.evaluate(spark, atNow);
-    checkKeysAreColumns(recomputed);
     Dataset<Row> rows = LakehouseSpark.materialize(restrict(recomputed, affected));
     checkKeysUnique(rows);
     rows = LakehouseSpark.materialize(context.checked(rows));
     long written = rows.count();
-    LOG.info("Refreshing {} incrementally: {} keys touched, {} rows recomputed", spec.name(), touched, written);
+    LOG.info("Refreshing {} incrementally: {} keys touched, {} rows recomputed{}", spec.name(), touched, written,
+        readOff.isEmpty() ? "" : "; the keys of the changes of " + String.join(", ", readOff) + " read off their rows");
     target.replaceKeys(rows, affected, now.encode());
     return new Incremental(written, null);
+  }
+
+  /** Why a refresh by key would cost more than a full one, if {@code touched} keys are most of the table's. */
+  private static Optional<String> most(long touched, long stored, String which) {
+    // Recomputing most keys reads everything a full refresh reads, then merges instead of replacing.
+    return touched > stored * MOST ? Optional.of("the changes reach " + touched + " keys" + which + " of its " + stored
+        + " rows, more than half; a full refresh costs less") : Optional.empty();
   }
 
   /**

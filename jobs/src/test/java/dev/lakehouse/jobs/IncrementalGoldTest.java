@@ -39,6 +39,8 @@ class IncrementalGoldTest {
   private static final LocalDate START = LocalDate.of(2024, 1, 1);
   /** The mergeable table's query, as the pipeline declares it. */
   private static final String CUSTOMER_DAILY = ConfigFactory.parseFile(CONF.toFile()).resolve().getString("vars.customer-daily");
+  /** A join keyed by a column of one side, as the pipeline declares it. */
+  private static final String DAILY_REGIONS = ConfigFactory.parseFile(CONF.toFile()).resolve().getString("vars.daily-regions");
 
   @ParameterizedTest
   @EnumSource(FormatKind.class)
@@ -99,6 +101,9 @@ class IncrementalGoldTest {
     assertThat(states).isDirectory();
     assertThat(second.table("gold.customer_daily_incremental").rowsWritten())
         .isPositive().isLessThan(p.sql(CUSTOMER_DAILY).count() / 3);
+    // The days the orders' changes reach, read off the change rows: a few of them, not all.
+    assertThat(second.table("gold.daily_regions_incremental").rowsWritten())
+        .isPositive().isLessThan(p.sql(DAILY_REGIONS).count() / 3);
 
     // Drop 3: two customers move region (all their orders move group), a late event for an order
     // that is older than what silver holds (must lose), and an order whose amount drops to 0
@@ -112,7 +117,9 @@ class IncrementalGoldTest {
 
     // Drop 4: an order of 20 of the 30 customers in each of the first three months reaches about
     // two thirds of the monthly aggregate's groups: recomputing most keys costs more than a full
-    // refresh, which it does instead (it writes every row, not only the touched ones).
+    // refresh, which it does instead (it writes every row, not only the touched ones). Its 60
+    // days are also most of daily_regions' days, which it learns from the orders' change rows
+    // alone, before it joins the customer who moves with the orders.
     orders.clear();
     for (long c = 1; c <= 20; c++) {
       for (int month = 0; month < 3; month++) {
@@ -120,10 +127,12 @@ class IncrementalGoldTest {
       }
     }
     land(root, "orders", 4, orders);
+    land(root, "customers", 4, List.of(customer(9, "r_new", 4)));
     RunReport fourth = p.run();
     assertEqualToFull(p, fourth);
     assertThat(fourth.table("gold.monthly_incremental").rowsWritten())
         .isEqualTo(fourth.table("gold.monthly_full").rowsWritten());
+    assertThat(fourth.table("gold.daily_regions_incremental").rowsWritten()).isEqualTo(p.sql(DAILY_REGIONS).count());
 
     // No new files: nothing refreshed, nothing written.
     RunReport idle = p.run();
@@ -137,6 +146,7 @@ class IncrementalGoldTest {
       assertSameRows(t, p.table("gold." + t + "_incremental"), p.table("gold." + t + "_full"));
     }
     assertSameRows("customer_daily", p.table("gold.customer_daily_incremental"), p.sql(CUSTOMER_DAILY));
+    assertSameRows("daily_regions", p.table("gold.daily_regions_incremental"), p.sql(DAILY_REGIONS));
   }
 
   private static void assertSameRows(String t, Dataset<Row> incremental, Dataset<Row> full) {

@@ -1,0 +1,131 @@
+package dev.lakehouse.gold;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lakehouse.core.spec.TableName;
+import dev.lakehouse.core.testing.SharedSpark;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Which keys a source's change rows carry themselves, and that the keys read off them hold every
+ * key whose row the changes alter (the query run before and after, compared row by row).
+ */
+class KeyLineageTest {
+  private static final TableName ORDERS = TableName.parse("silver.orders");
+  private static final TableName LINES = TableName.parse("silver.lineitem");
+  private static final String REVENUE = """
+      SELECT o.order_date AS day, count(DISTINCT o.order_id) AS orders, sum(l.price) AS revenue
+      FROM silver.orders o JOIN silver.lineitem l ON l.order_id = o.order_id
+      WHERE o.amount > 0
+      GROUP BY o.order_date""";
+  private static final String MONTHLY = """
+      SELECT date_trunc('MONTH', order_date) AS month, customer, count(*) AS n, max(amount) AS top
+      FROM silver.orders WHERE amount > 0 GROUP BY date_trunc('MONTH', order_date), customer ORDER BY n DESC""";
+
+  private final SparkSession spark = SharedSpark.session();
+
+  @Test
+  void followsEachKeyToTheSourceWhoseRowsHoldIt() {
+    assertThat(lineage(REVENUE, List.of("day"), ORDERS)).isPresent();
+    // The day comes from the order: a changed line item reaches the day of its order, found by a join.
+    assertThat(lineage(REVENUE, List.of("day"), LINES)).isEmpty();
+    assertThat(lineage(MONTHLY, List.of("month", "customer"), ORDERS)).isPresent();
+    assertThat(lineage("SELECT o.customer, count(l.sku) AS n FROM silver.orders o LEFT JOIN silver.lineitem l"
+        + " ON l.order_id = o.order_id GROUP BY o.customer", List.of("customer"), ORDERS)).isPresent();
+
+    // A self-join: a change on one side moves rows whose key comes from the other.
+    assertThat(lineage("SELECT o.customer, count(*) AS n FROM silver.orders o JOIN silver.orders p"
+        + " ON o.customer = p.region GROUP BY o.customer", List.of("customer"), ORDERS)).isEmpty();
+    // A subquery reads the source a second time.
+    assertThat(lineage("SELECT customer, count(*) AS n FROM silver.orders"
+        + " WHERE amount > (SELECT avg(amount) FROM silver.orders) GROUP BY customer", List.of("customer"), ORDERS)).isEmpty();
+    // The null-supplying side of an outer join: a new order turns a line item's key from null to its sku's.
+    assertThat(lineage("SELECT l.sku, count(*) AS n FROM silver.lineitem l RIGHT JOIN silver.orders o"
+        + " ON l.order_id = o.order_id GROUP BY l.sku", List.of("sku"), LINES)).isEmpty();
+    // A key computed by an aggregate: a changed row does not carry its group's total.
+    assertThat(lineage("SELECT total, count(*) AS n FROM (SELECT customer, sum(amount) AS total FROM silver.orders"
+        + " GROUP BY customer) GROUP BY total", List.of("total"), ORDERS)).isEmpty();
+    // A key from both sources.
+    assertThat(lineage("SELECT o.customer, l.sku, count(*) AS n FROM silver.orders o JOIN silver.lineitem l"
+        + " ON l.order_id = o.order_id GROUP BY o.customer, l.sku", List.of("customer", "sku"), ORDERS)).isEmpty();
+  }
+
+  @Test
+  void keysReadOffTheChangesHoldEveryKeyWhoseRowChanges() {
+    Random random = new Random(7);
+    List<String> old = new ArrayList<>();
+    for (int id = 1; id <= 60; id++) {
+      old.add(order(id, random));
+    }
+    // Orders change date, customer or amount (some leave the filter), some are deleted, some are new.
+    List<String> before = new ArrayList<>();
+    List<String> after = new ArrayList<>();
+    List<String> now = new ArrayList<>(old);
+    for (int id : new int[] {3, 11, 12, 29, 40, 41, 58}) {
+      before.add(old.get(id - 1));
+      String changed = order(id, random);
+      after.add(changed);
+      now.set(id - 1, changed);
+    }
+    for (int id : new int[] {7, 33}) {
+      before.add(old.get(id - 1));
+      now.remove(old.get(id - 1));
+    }
+    for (int id = 61; id <= 64; id++) {
+      String added = order(id, random);
+      after.add(added);
+      now.add(added);
+    }
+    Dataset<Row> lines = spark.sql("SELECT id % 70 AS order_id, concat('sku', id % 5) AS sku, CAST(id AS DECIMAL(10,2)) AS price"
+        + " FROM range(1, 200)");
+    Dataset<Row> changes = orders(before).unionByName(orders(after));
+
+    for (var q : List.of(new Object[] {REVENUE, List.of("day")}, new Object[] {MONTHLY, List.of("month", "customer")})) {
+      String sql = (String) q[0];
+      @SuppressWarnings("unchecked")
+      List<String> keys = (List<String>) q[1];
+      Dataset<Row> was = run(sql, orders(old), lines);
+      Dataset<Row> is = run(sql, orders(now), lines);
+      Dataset<Row> differing = keysOf(was.exceptAll(is), keys).union(keysOf(is.exceptAll(was), keys)).distinct();
+      Dataset<Row> readOff = changes.select(lineage(sql, keys, ORDERS).orElseThrow().toArray(Column[]::new)).distinct();
+      assertThat(differing.count()).as(sql).isGreaterThan(3);
+      assertThat(differing.exceptAll(readOff).collectAsList()).as("changed keys not read off the changes: " + sql).isEmpty();
+      // ... and no more than the changed rows' own keys: one per changed row at most.
+      assertThat(readOff.count()).isLessThanOrEqualTo(changes.count());
+    }
+  }
+
+  private Optional<List<Column>> lineage(String sql, List<String> keys, TableName source) {
+    Dataset<Row> bound = new GoldQuery(sql).evaluate(spark, Map.of(ORDERS, orders(List.of(order(1, new Random(1)))),
+        LINES, spark.sql("SELECT 1L AS order_id, 'sku0' AS sku, CAST(1 AS DECIMAL(10,2)) AS price")));
+    return KeyLineage.of(bound.queryExecution().analyzed(), source, keys);
+  }
+
+  private Dataset<Row> run(String sql, Dataset<Row> orders, Dataset<Row> lines) {
+    return new GoldQuery(sql).evaluate(spark, Map.of(ORDERS, orders, LINES, lines));
+  }
+
+  private static Dataset<Row> keysOf(Dataset<Row> rows, List<String> keys) {
+    return rows.selectExpr(keys.toArray(String[]::new));
+  }
+
+  private static String order(int id, Random random) {
+    return "(" + id + ", 'c" + random.nextInt(4) + "', 'r" + random.nextInt(3) + "', " + (random.nextInt(50) - 5)
+        + ".50, DATE '2024-01-01' + " + random.nextInt(90) + ")";
+  }
+
+  private Dataset<Row> orders(List<String> values) {
+    return spark.sql("SELECT * FROM VALUES " + String.join(", ", values) + " AS t(order_id, customer, region, amount, order_date)")
+        .selectExpr("CAST(order_id AS BIGINT) order_id", "customer", "region", "CAST(amount AS DECIMAL(12,2)) amount",
+            "order_date");
+  }
+}
