@@ -2,6 +2,7 @@ package dev.lakehouse.quality;
 
 import dev.lakehouse.core.format.BatchMark;
 import dev.lakehouse.core.format.LakehouseTable;
+import dev.lakehouse.core.spec.Companion;
 import dev.lakehouse.core.spec.TableName;
 import dev.lakehouse.core.spec.TableSpec;
 import java.util.List;
@@ -23,11 +24,11 @@ public final class ExpectationQuarantine {
   private final LakehouseTable table;
 
   public ExpectationQuarantine(TableSpec of) {
-    this.table = new LakehouseTable(nameFor(of.name()), of.location() + "_quarantine", List.of(), List.of(), of.format());
+    this.table = new LakehouseTable(nameFor(of.name()), Companion.QUARANTINE.locationOf(of), List.of(), List.of(), of.format());
   }
 
   public static TableName nameFor(TableName table) {
-    return new TableName(table.layer(), table.name() + "_quarantine");
+    return Companion.QUARANTINE.nameOf(table);
   }
 
   public LakehouseTable table() {

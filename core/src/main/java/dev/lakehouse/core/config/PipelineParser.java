@@ -7,6 +7,7 @@ import dev.lakehouse.core.spec.Aggregate;
 import dev.lakehouse.core.spec.BadRecords;
 import dev.lakehouse.core.spec.CdcSpec;
 import dev.lakehouse.core.spec.ColumnSpec;
+import dev.lakehouse.core.spec.Companion;
 import dev.lakehouse.core.spec.FileFormat;
 import dev.lakehouse.core.spec.FormatKind;
 import dev.lakehouse.core.spec.LakehouseSettings;
@@ -132,11 +133,26 @@ public final class PipelineParser {
     ScheduleSpec schedule = pipeline.object("schedule").map(this::parseSchedule).orElse(ScheduleSpec.DEFAULT);
 
     new PipelineGraphCheck(tables, problems).check();
+    checkCompanionNames(tables);
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
     return new PipelineSpec(name, pipeline.optionalString("description"), pipeline.optionalString("owner"),
         settings, java.util.Collections.unmodifiableMap(tables), pipelineFile.toString(), schedule, List.copyOf(sqlFiles));
+  }
+
+  /** A declared table may not take the name, and so the location, of a table kept next to another one. */
+  private void checkCompanionNames(Map<TableName, TableSpec> tables) {
+    for (TableSpec t : tables.values()) {
+      for (Companion c : Companion.values()) {
+        TableSpec base = c.baseOf(t.name()).map(tables::get).orElse(null);
+        if (base != null) {
+          problems.add(new ConfigProblem("pipeline.tables." + t.name(), t.origin(), "Cannot name a table " + t.name()
+              + ": " + base.name() + " keeps its " + c.holds() + " in a table of that name, at " + c.locationOf(base)
+              + ", which both would write; rename " + t.name()));
+        }
+      }
+    }
   }
 
   private ScheduleSpec parseSchedule(SpecReader s) {

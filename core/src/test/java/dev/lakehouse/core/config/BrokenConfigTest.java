@@ -37,6 +37,7 @@ class BrokenConfigTest {
       cycle.conf          | src/test/resources/broken/cycle.conf:5: pipeline.tables.silver.a: Cannot order the tables: they form a cycle silver.a -> silver.b -> silver.a; a table may not depend on itself, remove one of these reads
       silver-reads-gold.conf | src/test/resources/broken/silver-reads-gold.conf:5: pipeline.tables.silver.orders.source: Cannot let silver.orders read gold.revenue: a silver table may not read from the later layer gold; data flows bronze -> silver -> gold
       missing-table.conf  | src/test/resources/broken/missing-table.conf:5: pipeline.tables.silver.orders.source: Cannot find table bronze.orderz read by silver.orders: it is not declared in this pipeline; declared tables are [silver.orders]
+      companion-name.conf | src/test/resources/broken/companion-name.conf:9: pipeline.tables.silver.customer_tombstones: Cannot name a table silver.customer_tombstones: silver.customer keeps its deleted keys in a table of that name, at /tmp/lakehouse-test-root/silver/customer_tombstones, which both would write; rename silver.customer_tombstones
       """)
   void reportsTheProblemWithPathAndLine(String file, String expected) {
     assertThat(problems(file)).extracting(ConfigProblem::toString).contains(expected);

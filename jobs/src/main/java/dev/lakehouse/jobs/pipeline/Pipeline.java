@@ -10,6 +10,7 @@ import dev.lakehouse.core.run.RunMode;
 import dev.lakehouse.core.run.TableJob;
 import dev.lakehouse.core.run.TableRunResult;
 import dev.lakehouse.core.run.TableRunner;
+import dev.lakehouse.core.spec.Companion;
 import dev.lakehouse.core.spec.PipelineSpec;
 import dev.lakehouse.core.spec.TableName;
 import dev.lakehouse.core.spec.TableSpec;
@@ -248,11 +249,7 @@ public final class Pipeline {
     }
     for (List<String> parts : refs) {
       TableName q = parts.size() == 2 ? TableName.parse(parts.get(0) + "." + parts.get(1)) : null;
-      if (q == null || !q.name().endsWith("_quarantine")) {
-        continue;
-      }
-      TableName base = new TableName(q.layer(), q.name().substring(0, q.name().length() - "_quarantine".length()));
-      TableSpec t = spec.tables().get(base);
+      TableSpec t = q == null ? null : Companion.QUARANTINE.baseOf(q).map(spec.tables()::get).orElse(null);
       if (t != null && t.expectations().stream().anyMatch(e -> e.action() == Expectation.Action.QUARANTINE)) {
         LakehouseTable quarantine = new ExpectationQuarantine(t).table();
         if (quarantine.exists(spark)) {

@@ -3,7 +3,7 @@ package dev.lakehouse.silver.guard;
 import dev.lakehouse.core.format.BatchMark;
 import dev.lakehouse.core.format.LakehouseTable;
 import dev.lakehouse.core.run.BatchContext;
-import dev.lakehouse.core.spec.Layer;
+import dev.lakehouse.core.spec.Companion;
 import dev.lakehouse.core.spec.TableName;
 import dev.lakehouse.core.spec.TableSpec;
 import java.util.List;
@@ -22,11 +22,11 @@ public final class SilverQuarantine {
   private final LakehouseTable table;
 
   public SilverQuarantine(TableSpec of) {
-    this.table = new LakehouseTable(nameFor(of.name()), of.location() + "_quarantine", List.of(), List.of(), of.format());
+    this.table = new LakehouseTable(nameFor(of.name()), Companion.QUARANTINE.locationOf(of), List.of(), List.of(), of.format());
   }
 
   public static TableName nameFor(TableName table) {
-    return new TableName(Layer.SILVER, table.name() + "_quarantine");
+    return Companion.QUARANTINE.nameOf(table);
   }
 
   public LakehouseTable table() {

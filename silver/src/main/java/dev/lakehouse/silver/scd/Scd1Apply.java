@@ -10,7 +10,7 @@ import static org.apache.spark.sql.functions.when;
 import dev.lakehouse.core.format.LakehouseTable;
 import dev.lakehouse.core.run.BatchContext;
 import dev.lakehouse.core.spark.LakehouseSpark;
-import dev.lakehouse.core.spec.Layer;
+import dev.lakehouse.core.spec.Companion;
 import dev.lakehouse.core.spec.LayerSpec;
 import dev.lakehouse.core.spec.TableName;
 import dev.lakehouse.core.spec.TableSpec;
@@ -46,12 +46,12 @@ public final class Scd1Apply implements ChangeApply {
     this.keys = spec.keys();
     this.sequenceBy = silver.sequenceBy();
     this.guard = guard;
-    this.tombstones = new LakehouseTable(tombstonesName(spec.name()), spec.location() + "_tombstones", keys,
+    this.tombstones = new LakehouseTable(tombstonesName(spec.name()), Companion.TOMBSTONES.locationOf(spec), keys,
         List.of(), spec.format());
   }
 
   public static TableName tombstonesName(TableName table) {
-    return new TableName(Layer.SILVER, table.name() + "_tombstones");
+    return Companion.TOMBSTONES.nameOf(table);
   }
 
   public LakehouseTable target() {

@@ -11,7 +11,7 @@ import dev.lakehouse.core.errors.LakehouseException;
 import dev.lakehouse.core.format.LakehouseTable;
 import dev.lakehouse.core.run.BatchContext;
 import dev.lakehouse.core.spark.LakehouseSpark;
-import dev.lakehouse.core.spec.Layer;
+import dev.lakehouse.core.spec.Companion;
 import dev.lakehouse.core.spec.LayerSpec;
 import dev.lakehouse.core.spec.Scd2Spec;
 import dev.lakehouse.core.spec.TableName;
@@ -70,11 +70,11 @@ public final class Scd2Apply implements ChangeApply {
         .withFrequentUpdates();
     List<String> eventKey = new ArrayList<>(keys);
     eventKey.add(sequenceBy);
-    this.changes = new LakehouseTable(changesName(spec.name()), spec.location() + "_changes", eventKey, List.of(), spec.format());
+    this.changes = new LakehouseTable(changesName(spec.name()), Companion.CHANGES.locationOf(spec), eventKey, List.of(), spec.format());
   }
 
   public static TableName changesName(TableName table) {
-    return new TableName(Layer.SILVER, table.name() + "_changes");
+    return Companion.CHANGES.nameOf(table);
   }
 
   /** The history table: rows identified by the keys and {@code valid_from}. */
