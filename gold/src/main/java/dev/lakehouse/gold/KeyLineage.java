@@ -9,9 +9,12 @@ import java.util.Optional;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.catalyst.analysis.UnresolvedAttribute$;
 import org.apache.spark.sql.catalyst.expressions.Alias;
+import org.apache.spark.sql.catalyst.expressions.And;
 import org.apache.spark.sql.catalyst.expressions.Attribute;
 import org.apache.spark.sql.catalyst.expressions.AttributeReference;
 import org.apache.spark.sql.catalyst.expressions.AttributeSet;
+import org.apache.spark.sql.catalyst.expressions.EqualNullSafe;
+import org.apache.spark.sql.catalyst.expressions.EqualTo;
 import org.apache.spark.sql.catalyst.expressions.ExprId;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.NamedExpression;
@@ -37,7 +40,9 @@ import scala.runtime.AbstractPartialFunction;
 /**
  * Where a gold table's keys come from in one source's own rows. When each key of the query's result
  * is a deterministic expression of that source's columns, carried up unchanged through filters,
- * projections, GROUP BY columns and the preserved side of joins, every result row that the source's
+ * projections, GROUP BY columns and the preserved side of joins (a column of another source counts
+ * as the source's own when a WHERE or inner join condition makes the two equal, as {@code l_orderkey
+ * = o_orderkey} does), every result row that the source's
  * changes can alter has the key that expression gives for the old or the new image of a changed
  * row. So the keys those changes reach (a superset of them, which recomputing leaves exact) are read
  * off the change rows alone, where {@link AffectedKeys} joins the changes with the other sources and
@@ -71,6 +76,9 @@ final class KeyLineage {
       }
       exprs.add(out.get());
     }
+    // Column pairs equal in every row that reaches the result: from WHERE conditions and inner
+    // join conditions (an outer join's ON does not hold in its unmatched rows).
+    List<AttributeReference[]> equal = new ArrayList<>();
     LogicalPlan node = analysed;
     while (!isSource(node, source)) {
       if (node instanceof Project p) {
@@ -80,14 +88,21 @@ final class KeyLineage {
         if (exprs.stream().anyMatch(e -> !e.collect(new Matching<Expression>(x -> x instanceof AggregateExpression)).isEmpty())) {
           return Optional.empty();
         }
+        equal.clear(); // a condition above a GROUP BY relates groups, not the rows below
+      } else if (node instanceof Filter f) {
+        collectEqualities(f.condition(), equal);
       } else if (node instanceof Join j) {
-        node = preservedSide(j, exprs, source);
-        if (node == null) {
+        LogicalPlan side = holds(j.left(), source) ? j.left() : j.right();
+        if (j.joinType() == Inner$.MODULE$ && j.condition().isDefined()) {
+          collectEqualities(j.condition().get(), equal);
+        }
+        exprs = sameValues(exprs, equal, side.outputSet());
+        if (!keepsKeys(j, side, exprs)) {
           return Optional.empty();
         }
+        node = side;
         continue;
-      } else if (!(node instanceof Filter || node instanceof Sort || node instanceof SubqueryAlias
-          || node instanceof Distinct)) {
+      } else if (!(node instanceof Sort || node instanceof SubqueryAlias || node instanceof Distinct)) {
         return Optional.empty(); // a union, a generator, an expand, ...: not followed
       }
       node = node.children().head();
@@ -103,19 +118,59 @@ final class KeyLineage {
     return Optional.of(columns);
   }
 
-  /** The side of {@code j} that holds the source and every column of {@code exprs}, if it keeps all its rows' keys. */
-  private static LogicalPlan preservedSide(Join j, List<Expression> exprs, TableName source) {
-    AttributeSet refs = references(exprs);
+  /** True when {@code side} of {@code j} holds every column of {@code exprs} and keeps them in every row it gives. */
+  private static boolean keepsKeys(Join j, LogicalPlan side, List<Expression> exprs) {
+    if (!references(exprs).subsetOf(side.outputSet())) {
+      return false;
+    }
     JoinType t = j.joinType();
     boolean inner = t == Inner$.MODULE$ || t == Cross$.MODULE$;
-    if (holds(j.left(), source) && refs.subsetOf(j.left().outputSet())
-        && (inner || t == LeftOuter$.MODULE$ || t == LeftSemi$.MODULE$)) {
-      return j.left();
+    return side == j.left() ? inner || t == LeftOuter$.MODULE$ || t == LeftSemi$.MODULE$ : inner || t == RightOuter$.MODULE$;
+  }
+
+  /** The pairs of columns that {@code condition}'s conjuncts {@code a = b} (or {@code <=>}) make equal. */
+  private static void collectEqualities(Expression condition, List<AttributeReference[]> equal) {
+    if (condition instanceof And and) {
+      collectEqualities(and.left(), equal);
+      collectEqualities(and.right(), equal);
+    } else if ((condition instanceof EqualTo || condition instanceof EqualNullSafe)
+        && condition.children().apply(0) instanceof AttributeReference a
+        && condition.children().apply(1) instanceof AttributeReference b) {
+      equal.add(new AttributeReference[] {a, b});
     }
-    if (holds(j.right(), source) && refs.subsetOf(j.right().outputSet()) && (inner || t == RightOuter$.MODULE$)) {
-      return j.right();
+  }
+
+  /** {@code exprs} with each column outside {@code side} replaced by a column of {@code side} equal to it, if any. */
+  private static List<Expression> sameValues(List<Expression> exprs, List<AttributeReference[]> equal, AttributeSet side) {
+    Map<ExprId, Expression> toSide = new HashMap<>();
+    for (Expression e : exprs) {
+      for (Attribute a : JavaConverters.seqAsJavaList(e.references().toSeq())) {
+        if (!side.contains(a)) {
+          equalIn(a, equal, side).ifPresent(found -> toSide.put(a.exprId(), found));
+        }
+      }
     }
-    return null;
+    return replaceColumns(exprs, toSide);
+  }
+
+  /** A column of {@code side} that the pairs make equal to {@code a}, through any chain of them. */
+  private static Optional<Attribute> equalIn(Attribute a, List<AttributeReference[]> equal, AttributeSet side) {
+    List<Attribute> reached = new ArrayList<>(List.of(a));
+    for (int i = 0; i < reached.size(); i++) {
+      Attribute at = reached.get(i);
+      for (AttributeReference[] pair : equal) {
+        for (int j = 0; j < 2; j++) {
+          AttributeReference other = pair[1 - j];
+          if (pair[j].exprId().equals(at.exprId()) && reached.stream().noneMatch(r -> r.exprId().equals(other.exprId()))) {
+            if (side.contains(other)) {
+              return Optional.of(other);
+            }
+            reached.add(other);
+          }
+        }
+      }
+    }
+    return Optional.empty();
   }
 
   private static AttributeSet references(List<Expression> exprs) {
@@ -144,12 +199,17 @@ final class KeyLineage {
         computed.put(a.exprId(), a.child());
       }
     }
+    return replaceColumns(exprs, computed);
+  }
+
+  /** {@code exprs} with each column whose id {@code by} holds replaced by what it maps to. */
+  private static List<Expression> replaceColumns(List<Expression> exprs, Map<ExprId, Expression> by) {
     List<Expression> out = new ArrayList<>();
     for (Expression e : exprs) {
       out.add(e.transformUp(new AbstractPartialFunction<Expression, Expression>() {
         @Override
         public boolean isDefinedAt(Expression x) {
-          return x instanceof AttributeReference r && computed.containsKey(r.exprId());
+          return x instanceof AttributeReference r && by.containsKey(r.exprId());
         }
 
         @Override
@@ -158,7 +218,7 @@ final class KeyLineage {
             return otherwise.apply(x);
           }
           @SuppressWarnings("unchecked")
-          B1 c = (B1) computed.get(((AttributeReference) x).exprId());
+          B1 c = (B1) by.get(((AttributeReference) x).exprId());
           return c;
         }
       }));

@@ -31,6 +31,13 @@ class KeyLineageTest {
       SELECT date_trunc('MONTH', order_date) AS month, customer, count(*) AS n, max(amount) AS top
       FROM silver.orders WHERE amount > 0 GROUP BY date_trunc('MONTH', order_date), customer ORDER BY n DESC""";
 
+  /** Keyed by the line items' order id, which the WHERE makes equal to the orders' own. */
+  private static final String BY_ORDER = """
+      SELECT l.order_id, o.order_date, sum(l.price) AS revenue
+      FROM silver.orders o, silver.lineitem l
+      WHERE l.order_id = o.order_id AND o.amount > 0
+      GROUP BY l.order_id, o.order_date""";
+
   private final SparkSession spark = SharedSpark.session();
 
   @Test
@@ -41,6 +48,13 @@ class KeyLineageTest {
     assertThat(lineage(MONTHLY, List.of("month", "customer"), ORDERS)).isPresent();
     assertThat(lineage("SELECT o.customer, count(l.sku) AS n FROM silver.orders o LEFT JOIN silver.lineitem l"
         + " ON l.order_id = o.order_id GROUP BY o.customer", List.of("customer"), ORDERS)).isPresent();
+
+    // A key of the other source that an equality makes one of this source's: the orders' own id.
+    assertThat(lineage(BY_ORDER, List.of("order_id", "order_date"), ORDERS)).isPresent();
+    assertThat(lineage(BY_ORDER, List.of("order_id", "order_date"), LINES)).isEmpty();
+    // ... but not an outer join's ON, which its unmatched rows do not satisfy.
+    assertThat(lineage("SELECT l.order_id, count(*) AS n FROM silver.orders o LEFT JOIN silver.lineitem l"
+        + " ON l.order_id = o.order_id GROUP BY l.order_id", List.of("order_id"), ORDERS)).isEmpty();
 
     // A self-join: a change on one side moves rows whose key comes from the other.
     assertThat(lineage("SELECT o.customer, count(*) AS n FROM silver.orders o JOIN silver.orders p"
@@ -89,7 +103,8 @@ class KeyLineageTest {
         + " FROM range(1, 200)");
     Dataset<Row> changes = orders(before).unionByName(orders(after));
 
-    for (var q : List.of(new Object[] {REVENUE, List.of("day")}, new Object[] {MONTHLY, List.of("month", "customer")})) {
+    for (var q : List.of(new Object[] {REVENUE, List.of("day")}, new Object[] {MONTHLY, List.of("month", "customer")},
+        new Object[] {BY_ORDER, List.of("order_id", "order_date")})) {
       String sql = (String) q[0];
       @SuppressWarnings("unchecked")
       List<String> keys = (List<String>) q[1];
