@@ -36,8 +36,9 @@ import org.slf4j.LoggerFactory;
  * sources' changes since the last refresh reach and replaces those rows, or everything when they
  * reach most keys. A source whose change rows carry the keys gives them directly ({@link
  * KeyLineage}); the keys of any other source's changes are found by running the query over them
- * ({@link AffectedKeys}), after the direct ones have shown that the keys are not already most. Either way the query reads each source at one
- * version, and the commit records those versions, so the next refresh knows where it left off.
+ * ({@link AffectedKeys}), once the direct ones have shown that they are not most keys already.
+ * Either way the query reads each source at one version, and the commit records those versions,
+ * so the next refresh knows where it left off.
  */
 public final class GoldRefresh implements TableJob {
   private static final Logger LOG = LoggerFactory.getLogger(GoldRefresh.class);
