@@ -24,9 +24,10 @@ import org.slf4j.LoggerFactory;
  * partial states live in a table beside it (at its location plus {@code .state}),
  * committed with the same note as the table (the source versions they reflect). A refresh merges
  * the source's changes since that note into the states of the groups they touch and replaces
- * those groups' rows (or, when they are most of the groups, rewrites both tables). When the notes differ (a crash between the two commits, a full refresh of
- * the table alone) or the source's history does not reach back, the states are rebuilt from the
- * whole source, which is one pass like a full refresh.
+ * those groups' rows (or, when they are most of the groups, rewrites both tables). When the notes
+ * differ (a crash between the two commits, a full refresh of the table alone) or the source's
+ * history does not reach back, the states are rebuilt from the whole source, which is one pass
+ * like a full refresh.
  */
 final class AggregateStates {
   private static final Logger LOG = LoggerFactory.getLogger(AggregateStates.class);

@@ -106,8 +106,9 @@ public final class Scd1Apply implements ChangeApply {
     keyAndSeq.add(col(ChangeRows.quote(seq)));
     keyAndSeq.add(lit(false).as(STORED_KEY));
     Dataset<Row> stored = null;
+    StoredRows ofWanted = new StoredRows(keys, wanted);
     for (LakehouseTable t : List.of(target, tombstones)) {
-      Optional<Dataset<Row>> s = StoredRows.forKeys(t, keys, wanted);
+      Optional<Dataset<Row>> s = ofWanted.in(t);
       if (s.isPresent()) {
         Dataset<Row> part = s.get().select(keyAndSeq.toArray(Column[]::new));
         part = t == target ? part.withColumn(STORED_KEY, lit(true)) : part;

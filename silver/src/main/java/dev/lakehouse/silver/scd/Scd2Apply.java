@@ -97,7 +97,7 @@ public final class Scd2Apply implements ChangeApply {
           + ". Fix the column names in the spec");
     }
     // Not materialised: a distinct over the guard's materialised rows, read as the filter of two scans.
-    Dataset<Row> touched = rows.select(cols(keys)).distinct();
+    StoredRows touched = new StoredRows(keys, rows.select(cols(keys)).distinct());
     Dataset<Row> events = eventsOfTouchedKeys(rows, touched);
     Dataset<Row> newEvents = events.where(col(NEW)).drop(NEW);
     Dataset<Row> recomputed = History.of(events.drop(NEW), keys, sequenceBy, history, METADATA);
@@ -139,9 +139,9 @@ public final class Scd2Apply implements ChangeApply {
    * not taken again, so reruns are no-ops. Materialised, since the history and the events insert
    * both read it: one scan of the events table.
    */
-  private Dataset<Row> eventsOfTouchedKeys(Dataset<Row> rows, Dataset<Row> touched) {
+  private Dataset<Row> eventsOfTouchedKeys(Dataset<Row> rows, StoredRows touched) {
     Dataset<Row> tagged = rows.withColumn(NEW, lit(true));
-    Optional<Dataset<Row>> stored = StoredRows.forKeys(changes, keys, touched);
+    Optional<Dataset<Row>> stored = touched.in(changes);
     if (stored.isEmpty()) {
       return tagged; // the guard's rows are materialised already
     }
@@ -160,14 +160,14 @@ public final class Scd2Apply implements ChangeApply {
    * start), whose version key is in the {@link #STORED_PREFIX} columns. A version the batch leaves
    * as it was is not rewritten, however long the key's history.
    */
-  private Dataset<Row> diff(Dataset<Row> recomputed, Dataset<Row> touched) {
+  private Dataset<Row> diff(Dataset<Row> recomputed, StoredRows touched) {
     String[] columns = recomputed.columns();
     List<Column> storedCols = new ArrayList<>();
     for (String c : columns) {
       storedCols.add(col(ChangeRows.quote(c)).as(STORED_PREFIX + c));
     }
     storedCols.add(lit(true).as(STORED));
-    Dataset<Row> stored = StoredRows.forKeys(target, keys, touched).orElseThrow().select(storedCols.toArray(Column[]::new));
+    Dataset<Row> stored = touched.in(target).orElseThrow().select(storedCols.toArray(Column[]::new));
     Column sameVersion = null;
     for (String k : target.keys()) {
       Column eq = col(ChangeRows.quote(k)).eqNullSafe(col(ChangeRows.quote(STORED_PREFIX + k)));

@@ -20,18 +20,31 @@ import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StringType;
 import org.apache.spark.sql.types.TimestampType;
 
-/** Reads the rows a table holds for some keys. */
+/**
+ * Reads the rows tables hold for one set of keys. The keys' range is found once, at the first
+ * lookup in a table that exists, and filters every lookup.
+ */
 final class StoredRows {
-  private StoredRows() {}
+  private final List<String> keys;
+  private final Dataset<Row> wanted;
+  private Optional<Column> range;
 
-  /** The rows of {@code table} whose {@code keys} appear in {@code wanted}; empty when the table does not exist. */
-  static Optional<Dataset<Row>> forKeys(LakehouseTable table, List<String> keys, Dataset<Row> wanted) {
+  /** @param wanted the keys, columns named as {@code keys} */
+  StoredRows(List<String> keys, Dataset<Row> wanted) {
+    this.keys = keys;
+    this.wanted = wanted;
+  }
+
+  /** The rows of {@code table} whose keys appear among the wanted ones; empty when the table does not exist. */
+  Optional<Dataset<Row>> in(LakehouseTable table) {
     SparkSession spark = wanted.sparkSession();
     if (!table.exists(spark)) {
       return Optional.empty();
     }
+    if (range == null) {
+      range = firstKeyRange(wanted, keys.get(0));
+    }
     Dataset<Row> stored = table.read(spark).as("t");
-    Optional<Column> range = firstKeyRange(wanted, keys.get(0));
     if (range.isPresent()) {
       stored = stored.where(range.get());
     }

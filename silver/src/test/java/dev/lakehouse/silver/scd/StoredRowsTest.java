@@ -29,14 +29,15 @@ class StoredRowsTest {
     int files = table.read(spark).inputFiles().length;
     assertThat(files).isEqualTo(4);
 
-    Dataset<Row> newest = StoredRows.forKeys(table, List.of("id", "line"),
-        spark.sql("SELECT id, id % 3 AS line FROM range(3100, 3110) UNION ALL SELECT 5000, 2")).orElseThrow();
+    Dataset<Row> newest = new StoredRows(List.of("id", "line"),
+        spark.sql("SELECT id, id % 3 AS line FROM range(3100, 3110) UNION ALL SELECT 5000, 2")).in(table).orElseThrow();
     assertThat(newest.count()).isEqualTo(10);
     assertThat(newest.inputFiles()).hasSize(1);
 
     // Keys across the range read every file, and a null key still finds its null-keyed row.
-    Dataset<Row> spread = StoredRows.forKeys(table, List.of("id", "line"),
-        spark.sql("SELECT CAST(NULL AS BIGINT) AS id, 0L AS line UNION ALL SELECT 3999, 0 UNION ALL SELECT 10, 1")).orElseThrow();
+    Dataset<Row> spread = new StoredRows(List.of("id", "line"),
+        spark.sql("SELECT CAST(NULL AS BIGINT) AS id, 0L AS line UNION ALL SELECT 3999, 0 UNION ALL SELECT 10, 1")).in(table)
+        .orElseThrow();
     assertThat(spread.selectExpr("coalesce(id, -100)").as(org.apache.spark.sql.Encoders.LONG()).collectAsList())
         .containsExactlyInAnyOrder(-100L, 3999L, 10L);
   }
