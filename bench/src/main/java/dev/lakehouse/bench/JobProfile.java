@@ -30,7 +30,8 @@ final class JobProfile extends SparkListener {
   public void onJobStart(SparkListenerJobStart start) {
     started.put(start.jobId(), start.time());
     Properties props = start.properties();
-    String shortSite = props == null ? "?" : props.getProperty("callSite.short", "?");
+    // A job started outside a stream (a gold table in batch mode) has no call site: its table then.
+    String shortSite = props == null ? "?" : props.getProperty("callSite.short", props.getProperty("spark.job.description", "?"));
     String longSite = props == null ? "" : props.getProperty("callSite.long", "");
     String ours = "";
     for (String line : longSite.split("\n")) {

@@ -1,13 +1,15 @@
 package dev.lakehouse.bench;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Wall time of the streaming micro-batch thread (and of the main thread outside waiting for the
- * query, landing and the full rewrite) by framework line: every 20 ms, the innermost
- * {@code dev.lakehouse} frame of the stream thread's stack, marked {@code job} when the thread
- * waits for a Spark job and {@code driver} otherwise (log replay, planning, file listing).
+ * Wall time of the streaming micro-batch threads (and of a table-run thread refreshing a gold table
+ * without a stream, and of the main thread outside waiting for the query, landing and the full
+ * rewrite) by framework line: every 20 ms, the innermost {@code dev.lakehouse} frame of the
+ * thread's stack, marked {@code job} when the thread waits for a Spark job (or an adaptive query's
+ * shuffle stage) and {@code driver} otherwise (log replay, planning, file listing).
  */
 final class StackSampler implements Runnable {
   private static final long PERIOD_MS = 20;
@@ -32,6 +34,9 @@ final class StackSampler implements Runnable {
       for (Map.Entry<Thread, StackTraceElement[]> e : Thread.getAllStackTraces().entrySet()) {
         if (e.getKey().getName().startsWith("stream execution thread")) {
           record("stream ", e.getValue(), ms);
+        } else if (e.getKey().getName().equals("lakehouse-table-run") && !waitsForQuery(e.getValue())
+            && Arrays.stream(e.getValue()).anyMatch(f -> f.getClassName().startsWith("dev.lakehouse."))) {
+          record("table  ", e.getValue(), ms); // a gold table refreshed in batch mode, without a stream
         } else if (e.getKey().getName().equals("main") && !waitsForQuery(e.getValue())) {
           record("main   ", e.getValue(), ms);
         }
@@ -61,6 +66,11 @@ final class StackSampler implements Runnable {
     boolean job = false;
     for (StackTraceElement f : stack) {
       if (f.getClassName().equals("org.apache.spark.scheduler.DAGScheduler") && f.getMethodName().equals("runJob")) {
+        job = true;
+      }
+      // Adaptive execution runs a query's shuffle stages as map-stage jobs and parks until they end.
+      if (f.getClassName().endsWith("adaptive.AdaptiveSparkPlanExec") && stack.length > 0
+          && stack[0].getMethodName().equals("park")) {
         job = true;
       }
       if (f.getClassName().startsWith("dev.lakehouse") && !f.getClassName().startsWith("dev.lakehouse.bench")) {

@@ -7,7 +7,7 @@ import dev.lakehouse.core.errors.TableRunException;
 import dev.lakehouse.core.format.LakehouseTable;
 import dev.lakehouse.core.format.TableVersion;
 import dev.lakehouse.core.run.BatchContext;
-import dev.lakehouse.core.run.TableJob;
+import dev.lakehouse.core.run.RefreshJob;
 import dev.lakehouse.core.spark.LakehouseSpark;
 import dev.lakehouse.core.spec.LayerSpec;
 import dev.lakehouse.core.spec.Refresh;
@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -27,8 +28,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A gold table: its query over the sources' content, refreshed whenever a source changed. The
- * micro-batch only signals that something changed; no change means no micro-batch and no new version.
+ * A gold table: its query over the sources' content, refreshed whenever a source changed. In batch
+ * mode the sources' versions are compared with those its last commit records; in stream mode a
+ * micro-batch of the sources' change feeds signals the change. No change means no refresh and no
+ * new version.
  *
  * <p>{@code refresh = full} recomputes everything and replaces the table. {@code refresh =
  * incremental} merges the changed rows into partial aggregates when the query allows it (see
@@ -37,10 +40,11 @@ import org.slf4j.LoggerFactory;
  * reach most keys. A source whose change rows carry the keys gives them directly ({@link
  * KeyLineage}); the keys of any other source's changes are found by running the query over them
  * ({@link AffectedKeys}), once the direct ones have shown that they are not most keys already.
- * Either way the query reads each source at one version, and the commit records those versions,
- * so the next refresh knows where it left off.
+ * Both ways the change rows are first cut to the columns the query reads, where an update that
+ * leaves those as they were cancels out ({@link NetChanges}). Every refresh reads each source at
+ * one version, and its commit records those versions, so the next refresh knows where it left off.
  */
-public final class GoldRefresh implements TableJob {
+public final class GoldRefresh implements RefreshJob {
   private static final Logger LOG = LoggerFactory.getLogger(GoldRefresh.class);
 
   private final TableSpec spec;
@@ -89,6 +93,50 @@ public final class GoldRefresh implements TableJob {
     SparkSession spark = batch.sparkSession();
     context.read(batch.count());
     SourceVersions now = currentVersions(spark);
+    // A signal of changes the last refresh covered already: a stream that started afresh after a
+    // batch run, whose first micro-batch is its sources' whole content.
+    Optional<SourceVersions> last = last(spark);
+    return last.filter(now::equals).isPresent() ? 0 : refresh(spark, last, now, context);
+  }
+
+  /**
+   * In batch mode: no stream, the sources' versions against those of the last refresh. The rows
+   * read are the sources' change rows since then (all their rows on the first refresh, or when
+   * their history no longer reaches back), what a stream's micro-batch would have held.
+   */
+  @Override
+  public OptionalLong refreshOnce(SparkSession spark, BatchContext context) {
+    SourceVersions now = currentVersions(spark);
+    Optional<SourceVersions> last = last(spark);
+    if (last.filter(now::equals).isPresent()) {
+      return OptionalLong.empty();
+    }
+    boolean continued = last.isPresent() && last.get().whyNotContinuedBy(now, spark, sources).isEmpty();
+    Dataset<Row> read = null; // one count for all sources: a job costs the same for 10 rows as for 10 000
+    for (LakehouseTable source : sources) {
+      TableVersion to = now.sources().get(source.name()).version();
+      TableVersion from = continued ? last.get().sources().get(source.name()).version() : null;
+      if (!to.equals(from)) {
+        Dataset<Row> rows = (from == null ? source.readAt(spark, to) : source.readChanges(spark, from, to)).select(lit(1));
+        read = read == null ? rows : read.union(rows);
+      }
+    }
+    if (read != null) {
+      context.read(read.count());
+    }
+    return OptionalLong.of(refresh(spark, last, now, context));
+  }
+
+  private Optional<SourceVersions> last(SparkSession spark) {
+    return target.lastCommitNote(spark).flatMap(SourceVersions::decode);
+  }
+
+  /**
+   * Brings the table to the sources' versions {@code now}; returns the rows written.
+   *
+   * @param last the versions its last refresh read, if it recorded them
+   */
+  private long refresh(SparkSession spark, Optional<SourceVersions> last, SourceVersions now, BatchContext context) {
     if (gold.refresh() == Refresh.INCREMENTAL && sources.size() == 1) {
       LakehouseTable source = sources.get(0);
       Dataset<Row> atNow = source.readAt(spark, now.sources().get(source.name()).version());
@@ -99,8 +147,7 @@ public final class GoldRefresh implements TableJob {
       LOG.info("{} refreshes by key, not by merging partial aggregates: {}", spec.name(), m.whyNot());
     }
     if (gold.refresh() == Refresh.INCREMENTAL) {
-      Incremental outcome = target.lastCommitNote(spark).flatMap(SourceVersions::decode)
-          .map(last -> refreshIncrementally(spark, last, now, context))
+      Incremental outcome = last.map(l -> refreshIncrementally(spark, l, now, context))
           .orElse(Incremental.impossible("it has no recorded source versions yet"));
       if (outcome.fullRefreshReason() == null) {
         return outcome.rowsWritten();
@@ -148,7 +195,8 @@ public final class GoldRefresh implements TableJob {
         continue;
       }
       readOff.add(source.name().toString());
-      Dataset<Row> keys = source.readChanges(spark, from, to).select(lineage.get().toArray(Column[]::new));
+      Dataset<Row> keys = NetChanges.of(source.readChanges(spark, from, to), analysed, source.name())
+          .select(lineage.get().toArray(Column[]::new));
       affected = affected == null ? keys : affected.union(keys);
     }
     long stored = -1;
@@ -166,8 +214,8 @@ public final class GoldRefresh implements TableJob {
         atLast.put(source.name(), source.readAt(spark, last.sources().get(source.name()).version()));
       }
       for (LakehouseTable source : joined) {
-        Dataset<Row> changes = LakehouseSpark.materialize(source.readChanges(spark,
-            last.sources().get(source.name()).version(), now.sources().get(source.name()).version()));
+        Dataset<Row> changes = LakehouseSpark.materialize(NetChanges.of(source.readChanges(spark,
+            last.sources().get(source.name()).version(), now.sources().get(source.name()).version()), analysed, source.name()));
         Dataset<Row> keys = new AffectedKeys(query, target.keys()).of(spark, source.name(), changes, atNow, atLast);
         if (keys != null) {
           affected = affected == null ? keys : affected.union(keys);
@@ -175,7 +223,12 @@ public final class GoldRefresh implements TableJob {
       }
     }
     if (affected == null) {
-      return new Incremental(0, null); // the signal came from changes an earlier refresh covered
+      // No key reached: the changes cancelled out (NetChanges), or (a stream's signal) an
+      // earlier refresh covered them. The commit of no rows still records the versions now, so the
+      // next refresh starts from here instead of reading these changes again.
+      target.commitNote(spark, now.encode());
+      LOG.info("Refreshing {} incrementally: its sources' changes reach no key", spec.name());
+      return new Incremental(0, null);
     }
     affected = LakehouseSpark.materialize(affected.distinct());
     long touched = affected.count();

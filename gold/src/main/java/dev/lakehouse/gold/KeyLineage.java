@@ -186,7 +186,7 @@ final class KeyLineage {
   }
 
   /** The alias {@link GoldQuery} gives a bound source: its name, qualified by its layer. */
-  private static boolean isSource(LogicalPlan p, TableName source) {
+  static boolean isSource(LogicalPlan p, TableName source) {
     return p instanceof SubqueryAlias a && a.identifier().name().equals(source.name())
         && JavaConverters.seqAsJavaList(a.identifier().qualifier()).equals(List.of(source.layer().id()));
   }

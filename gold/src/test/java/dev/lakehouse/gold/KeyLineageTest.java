@@ -1,5 +1,8 @@
 package dev.lakehouse.gold;
 
+import static dev.lakehouse.gold.OrdersFixture.LINES;
+import static dev.lakehouse.gold.OrdersFixture.ORDERS;
+import static dev.lakehouse.gold.OrdersFixture.REVENUE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lakehouse.core.spec.TableName;
@@ -20,13 +23,6 @@ import org.junit.jupiter.api.Test;
  * key whose row the changes alter (the query run before and after, compared row by row).
  */
 class KeyLineageTest {
-  private static final TableName ORDERS = TableName.parse("silver.orders");
-  private static final TableName LINES = TableName.parse("silver.lineitem");
-  private static final String REVENUE = """
-      SELECT o.order_date AS day, count(DISTINCT o.order_id) AS orders, sum(l.price) AS revenue
-      FROM silver.orders o JOIN silver.lineitem l ON l.order_id = o.order_id
-      WHERE o.amount > 0
-      GROUP BY o.order_date""";
   private static final String MONTHLY = """
       SELECT date_trunc('MONTH', order_date) AS month, customer, count(*) AS n, max(amount) AS top
       FROM silver.orders WHERE amount > 0 GROUP BY date_trunc('MONTH', order_date), customer ORDER BY n DESC""";
@@ -139,8 +135,6 @@ class KeyLineageTest {
   }
 
   private Dataset<Row> orders(List<String> values) {
-    return spark.sql("SELECT * FROM VALUES " + String.join(", ", values) + " AS t(order_id, customer, region, amount, order_date)")
-        .selectExpr("CAST(order_id AS BIGINT) order_id", "customer", "region", "CAST(amount AS DECIMAL(12,2)) amount",
-            "order_date");
+    return OrdersFixture.orders(spark, values);
   }
 }

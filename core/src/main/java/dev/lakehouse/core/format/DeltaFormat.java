@@ -24,7 +24,11 @@ import org.apache.spark.sql.DataFrameWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.delta.DeltaLog;
+import org.apache.spark.sql.delta.DeltaOperations;
+import org.apache.spark.sql.delta.actions.Action;
 import org.apache.spark.sql.types.StructType;
+import scala.collection.JavaConverters;
 
 /** Delta Lake tables, by path. Change data feed is on for every table (see LakehouseSpark). */
 final class DeltaFormat implements TableFormat {
@@ -157,6 +161,26 @@ final class DeltaFormat implements TableFormat {
           spark.conf().set(k, v);
         }
       });
+    }
+  }
+
+  /**
+   * An empty transaction: a MERGE or an append that changes nothing writes no commit. Its user
+   * metadata comes from the session, as a MERGE's does.
+   */
+  @Override
+  public void commitNote(SparkSession spark, LakehouseTable table, String note) {
+    String previous = spark.conf().get(USER_METADATA, null);
+    spark.conf().set(USER_METADATA, note);
+    try {
+      DeltaLog.forTable(spark, table.location()).startTransaction()
+          .commit(JavaConverters.asScalaBuffer(new ArrayList<Action>()).toSeq(), DeltaOperations.ManualUpdate$.MODULE$);
+    } finally {
+      if (previous == null) {
+        spark.conf().unset(USER_METADATA);
+      } else {
+        spark.conf().set(USER_METADATA, previous);
+      }
     }
   }
 

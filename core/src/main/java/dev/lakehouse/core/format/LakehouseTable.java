@@ -144,6 +144,11 @@ public final class LakehouseTable {
     return format.lastCommitNote(spark, this);
   }
 
+  /** See {@link TableFormat#commitNote}. */
+  public void commitNote(SparkSession spark, String note) {
+    format.commitNote(spark, this, note);
+  }
+
   public Optional<String> commitId(SparkSession spark, TableVersion version) {
     return format.commitId(spark, this, version);
   }

@@ -80,6 +80,16 @@ public interface TableFormat {
   /** The note the latest commit carries, empty when it has none or the table does not exist. */
   Optional<String> lastCommitNote(SparkSession spark, LakehouseTable table);
 
+  /**
+   * A commit of no change that carries {@code note}, for a refresh that found nothing to write but
+   * must still record what it has seen. The table exists. Here, a replace of no keys: a Hudi upsert
+   * of no rows still commits.
+   */
+  default void commitNote(SparkSession spark, LakehouseTable table, String note) {
+    Dataset<Row> none = read(spark, table).limit(0);
+    replaceKeys(none, none.selectExpr(table.keys().stream().map(k -> "`" + k + "`").toArray(String[]::new)), table, note);
+  }
+
   /** Deletes the rows where {@code condition} (Spark SQL) holds, in one commit. */
   void deleteWhere(SparkSession spark, LakehouseTable table, String condition);
 

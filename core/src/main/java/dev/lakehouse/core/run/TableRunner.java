@@ -11,6 +11,8 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -47,8 +49,14 @@ public final class TableRunner {
     this.expectations = expectations;
   }
 
-  /** Runs {@code job} in batch mode and waits for it to finish. Never throws for a failed run. */
+  /**
+   * Runs {@code job} in batch mode and waits for it to finish: a {@link RefreshJob} on this thread,
+   * any other as a streaming query that stops when its input is drained. Never throws for a failed run.
+   */
   public TableRunResult runBatch(TableJob job, String checkpoint, boolean fullRefresh) {
+    if (job instanceof RefreshJob refresh) {
+      return refreshOnce(refresh, checkpoint, fullRefresh);
+    }
     RunningTable running;
     try {
       running = start(job, checkpoint, RunMode.BATCH, fullRefresh);
@@ -58,12 +66,65 @@ public final class TableRunner {
     return running.awaitResult();
   }
 
+  private TableRunResult refreshOnce(RefreshJob job, String checkpoint, boolean fullRefresh) {
+    long startNanos = System.nanoTime();
+    Instant startedAt = Instant.now();
+    Optional<TableVersion> before = Optional.empty();
+    LongAdder read = new LongAdder();
+    LongAdder quarantined = new LongAdder();
+    OptionalLong written = OptionalLong.empty();
+    Throwable error = null;
+    try {
+      prepare(job, checkpoint, fullRefresh);
+      before = safeVersion(job.target());
+      // A stream of the table started later begins afresh (and finds the target up to date) instead
+      // of from offsets this run went past, whose change files a clean-up may since have removed.
+      LakehouseTable.deletePath(spark, checkpoint);
+      // Not a micro-batch id: the time orders this table's refreshes for its quality results and
+      // quarantine appends, under an id of its own that stream batches, counted from 0, never meet.
+      long batchId = System.currentTimeMillis();
+      BatchMark mark = new BatchMark("lakehouse:" + job.target().name() + ":refresh", batchId);
+      // A session of its own, as a stream's micro-batch has: a Delta MERGE takes its commit's note
+      // from the session's settings, and tables refreshed side by side would otherwise set each
+      // other's. Active on this thread, where Delta looks for it.
+      SparkSession own = spark.cloneSession();
+      scala.Option<SparkSession> active = SparkSession.getActiveSession();
+      SparkSession.setActiveSession(own);
+      try {
+        written = job.refreshOnce(own, new BatchContext(runId, batchId, mark, quarantined, expectations.apply(job), read));
+      } finally {
+        if (active.isDefined()) {
+          SparkSession.setActiveSession(active.get());
+        } else {
+          SparkSession.clearActiveSession();
+        }
+      }
+    } catch (RuntimeException | Error e) {
+      error = e;
+    }
+    Optional<TableVersion> after = safeVersion(job.target());
+    if (error == null && after.isPresent()) {
+      job.target().register(spark);
+    }
+    return new TableRunResult(job.target().name(), RunMode.BATCH,
+        error == null ? TableRunResult.Status.SUCCEEDED : TableRunResult.Status.FAILED,
+        written.isPresent() ? 1 : 0, error == null ? read.sum() : 0, written.orElse(0), before, after,
+        Duration.ofNanos(System.nanoTime() - startNanos), error == null ? Optional.empty() : Optional.of(message(error)),
+        startedAt, tableVersions(job), error == null ? quarantined.sum() : 0);
+  }
+
   /**
    * Starts {@code job}; returns at once with a handle.
    *
    * @throws TableRunException when a source table does not exist yet
    */
   public RunningTable start(TableJob job, String checkpoint, RunMode mode, boolean fullRefresh) {
+    prepare(job, checkpoint, fullRefresh);
+    return new RunningTable(job, checkpoint, mode);
+  }
+
+  /** Deletes the target and its checkpoint for a full refresh; refuses a job whose source does not exist yet. */
+  private void prepare(TableJob job, String checkpoint, boolean fullRefresh) {
     LakehouseTable target = job.target();
     if (fullRefresh) {
       target.delete(spark);
@@ -76,7 +137,15 @@ public final class TableRunner {
             + " first (e.g. run --tables " + source.name() + "+, or run --all)", null);
       }
     }
-    return new RunningTable(job, checkpoint, mode);
+  }
+
+  /** The current version of each source table of {@code job}, by its name. */
+  private Map<String, String> tableVersions(TableJob job) {
+    Map<String, String> versions = new TreeMap<>();
+    for (LakehouseTable source : job.sources()) {
+      safeVersion(source).ifPresent(v -> versions.put(source.name().toString(), v.id()));
+    }
+    return versions;
   }
 
   private TableRunResult failed(TableJob job, RunMode mode, Throwable e) {
@@ -118,7 +187,7 @@ public final class TableRunner {
     private final AtomicLong batches = new AtomicLong();
     private final AtomicLong rowsRead = new AtomicLong();
     private final AtomicLong rowsWritten = new AtomicLong();
-    private final java.util.concurrent.atomic.LongAdder rowsQuarantined = new java.util.concurrent.atomic.LongAdder();
+    private final LongAdder rowsQuarantined = new LongAdder();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
 
     private RunningTable(TableJob job, String checkpoint, RunMode mode) {
@@ -132,8 +201,8 @@ public final class TableRunner {
           // Materialise first when the job reads its batch more than once: the source is read once.
           boolean rereads = job.rereadsBatch();
           Dataset<Row> rows = rereads ? LakehouseSpark.materialize(batch) : batch;
-          java.util.concurrent.atomic.LongAdder quarantined = new java.util.concurrent.atomic.LongAdder();
-          java.util.concurrent.atomic.LongAdder read = new java.util.concurrent.atomic.LongAdder();
+          LongAdder quarantined = new LongAdder();
+          LongAdder read = new LongAdder();
           if (rereads) {
             read.add(rows.count());
           }
@@ -220,10 +289,7 @@ public final class TableRunner {
      * log position, the Kafka offsets per partition, the JDBC high-water mark), by the source's name.
      */
     private Map<String, String> sourceVersions() {
-      Map<String, String> versions = new TreeMap<>();
-      for (LakehouseTable source : job.sources()) {
-        safeVersion(source).ifPresent(v -> versions.put(source.name().toString(), v.id()));
-      }
+      Map<String, String> versions = tableVersions(job);
       if (job.sources().isEmpty()) {
         for (org.apache.spark.sql.streaming.StreamingQueryProgress p : query.recentProgress()) {
           for (org.apache.spark.sql.streaming.SourceProgress s : p.sources()) {

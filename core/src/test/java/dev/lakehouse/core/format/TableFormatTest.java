@@ -114,6 +114,12 @@ class TableFormatTest {
     assertThat(content(t.readAt(spark, v1))).containsExactly("1:a:1", "2:b:1", "3:c:1");
     assertThat(t.commitId(spark, v1)).contains(v1Id);
 
+    // A commit of no change still carries its note, in a version of its own.
+    t.commitNote(spark, "third");
+    assertThat(t.lastCommitNote(spark)).contains("third");
+    assertThat(t.currentVersion(spark)).isPresent().isNotEqualTo(Optional.of(v2));
+    assertThat(content(t.read(spark))).containsExactly("1:a2:2", "3:c:1", "4:d:2");
+
     // The same location, deleted and written again: the old version no longer names a commit of it.
     t.delete(spark);
     t.overwrite(rows(new Object[] {9L, "z", 1L}));

@@ -1,0 +1,28 @@
+package dev.lakehouse.gold;
+
+import dev.lakehouse.core.spec.TableName;
+import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/** Orders and line items that the gold lineage tests bind their queries to. */
+final class OrdersFixture {
+  static final TableName ORDERS = TableName.parse("silver.orders");
+  static final TableName LINES = TableName.parse("silver.lineitem");
+  /** Revenue per order date: a join, a filter on the orders, a count of distinct orders. */
+  static final String REVENUE = """
+      SELECT o.order_date AS day, count(DISTINCT o.order_id) AS orders, sum(l.price) AS revenue
+      FROM silver.orders o JOIN silver.lineitem l ON l.order_id = o.order_id
+      WHERE o.amount > 0
+      GROUP BY o.order_date""";
+
+  private OrdersFixture() {}
+
+  /** Orders from SQL value tuples {@code (order_id, customer, region, amount, order_date)}. */
+  static Dataset<Row> orders(SparkSession spark, List<String> values) {
+    return spark.sql("SELECT * FROM VALUES " + String.join(", ", values) + " AS t(order_id, customer, region, amount, order_date)")
+        .selectExpr("CAST(order_id AS BIGINT) order_id", "customer", "region", "CAST(amount AS DECIMAL(12,2)) amount",
+            "order_date");
+  }
+}
