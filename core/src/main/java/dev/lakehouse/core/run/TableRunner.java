@@ -6,6 +6,7 @@ import dev.lakehouse.core.format.BatchMark;
 import dev.lakehouse.core.format.LakehouseTable;
 import dev.lakehouse.core.format.TableVersion;
 import dev.lakehouse.core.spark.LakehouseSpark;
+import dev.lakehouse.core.spec.Companion;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -123,11 +124,20 @@ public final class TableRunner {
     return new RunningTable(job, checkpoint, mode);
   }
 
-  /** Deletes the target and its checkpoint for a full refresh; refuses a job whose source does not exist yet. */
+  /**
+   * Deletes the target, the tables kept beside it and its checkpoint for a full refresh; refuses a
+   * job whose source does not exist yet.
+   */
   private void prepare(TableJob job, String checkpoint, boolean fullRefresh) {
     LakehouseTable target = job.target();
     if (fullRefresh) {
       target.delete(spark);
+      // The rebuild writes them again from the same input. Kept, they would also refuse its
+      // appends: each append carries its batch's id, the ids start again at 0 with the new
+      // checkpoint, and Delta skips an id it has seen as a replay.
+      for (Companion companion : Companion.values()) {
+        LakehouseTable.deletePath(spark, companion.locationOf(target.location()));
+      }
       LakehouseTable.deletePath(spark, checkpoint);
     }
     for (LakehouseTable source : job.sources()) {

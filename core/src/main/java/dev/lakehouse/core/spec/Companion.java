@@ -29,7 +29,12 @@ public enum Companion {
   }
 
   public String locationOf(TableSpec table) {
-    return table.location() + suffix;
+    return locationOf(table.location());
+  }
+
+  /** Its location beside a table at {@code location}. */
+  public String locationOf(String location) {
+    return location + suffix;
   }
 
   /** The table whose companion {@code name} would be, when it ends with this suffix. */

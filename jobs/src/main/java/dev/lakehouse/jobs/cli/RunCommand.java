@@ -37,7 +37,7 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--mode", description = "batch or stream (default: ${DEFAULT-VALUE}).", defaultValue = "batch")
   String mode;
 
-  @Option(names = "--full-refresh", description = "Delete the selected tables and their checkpoints, then rebuild them from their sources.")
+  @Option(names = "--full-refresh", description = "Delete the selected tables, the tables kept beside them (quarantine, tombstones, SCD2 changes) and their checkpoints, then rebuild them from their sources.")
   boolean fullRefresh;
 
   @Override
