@@ -140,19 +140,24 @@ final class DeltaFormat implements TableFormat {
         .select(sourceColumns.toArray(Column[]::new)));
     // MERGE takes no write options; the commit's user metadata comes from the session, which is
     // the micro-batch's own session here.
-    Map<String, String> conf = Map.of(USER_METADATA, note, MATERIALIZE_SOURCE, "none");
+    withSessionConf(spark, Map.of(USER_METADATA, note, MATERIALIZE_SOURCE, "none"), () ->
+        DeltaTable.forPath(spark, table.location()).as("t")
+            .merge(source.as("s"), LakehouseTable.keysMatch(table.keys(), "t", "s").and(KeyFilter.of(keys, table.keys(), "t")))
+            .whenMatched("s." + PRESENT + " IS NULL").delete()
+            .whenMatched().updateExpr(assign)
+            .whenNotMatched("s." + PRESENT + " IS NOT NULL").insertExpr(assign)
+            .execute());
+  }
+
+  /** Runs {@code work} with {@code conf} set on the session, then puts the session's settings back. */
+  private static void withSessionConf(SparkSession spark, Map<String, String> conf, Runnable work) {
     Map<String, String> previous = new LinkedHashMap<>();
     conf.forEach((k, v) -> {
       previous.put(k, spark.conf().get(k, null));
       spark.conf().set(k, v);
     });
     try {
-      DeltaTable.forPath(spark, table.location()).as("t")
-          .merge(source.as("s"), LakehouseTable.keysMatch(table.keys(), "t", "s").and(KeyFilter.of(keys, table.keys(), "t")))
-          .whenMatched("s." + PRESENT + " IS NULL").delete()
-          .whenMatched().updateExpr(assign)
-          .whenNotMatched("s." + PRESENT + " IS NOT NULL").insertExpr(assign)
-          .execute();
+      work.run();
     } finally {
       previous.forEach((k, v) -> {
         if (v == null) {
@@ -170,18 +175,8 @@ final class DeltaFormat implements TableFormat {
    */
   @Override
   public void commitNote(SparkSession spark, LakehouseTable table, String note) {
-    String previous = spark.conf().get(USER_METADATA, null);
-    spark.conf().set(USER_METADATA, note);
-    try {
-      DeltaLog.forTable(spark, table.location()).startTransaction()
-          .commit(JavaConverters.asScalaBuffer(new ArrayList<Action>()).toSeq(), DeltaOperations.ManualUpdate$.MODULE$);
-    } finally {
-      if (previous == null) {
-        spark.conf().unset(USER_METADATA);
-      } else {
-        spark.conf().set(USER_METADATA, previous);
-      }
-    }
+    withSessionConf(spark, Map.of(USER_METADATA, note), () -> DeltaLog.forTable(spark, table.location()).startTransaction()
+        .commit(JavaConverters.asScalaBuffer(new ArrayList<Action>()).toSeq(), DeltaOperations.ManualUpdate$.MODULE$));
   }
 
   @Override
