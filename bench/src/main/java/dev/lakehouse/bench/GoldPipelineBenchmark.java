@@ -31,15 +31,17 @@ import org.apache.spark.sql.expressions.Window;
  * dedupe, aggregates and Delta writes, in one JVM on the same landed files. Then 1% more data
  * lands and the framework runs again: the incremental run's time over the full run's. The full run
  * is also timed without the pipeline's expectations, which the hand-written job does not check.
- * Both jobs first run once, untimed, on SF 0.01 (see {@link #warmUp}).
+ * Both jobs first run once, untimed, on SF 0.1 (see {@link #warmUp}). Each step prints its CPU time
+ * ({@link CpuTime}): on two cores a step is CPU-bound, and its CPU time says what it costs.
  *
  * <p>Usage: {@code bench/run GoldPipelineBenchmark [scale-factor=1] [work-dir=/tmp/lakehouse-bench-gold] [profile]};
- * {@code profile} prints the full and the incremental run's Spark jobs and where their micro-batch threads
- * spent their time.
+ * {@code profile} prints the full and the incremental run's Spark jobs, where their micro-batch threads
+ * spent their time, the tasks' time per table, and when each table started and ended.
+ * {@code BENCH_SET="key=value;..."} applies settings to both jobs (they share the session), to try them.
  */
 public final class GoldPipelineBenchmark {
   private static final int DROPS = 100;
-  private static final double WARM_UP_SF = 0.01;
+  private static final double WARM_UP_SF = 0.1;
   private static final int WARM_UP_DROPS = 10;
   private static final List<String> SELECTION =
       List.of("+gold.pricing_summary", "+gold.shipping_priority", "+gold.revenue_daily");
@@ -68,8 +70,10 @@ public final class GoldPipelineBenchmark {
     JobProfile profile = profiling ? JobProfile.attach(spark) : null;
     StackSampler sampler = profiling ? StackSampler.start() : null;
     long f0 = System.nanoTime();
+    CpuTime f0Cpu = CpuTime.now();
     RunReport full = p.run(SELECTION, false, r -> {});
     double framework = seconds(f0);
+    String frameworkCpu = f0Cpu.since("framework, full run", framework);
     check(full);
     if (profile != null) {
       System.out.print(profile.drain("framework, full run"));
@@ -77,20 +81,24 @@ public final class GoldPipelineBenchmark {
     }
 
     long h0 = System.nanoTime();
+    CpuTime h0Cpu = CpuTime.now();
     handWritten(spark, landing, work.resolve("hand-written"));
     double hand = seconds(h0);
+    String handCpu = h0Cpu.since("hand-written", hand);
 
     long diff = p.table("gold.pricing_summary").exceptAll(spark.read().format("delta")
         .load(work.resolve("hand-written/gold/pricing_summary").toString())).count();
 
     long added = TpchLanding.writeDrop(landing, sf, DROPS, DROPS).get("lineitem");
     if (profile != null) { // forget the hand-written job and the landing
-      profile.drain("hand-written");
+      System.out.print(profile.drain("hand-written"));
       sampler.drain("hand-written");
     }
     long i0 = System.nanoTime();
+    CpuTime i0Cpu = CpuTime.now();
     RunReport incremental = p.run(SELECTION, false, r -> {});
     double incrementalSeconds = seconds(i0);
+    String incrementalCpu = i0Cpu.since("framework, incremental run", incrementalSeconds);
     check(incremental);
     if (profile != null) {
       System.out.print(profile.drain("framework, incremental run"));
@@ -105,8 +113,16 @@ public final class GoldPipelineBenchmark {
         "pipeline.tables.silver.customer.expectations = []", "pipeline.tables.gold.pricing_summary.expectations = []",
         "pipeline.tables.gold.revenue_daily.expectations = []"));
     long u0 = System.nanoTime();
-    check(bare.run(SELECTION, false, r -> {}));
+    CpuTime u0Cpu = CpuTime.now();
+    RunReport bareRun = bare.run(SELECTION, false, r -> {});
+    check(bareRun);
     double withoutExpectations = seconds(u0);
+    String bareCpu = u0Cpu.since("framework without expectations, full run", withoutExpectations);
+    if (profile != null) {
+      System.out.print(profile.drain("framework without expectations, full run"));
+      sampler.drain("framework without expectations, full run");
+      System.out.print(timeline("without expectations, full run", bareRun));
+    }
 
     System.out.printf("%nfull run, %,d line items: framework %.1f s, hand-written %.1f s, ratio framework / hand-written = %.3f"
         + " (target <= 1.05); Q1 rows differing: %d%n", lineitems, framework, hand, framework / hand, diff);
@@ -120,13 +136,30 @@ public final class GoldPipelineBenchmark {
       System.out.printf("  %-28s %8.1f %12d  | %8.1f %12d%n", r.table(), r.duration().toMillis() / 1000.0, r.rowsWritten(),
           inc.duration().toMillis() / 1000.0, inc.rowsWritten());
     }
+    System.out.print(frameworkCpu + handCpu + incrementalCpu + bareCpu);
+    if (profile != null) {
+      System.out.print(timeline("full run", full));
+      System.out.print(timeline("incremental run", incremental));
+    }
     spark.stop();
+  }
+
+  /** When each table started and ended, in seconds from the run's first start. */
+  private static String timeline(String title, RunReport report) {
+    java.time.Instant first = report.tables().stream().map(TableRunResult::startedAt).min(Comparator.naturalOrder()).orElseThrow();
+    StringBuilder sb = new StringBuilder("TIMELINE " + title + " (start, end s)\n");
+    report.tables().stream().sorted(Comparator.comparing(TableRunResult::startedAt)).forEach(r -> {
+      double start = java.time.Duration.between(first, r.startedAt()).toMillis() / 1e3;
+      sb.append(String.format("  %-28s %7.1f %7.1f%n", r.table(), start, start + r.duration().toMillis() / 1e3));
+    });
+    return sb.toString();
   }
 
   /**
    * Both jobs once on a small scale factor, untimed, so that neither timed run pays the JVM's
-   * warm-up (class loading, JIT compilation, the heap's first growth). Without it the framework,
-   * which runs first, paid it alone.
+   * warm-up (class loading, JIT compilation). Without it the framework, which runs first, paid it
+   * alone. (The heap's growth is left out by {@code bench/run}'s {@code -Xms}.) SF 0.1 rather than
+   * 0.01 made no difference that showed, and costs 10 s more.
    */
   private static double warmUp(Path root) throws IOException {
     long w0 = System.nanoTime();
@@ -142,6 +175,11 @@ public final class GoldPipelineBenchmark {
 
   private static Pipeline open(Path root, List<String> overrides) {
     List<String> all = new ArrayList<>(List.of("pipeline.format=delta"));
+    // Settings to try, for both jobs (they share the session): BENCH_SET="key=value;key=value"
+    String tried = System.getenv().getOrDefault("BENCH_SET", "");
+    if (!tried.isBlank()) {
+      all.addAll(List.of(tried.split(";")));
+    }
     all.addAll(overrides);
     return Lakehouse.open(new ConfigLayers.Request(Path.of("conf/pipelines/tpch.conf"), Optional.empty(), all,
         Map.of("LAKEHOUSE_ROOT", root.toString())));

@@ -9,16 +9,22 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerJobEnd;
 import org.apache.spark.scheduler.SparkListenerJobStart;
+import org.apache.spark.scheduler.SparkListenerStageSubmitted;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.sql.SparkSession;
 
 /**
  * Where a step's time goes: the Spark jobs it ran, their count and wall time, grouped by the
- * framework line that started them (the first {@code dev.lakehouse} frame of the call site).
+ * framework line that started them (the first {@code dev.lakehouse} frame of the call site); and
+ * the tasks' run time per table (the scheduler pool a table's jobs run in), the work itself, which
+ * wall times of tables run side by side on shared cores do not show.
  */
 final class JobProfile extends SparkListener {
   private final Map<Integer, Long> started = new ConcurrentHashMap<>();
   private final Map<Integer, String> sites = new ConcurrentHashMap<>();
   private final List<String[]> done = new ArrayList<>();
+  private final Map<Integer, String> stagePools = new ConcurrentHashMap<>();
+  private final Map<String, long[]> taskTime = new ConcurrentHashMap<>();
 
   static JobProfile attach(SparkSession spark) {
     JobProfile p = new JobProfile();
@@ -41,6 +47,26 @@ final class JobProfile extends SparkListener {
       }
     }
     sites.put(start.jobId(), shortSite + " <- " + ours);
+  }
+
+  @Override
+  public void onStageSubmitted(SparkListenerStageSubmitted submitted) {
+    Properties props = submitted.properties();
+    stagePools.put(submitted.stageInfo().stageId(), props == null ? "?" : props.getProperty("spark.scheduler.pool", "(no table)"));
+  }
+
+  @Override
+  public void onTaskEnd(SparkListenerTaskEnd end) {
+    if (end.taskMetrics() == null) {
+      return;
+    }
+    long[] t = taskTime.computeIfAbsent(stagePools.getOrDefault(end.stageId(), "?"), k -> new long[4]);
+    synchronized (t) {
+      t[0]++;
+      t[1] += end.taskMetrics().executorRunTime();
+      t[2] += end.taskMetrics().executorCpuTime() / 1_000_000;
+      t[3] += end.taskMetrics().jvmGCTime();
+    }
   }
 
   @Override
@@ -70,6 +96,18 @@ final class JobProfile extends SparkListener {
     StringBuilder sb = new StringBuilder("JOBS " + title + ": " + jobs + " jobs, " + ms + " ms in jobs\n");
     by.entrySet().stream().sorted((x, y) -> Long.compare(y.getValue()[1], x.getValue()[1]))
         .forEach(e -> sb.append(String.format("  %4d x %7d ms  %s%n", e.getValue()[0], e.getValue()[1], e.getKey())));
+    Map<String, long[]> tasks = new java.util.TreeMap<>();
+    synchronized (taskTime) {
+      taskTime.forEach((k, v) -> tasks.put(k, v.clone()));
+      taskTime.clear();
+    }
+    long run = tasks.values().stream().mapToLong(v -> v[1]).sum();
+    long cpu = tasks.values().stream().mapToLong(v -> v[2]).sum();
+    long gc = tasks.values().stream().mapToLong(v -> v[3]).sum();
+    sb.append(String.format("TASKS %s: %.1f s run, %.1f s CPU, %.1f s GC (per table: tasks, run s, CPU s, GC s)%n",
+        title, run / 1e3, cpu / 1e3, gc / 1e3));
+    tasks.forEach((k, v) -> sb.append(String.format("  %-32s %6d %8.1f %8.1f %8.1f%n", k, v[0], v[1] / 1e3, v[2] / 1e3,
+        v[3] / 1e3)));
     return sb.toString();
   }
 }

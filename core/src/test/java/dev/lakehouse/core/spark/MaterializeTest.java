@@ -77,6 +77,25 @@ class MaterializeTest {
     assertThat(read.count()).as("reading the stored rows again does not read the input again").isEqualTo(3000);
   }
 
+  @Test
+  void rowsAreStoredSerializedOnceAndReadBackUnchanged() {
+    Dataset<Row> computed = spark.range(0, 50_000).selectExpr("id", "CAST(id AS STRING) AS text",
+        "CAST(id / 7 AS DECIMAL(15,2)) AS amount", "IF(id % 5 = 0, NULL, DATE '2024-01-01' + CAST(id % 400 AS INT)) AS day");
+    Dataset<Row> stored = LakehouseSpark.materialize(computed);
+
+    org.apache.spark.sql.execution.LogicalRDD plan = (org.apache.spark.sql.execution.LogicalRDD) stored.queryExecution().analyzed();
+    org.apache.spark.storage.RDDInfo info = java.util.Arrays.stream(spark.sparkContext().getRDDStorageInfo())
+        .filter(i -> i.id() == plan.rdd().id()).findFirst().orElseThrow();
+    // Bytes, not an object per row: the garbage collector has a few buffers to keep, not 50 000 rows.
+    assertThat(info.storageLevel().deserialized()).isFalse();
+    assertThat(info.numCachedPartitions()).isEqualTo(stored.rdd().getNumPartitions());
+    assertThat(plan.rdd().isCheckpointed()).isTrue();
+    // Every row and value as computed (nulls and decimals included), however often it is read.
+    assertThat(stored.exceptAll(computed).count()).isZero();
+    assertThat(computed.exceptAll(stored).count()).isZero();
+    assertThat(stored.where("day IS NULL").count()).isEqualTo(10_000);
+  }
+
   private String joinWithBig(Dataset<Row> small) {
     Dataset<Row> other = spark.range(0, 3_000_000).toDF("id");
     return other.join(small, "id").queryExecution().executedPlan().toString();

@@ -1,0 +1,56 @@
+package dev.lakehouse.bench;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+/**
+ * The CPU time this JVM has used: all its threads (tasks, drivers, garbage collector, JIT
+ * compiler), and the garbage collector's and the compiler's threads apart. On two cores a step
+ * is CPU-bound, so its CPU time, not only its wall time, says what it costs.
+ */
+record CpuTime(long processNanos, long gcMillis, long jitMillis) {
+  static CpuTime now() {
+    long[] vm = vmThreadsMillis();
+    return new CpuTime(((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime(), vm[0], vm[1]);
+  }
+
+  /** What a step that started at this mark and took {@code wallSeconds} used. */
+  String since(String step, double wallSeconds) {
+    CpuTime end = now();
+    double cpu = (end.processNanos - processNanos) / 1e9;
+    int cores = Runtime.getRuntime().availableProcessors();
+    return String.format("CPU %s: %.1f s of CPU in %.1f s on %d cores (%.0f %% busy); GC threads %.1f s, JIT %.1f s%n",
+        step, cpu, wallSeconds, cores, 100 * cpu / (wallSeconds * cores), (end.gcMillis - gcMillis) / 1e3,
+        (end.jitMillis - jitMillis) / 1e3);
+  }
+
+  /** CPU ms of the garbage collector's threads and of the JIT compiler's, from /proc (Linux); zeros elsewhere. */
+  private static long[] vmThreadsMillis() {
+    long[] ms = new long[2];
+    try (Stream<Path> threads = Files.list(Path.of("/proc/self/task"))) {
+      for (Path t : threads.toList()) {
+        String stat;
+        try {
+          stat = Files.readString(t.resolve("stat"));
+        } catch (IOException ended) {
+          continue;
+        }
+        String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime and stime, fields 14 and 15 of stat
+        int i = name.startsWith("GC Thread") || name.startsWith("G1 ") ? 0
+            : name.startsWith("C1 ") || name.startsWith("C2 ") ? 1 : -1;
+        if (i >= 0) {
+          ms[i] += ticks * 10; // 100 ticks a second
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return new long[2];
+    }
+    return ms;
+  }
+}
