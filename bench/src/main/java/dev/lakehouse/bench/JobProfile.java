@@ -97,9 +97,11 @@ final class JobProfile extends SparkListener {
     by.entrySet().stream().sorted((x, y) -> Long.compare(y.getValue()[1], x.getValue()[1]))
         .forEach(e -> sb.append(String.format("  %4d x %7d ms  %s%n", e.getValue()[0], e.getValue()[1], e.getKey())));
     Map<String, long[]> tasks = new java.util.TreeMap<>();
-    synchronized (taskTime) {
-      taskTime.forEach((k, v) -> tasks.put(k, v.clone()));
-      taskTime.clear();
+    for (String k : List.copyOf(taskTime.keySet())) {
+      long[] v = taskTime.remove(k); // a task ending now counts in the next drain
+      synchronized (v) {
+        tasks.put(k, v.clone());
+      }
     }
     long run = tasks.values().stream().mapToLong(v -> v[1]).sum();
     long cpu = tasks.values().stream().mapToLong(v -> v[2]).sum();

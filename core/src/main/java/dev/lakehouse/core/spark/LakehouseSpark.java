@@ -1,7 +1,6 @@
 package dev.lakehouse.core.spark;
 
 import dev.lakehouse.core.spec.LakehouseSettings;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.spark.SparkConf;
@@ -22,14 +21,12 @@ import org.apache.spark.sql.catalyst.plans.logical.Statistics;
 import org.apache.spark.sql.catalyst.plans.logical.Union;
 import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.catalyst.InternalRow;
-import org.apache.spark.sql.catalyst.expressions.SortOrder;
-import org.apache.spark.sql.catalyst.plans.physical.UnknownPartitioning;
 import org.apache.spark.sql.execution.LogicalRDD;
+import org.apache.spark.sql.execution.LogicalRDD$;
 import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.storage.RDDInfo;
 import scala.Option;
 import scala.collection.JavaConverters;
-import scala.collection.Seq;
 import scala.math.BigInt;
 
 /**
@@ -68,8 +65,9 @@ public final class LakehouseSpark {
    * {@code Dataset.localCheckpoint(true)}, but stored serialized: a batch of millions of rows is
    * kept as a few byte buffers instead of an object per row, which the garbage collector would
    * otherwise copy and mark for as long as the batch lives (half its CPU time in a full TPC-H run
-   * on two cores). Reading it back deserialises rows as it goes, as a shuffle read does. Rows, not
-   * their partitioning: a later shuffle by key is planned again, as after a local checkpoint.
+   * on two cores). Reading it back deserialises rows as it goes, as a shuffle read does. The plan
+   * over the stored rows is Spark's own ({@code LogicalRDD.fromDataset}, as its checkpoint builds
+   * it): the rows keep their partitioning and ordering, so a later shuffle by the same key is skipped.
    */
   private static Dataset<Row> checkpointSerialized(Dataset<Row> rows) {
     SparkSession spark = rows.sparkSession();
@@ -77,11 +75,7 @@ public final class LakehouseSpark {
     computed.persist(StorageLevel.MEMORY_AND_DISK_SER());
     computed.localCheckpoint();
     computed.count();
-    Seq<SortOrder> unordered = JavaConverters.asScalaBuffer(new ArrayList<SortOrder>()).toSeq();
-    LogicalPlan plan = new LogicalRDD(rows.queryExecution().analyzed().output(), computed,
-        new UnknownPartitioning(computed.getNumPartitions()), unordered, rows.isStreaming(), spark, Option.empty(),
-        Option.empty());
-    return Dataset.ofRows(spark, plan);
+    return Dataset.ofRows(spark, LogicalRDD$.MODULE$.fromDataset(computed, rows, rows.isStreaming()));
   }
 
   /**
