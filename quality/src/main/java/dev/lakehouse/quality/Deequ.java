@@ -1,11 +1,12 @@
 package dev.lakehouse.quality;
 
-import com.amazon.deequ.AnomalyCheckConfig;
-import com.amazon.deequ.VerificationResult;
-import com.amazon.deequ.VerificationRunBuilder;
 import com.amazon.deequ.analyzers.Analyzer;
 import com.amazon.deequ.analyzers.Mean;
+import com.amazon.deequ.analyzers.Preconditions$;
+import com.amazon.deequ.analyzers.ScanShareableAnalyzer;
 import com.amazon.deequ.analyzers.Size;
+import com.amazon.deequ.analyzers.runners.AnalysisRunner;
+import com.amazon.deequ.analyzers.runners.AnalyzerContext;
 import com.amazon.deequ.anomalydetection.RelativeRateOfChangeStrategy;
 import com.amazon.deequ.checks.Check;
 import com.amazon.deequ.checks.CheckLevel;
@@ -29,19 +30,25 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
 import scala.Option;
 import scala.collection.JavaConverters;
 
 /**
- * The one class that talks to Deequ (Scala) from Java: set rules and anomaly checks as one
- * {@code VerificationSuite} pass per batch, a per-table metrics history with bounded retention,
- * and rule suggestions. One Deequ {@code Check} per expectation, described by the expectation's
+ * The one class that talks to Deequ (Scala) from Java: set rules and anomaly checks measured in the
+ * batch's one aggregate ({@link Suite}), a per-table metrics history with bounded retention, and
+ * rule suggestions. One Deequ {@code Check} per expectation, described by the expectation's
  * name, so each result maps back to its rule.
  */
 final class Deequ {
@@ -57,52 +64,128 @@ final class Deequ {
   private Deequ() {}
 
   /**
-   * Checks {@code rows} (not empty) against the set rules and anomaly checks, saves the batch's
-   * metrics under {@code repository} (tagged with the table) and prunes its history.
+   * The set rules and anomaly checks of one batch as Deequ checks, and the analyzers that measure
+   * them. Deequ's metrics are the batch's sums and counts (size, completeness, mean, min, max): when
+   * every analyzer is such a scan-shareable one, its aggregates join the one aggregate the
+   * expectations compute over the batch anyway ({@link #aggregates}), and {@link #verify(Row, int,
+   * long)} reads the metrics from its result; only a distinct count, which groups the batch, makes
+   * Deequ read the batch itself ({@link #verify(Dataset, long)}). Either way the checks are evaluated
+   * before this batch's metrics join the history, so an anomaly check compares the batch with the
+   * batches before it, as Deequ's {@code VerificationSuite} does.
    */
-  static Map<String, Verdict> verify(Dataset<Row> rows, List<Expectation> rules, String repository, String table,
-      long nowMillis) {
-    FileSystemMetricsRepository repo = new FileSystemMetricsRepository(rows.sparkSession(), repository);
-    Map<String, String> tags = Map.of("table", table);
-    VerificationRunBuilder suite = com.amazon.deequ.VerificationSuite.apply().onData(rows);
-    List<Analyzer<?, Metric<?>>> history = new ArrayList<>();
-    Map<String, Verdict> notYet = new LinkedHashMap<>();
-    List<Expectation> anomalies = new ArrayList<>();
-    for (Expectation e : rules) {
-      if (e.rule() instanceof Expectation.Anomaly a) {
-        Analyzer<?, Metric<?>> analyzer = analyzer(a);
-        history.add(analyzer);
-        suite = suite.addRequiredAnalyzer(analyzer); // saved even on the first batch, to start the history
-        boolean hasHistory = !repo.load().withTagValues(scalaMap(tags)).forAnalyzers(seq(List.of(analyzer))).get().isEmpty();
-        if (hasHistory) {
-          anomalies.add(e);
+  static final class Suite {
+    private final SparkSession spark;
+    private final FileSystemMetricsRepository repo;
+    private final String repository;
+    private final Map<String, String> tags;
+    private final StructType schema;
+    private final List<Check> checks = new ArrayList<>();
+    private final List<Analyzer<?, Metric<?>>> analyzers;
+    private final Map<String, Verdict> notYet = new LinkedHashMap<>();
+
+    /**
+     * @param schema the batch's columns, which an analyzer's preconditions check (a mean of a text
+     *     column is a failed metric, not a query that cannot be planned)
+     */
+    Suite(SparkSession spark, List<Expectation> rules, StructType schema, String repository, String table) {
+      this.spark = spark;
+      this.repo = new FileSystemMetricsRepository(spark, repository);
+      this.repository = repository;
+      this.tags = Map.of("table", table);
+      this.schema = schema;
+      Set<Analyzer<?, Metric<?>>> needed = new LinkedHashSet<>();
+      for (Expectation e : rules) {
+        if (e.rule() instanceof Expectation.Anomaly a) {
+          Analyzer<?, Metric<?>> analyzer = analyzer(a);
+          needed.add(analyzer); // measured and saved even on the first batch, to start the history
+          if (repo.load().withTagValues(scalaMap(tags)).forAnalyzers(seq(List.of(analyzer))).get().isEmpty()) {
+            notYet.put(e.name(), new Verdict(true, Double.NaN, "not evaluated: no earlier batch to compare with"));
+          } else {
+            checks.add(anomalyCheck(e, a));
+          }
         } else {
-          notYet.put(e.name(), new Verdict(true, Double.NaN, "not evaluated: no earlier batch to compare with"));
+          check(e).ifPresent(checks::add);
         }
-      } else {
-        check(e).ifPresent(suite::addCheck);
       }
+      checks.forEach(c -> needed.addAll(JavaConverters.setAsJavaSet(c.requiredAnalyzers())));
+      this.analyzers = List.copyOf(needed);
     }
-    var withRepo = suite.useRepository(repo).saveOrAppendResult(new ResultKey(nowMillis, scalaMap(tags)));
-    for (Expectation e : anomalies) {
-      Expectation.Anomaly a = (Expectation.Anomaly) e.rule();
-      withRepo = withRepo.addAnomalyCheck(new RelativeRateOfChangeStrategy(boxed(a.minRatio()), boxed(a.maxRatio()), 1),
-          (Analyzer) analyzer(a), Option.apply(new AnomalyCheckConfig(CheckLevel.Error(), e.name(), scalaMap(tags),
-              Option.empty(), Option.empty())));
+
+    boolean isEmpty() {
+      return analyzers.isEmpty();
     }
-    VerificationResult result = withRepo.run();
-    Map<String, Verdict> out = new LinkedHashMap<>(notYet);
-    for (CheckResult cr : JavaConverters.asJavaCollection(result.checkResults().values())) {
-      for (ConstraintResult r : JavaConverters.seqAsJavaList(cr.constraintResults())) {
-        double value = r.metric().isDefined() && r.metric().get().value().isSuccess()
-            ? number(r.metric().get().value().get()) : Double.NaN;
-        boolean passed = r.status() == ConstraintStatus.Success();
-        out.put(cr.check().description(), new Verdict(passed, value,
-            passed || r.message().isEmpty() ? "" : r.message().get()));
+
+    /** True when every metric is an aggregate of the batch's rows, so no pass of Deequ's own is needed. */
+    boolean sharesScan() {
+      return analyzers.stream().allMatch(a -> a instanceof ScanShareableAnalyzer);
+    }
+
+    /** Every analyzer's aggregates, in order, for those whose preconditions hold (see {@link #verify(Row, int, long)}). */
+    List<Column> aggregates() {
+      List<Column> out = new ArrayList<>();
+      for (Analyzer<?, Metric<?>> a : analyzers) {
+        if (failedPrecondition(a).isEmpty()) {
+          out.addAll(JavaConverters.seqAsJavaList(((ScanShareableAnalyzer<?, ?>) a).aggregationFunctions()));
+        }
       }
+      return out;
     }
-    prune(rows.sparkSession(), repo, repository);
-    return out;
+
+    /** Verdicts from the results of {@link #aggregates}, found in {@code result} from {@code offset} on. */
+    Map<String, Verdict> verify(Row result, int offset, long nowMillis) {
+      Map<Analyzer<?, Metric<?>>, Metric<?>> metrics = new LinkedHashMap<>();
+      int at = offset;
+      for (Analyzer<?, Metric<?>> a : analyzers) {
+        Optional<Exception> failed = failedPrecondition(a);
+        if (failed.isPresent()) {
+          metrics.put(a, a.toFailureMetric(failed.get()));
+          continue;
+        }
+        ScanShareableAnalyzer<?, ?> scan = (ScanShareableAnalyzer<?, ?>) a;
+        try {
+          metrics.put(a, scan.metricFromAggregationResult(result, at, Option.empty(), Option.empty()));
+        } catch (RuntimeException e) {
+          metrics.put(a, a.toFailureMetric(e));
+        }
+        at += scan.aggregationFunctions().size();
+      }
+      return evaluate(new AnalyzerContext(scalaMap(metrics)), nowMillis);
+    }
+
+    /** Verdicts from Deequ's own pass over {@code rows} (not empty). */
+    Map<String, Verdict> verify(Dataset<Row> rows, long nowMillis) {
+      return evaluate(AnalysisRunner.onData(rows).addAnalyzers(seq(analyzers)).run(), nowMillis);
+    }
+
+    private Optional<Exception> failedPrecondition(Analyzer<?, Metric<?>> a) {
+      Option<Exception> failed = Preconditions$.MODULE$.findFirstFailing(schema, a.preconditions());
+      return failed.isDefined() ? Optional.of(failed.get()) : Optional.empty();
+    }
+
+    /** Evaluates the checks, then saves the batch's metrics (tagged with the table) and prunes the history. */
+    private Map<String, Verdict> evaluate(AnalyzerContext metrics, long nowMillis) {
+      Map<String, Verdict> out = new LinkedHashMap<>(notYet);
+      for (Check c : checks) {
+        CheckResult cr = c.evaluate(metrics);
+        for (ConstraintResult r : JavaConverters.seqAsJavaList(cr.constraintResults())) {
+          double value = r.metric().isDefined() && r.metric().get().value().isSuccess()
+              ? number(r.metric().get().value().get()) : Double.NaN;
+          boolean passed = r.status() == ConstraintStatus.Success();
+          out.put(cr.check().description(), new Verdict(passed, value,
+              passed || r.message().isEmpty() ? "" : r.message().get()));
+        }
+      }
+      repo.save(new ResultKey(nowMillis, scalaMap(tags)), metrics);
+      prune(spark, repo, repository);
+      return out;
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private Check anomalyCheck(Expectation e, Expectation.Anomaly a) {
+      return new Check(CheckLevel.Error(), e.name(), Check.$lessinit$greater$default$3())
+          .isNewestPointNonAnomalous(repo, new RelativeRateOfChangeStrategy(boxed(a.minRatio()), boxed(a.maxRatio()), 1),
+              (Analyzer) analyzer(a), scalaMap(tags), Option.empty(), Option.empty(), Option.empty());
+    }
   }
 
   /** A metric's value as a number: a distinct count is a histogram, its size the number of values. */

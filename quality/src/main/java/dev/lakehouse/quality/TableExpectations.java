@@ -34,14 +34,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The expectations of one table, applied to each batch just before it is written: row rules mark
- * every row (plain Spark), set rules and anomaly checks run as one Deequ suite, freshness is one
- * aggregate. Every outcome goes to {@code _lakehouse.quality_results} first; then a broken
+ * every row (plain Spark), set rules and anomaly checks are Deequ checks on metrics that Deequ's
+ * analyzers aggregate, and freshness is a maximum, all in one aggregate of the batch, computed by
+ * the pass that stores the flagged rows when there are row rules. Every outcome goes to {@code _lakehouse.quality_results} first; then a broken
  * {@code fail} rule stops the batch (nothing written), rows breaking a {@code quarantine} rule go
  * to the quarantine table, rows breaking a {@code drop} rule are left out, {@code warn} only logs.
  * A row that breaks both a quarantine and a drop rule is quarantined: the evidence is kept.
  */
 public final class TableExpectations implements BatchExpectations {
   private static final Logger LOG = LoggerFactory.getLogger(TableExpectations.class);
+  /** The name under which the storing pass observes the batch's aggregate. */
+  private static final String OBSERVED = "lakehouse_expectations";
 
   private final TableSpec spec;
   private final List<Expectation> rules;
@@ -80,12 +83,29 @@ public final class TableExpectations implements BatchExpectations {
     }
     Dataset<Row> rows = LakehouseSpark.materialize(input);
     boolean perRow = rules.stream().anyMatch(e -> e.rule().perRow());
-    // An empty batch is not flagged: its references need not exist yet.
-    Dataset<Row> flagged = !perRow || rows.isEmpty() ? rows : flagged(rows);
-    // One aggregate over the batch: its size, each rule's failing rows, and the rows to set aside.
-    Row counts = flagged.agg(count(lit(1)), aggregates(flagged != rows).toArray(Column[]::new)).head();
+    List<Expectation> measured = rules.stream().filter(Deequ::measures).toList();
+    Deequ.Suite suite = measured.isEmpty() ? null
+        : new Deequ.Suite(rows.sparkSession(), measured, rows.schema(), metrics, spec.name().toString());
+    List<Column> deequ = suite != null && suite.sharesScan() ? suite.aggregates() : List.of();
+    // One aggregate over the batch: its size, each rule's failing rows, the rows to set aside, and
+    // Deequ's metrics. With row rules it is computed by the pass that stores the flagged rows. An
+    // empty batch is not flagged: its references need not exist yet.
+    Dataset<Row> flagged;
+    Row counts;
+    if (perRow && !rows.isEmpty()) {
+      Dataset<Row> observed = flags(rows).observe(OBSERVED, count(lit(1)), concat(aggregates(true), deequ));
+      flagged = LakehouseSpark.materialize(observed);
+      scala.Option<Row> seen = observed.queryExecution().observedMetrics().get(OBSERVED);
+      // Observed by the storing job; were the rows stored without it, one more job counts them.
+      counts = seen.isDefined() ? seen.get()
+          : flagged.agg(count(lit(1)), concat(aggregates(true), deequ)).head();
+    } else {
+      flagged = rows;
+      counts = rows.agg(count(lit(1)), concat(aggregates(false), deequ)).head();
+    }
     long total = counts.getLong(0);
-    List<RuleOutcome> outcomes = total == 0 ? onEmpty() : evaluate(rows, counts, total);
+    List<RuleOutcome> outcomes = total == 0 ? onEmpty()
+        : evaluate(rows, counts, total, suite, deequ.isEmpty() ? -1 : rules.size() + 2);
     results.record(context.runId(), spec.name(), context.batchId(), outcomes);
     for (RuleOutcome o : outcomes) {
       if (!o.passed() && o.expectation().action() == Action.FAIL) {
@@ -151,10 +171,14 @@ public final class TableExpectations implements BatchExpectations {
     return broken;
   }
 
-  private List<RuleOutcome> evaluate(Dataset<Row> rows, Row counts, long total) {
-    List<Expectation> measured = rules.stream().filter(Deequ::measures).toList();
-    Map<String, Deequ.Verdict> verdicts = measured.isEmpty() ? Map.of()
-        : Deequ.verify(rows, measured, metrics, spec.name().toString(), System.currentTimeMillis());
+  /**
+   * @param deequAt where Deequ's aggregates start in {@code counts}, or -1 when Deequ reads the
+   *     batch itself (a distinct count)
+   */
+  private List<RuleOutcome> evaluate(Dataset<Row> rows, Row counts, long total, Deequ.Suite suite, int deequAt) {
+    long now = System.currentTimeMillis();
+    Map<String, Deequ.Verdict> verdicts = suite == null ? Map.of()
+        : deequAt >= 0 ? suite.verify(counts, deequAt, now) : suite.verify(rows, now);
     List<RuleOutcome> out = new ArrayList<>();
     for (int i = 0; i < rules.size(); i++) {
       Expectation e = rules.get(i);
@@ -179,15 +203,21 @@ public final class TableExpectations implements BatchExpectations {
   }
 
   /** The rows with one pass/fail column per row rule; reading referenced tables as they are now. */
-  private Dataset<Row> flagged(Dataset<Row> rows) {
-    return LakehouseSpark.materialize(RowRules.flag(rows, rules, name -> {
+  private Dataset<Row> flags(Dataset<Row> rows) {
+    return RowRules.flag(rows, rules, name -> {
       LakehouseTable t = tables.apply(name);
       if (!t.exists(rows.sparkSession())) {
         throw new TableRunException(spec.name(), "Cannot check the references of " + spec.name() + " to " + name
             + ": " + name + " does not exist yet at " + t.location() + "; run it first", null);
       }
       return t.read(rows.sparkSession());
-    }));
+    });
+  }
+
+  private static Column[] concat(List<Column> a, List<Column> b) {
+    List<Column> all = new ArrayList<>(a);
+    all.addAll(b);
+    return all.toArray(Column[]::new);
   }
 
   /** Writes the {@code quarantined} rows that break a quarantine rule aside and returns the rows to write. */

@@ -116,6 +116,61 @@ class SetRulesTest {
         .hasMessageStartingWith("Expectation 'enough_rows' failed on silver.checked: row-count (Value: 3 does not meet");
   }
 
+  /**
+   * Deequ's metrics and the row rules' counts come from the pass that stores the flagged rows: no
+   * other job aggregates the stored batch (Deequ's own pass and a count of the flags did, before).
+   */
+  @Test
+  void setRulesAndRowRulesAreMeasuredByThePassThatStoresTheBatch() throws Exception {
+    QualityFixture f = new QualityFixture("one-pass", ExpectationActionsTest.tables("delta", """
+            { name = id_set, not-null = id, action = quarantine }
+            { name = price_sane, column = price, range { at-least = 0 }, action = drop }
+            { name = names_mostly_set, column = name, completeness = 0.9, action = warn }
+            { name = enough_rows, row-count { at-least = 2, at-most = 10 }, action = warn }
+            { name = cheap_on_average, column = price, mean { at-most = 5 }, action = warn }
+            { name = price_cap, column = price, max { at-most = 100 }, action = warn }
+            { name = steady_volume, anomaly { metric = row-count, min-ratio = 0.5, max-ratio = 2.0 }, action = warn }
+        """));
+    TableExpectations rules = f.expectations("silver.checked");
+    Dataset<Row> in = rows(f, new Object[] {1L, "O", 2.0, "a"}, new Object[] {2L, "F", 12.0, null},
+        new Object[] {null, "P", 4.0, "c"}, new Object[] {4L, "P", -2.0, "d"});
+    List<String> aggregatesOfStoredRows = new java.util.concurrent.CopyOnWriteArrayList<>();
+    org.apache.spark.sql.util.QueryExecutionListener listener = new org.apache.spark.sql.util.QueryExecutionListener() {
+      @Override
+      public void onSuccess(String funcName, org.apache.spark.sql.execution.QueryExecution qe, long durationNs) {
+        boolean aggregates = qe.analyzed().find(p -> p instanceof org.apache.spark.sql.catalyst.plans.logical.Aggregate)
+            .isDefined();
+        boolean readsStored = scala.collection.JavaConverters.seqAsJavaList(qe.analyzed().collectLeaves()).stream()
+            .anyMatch(l -> l instanceof org.apache.spark.sql.execution.LogicalRDD r && r.rdd().isCheckpointed());
+        if (aggregates && readsStored) {
+          aggregatesOfStoredRows.add(funcName);
+        }
+      }
+
+      @Override
+      public void onFailure(String funcName, org.apache.spark.sql.execution.QueryExecution qe, Exception e) {}
+    };
+    f.spark.listenerManager().register(listener);
+    List<String> kept;
+    try {
+      kept = rules.check(in, batch("run-one-pass", 0)).selectExpr("cast(id as string)").as(Encoders.STRING()).collectAsList();
+      f.spark.sparkContext().listenerBus().waitUntilEmpty();
+    } finally {
+      f.spark.listenerManager().unregister(listener);
+    }
+
+    assertThat(kept).containsExactlyInAnyOrder("1", "2");
+    assertThat(outcomes(f, "run-one-pass")).isEqualTo(Map.of(
+        "id_set", "false:0.75", "price_sane", "false:0.75", "names_mostly_set", "false:0.75",
+        "enough_rows", "true:4.0", "cheap_on_average", "true:4.0", "price_cap", "true:12.0", "steady_volume", "true:null"));
+    assertThat(aggregatesOfStoredRows).as("queries that aggregated the stored batch again").isEmpty();
+    // The metrics went to the history the next batch's anomaly check compares with.
+    rules.check(rows(f, new Object[] {5L, "O", 1.0, "e"}), batch("run-one-pass", 1));
+    assertThat(f.results("run-one-pass").where("rule = 'steady_volume' AND batch_id = 1")
+        .selectExpr("concat(cast(passed as string), ':', cast(metric_value as string))").as(Encoders.STRING()).first())
+        .isEqualTo("false:1.0");
+  }
+
   @Test
   void anomalyCheckFiresOnASuddenDropInRowCount() {
     QualityFixture f = new QualityFixture("anomaly", ExpectationActionsTest.tables("delta", """

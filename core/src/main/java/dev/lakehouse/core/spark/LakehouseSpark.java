@@ -45,6 +45,9 @@ public final class LakehouseSpark {
       // Every Delta table records its changes, so downstream tables can read them incrementally.
       "spark.databricks.delta.properties.defaults.enableChangeDataFeed", "true");
 
+  /** How many compiled query classes Spark keeps for reuse (see {@link #conf}). */
+  static final String CODEGEN_CACHE_SIZE = "spark.sql.codegen.cache.maxEntries";
+
   private LakehouseSpark() {}
 
   /**
@@ -68,10 +71,12 @@ public final class LakehouseSpark {
    * on two cores). Reading it back deserialises rows as it goes, as a shuffle read does. The plan
    * over the stored rows is Spark's own ({@code LogicalRDD.fromDataset}, as its checkpoint builds
    * it): the rows keep their partitioning and ordering, so a later shuffle by the same key is skipped.
+   * The plan's rows are not copied first, though its operators reuse one row object: a serialized
+   * level writes each row's bytes out as it comes (Spark copies only for a deserialized level).
    */
   private static Dataset<Row> checkpointSerialized(Dataset<Row> rows) {
     SparkSession spark = rows.sparkSession();
-    RDD<InternalRow> computed = rows.queryExecution().toRdd().toJavaRDD().map(InternalRow::copy).rdd();
+    RDD<InternalRow> computed = rows.queryExecution().toRdd();
     computed.persist(StorageLevel.MEMORY_AND_DISK_SER());
     computed.localCheckpoint();
     computed.count();
@@ -145,6 +150,12 @@ public final class LakehouseSpark {
     // Tables of one run share the application: with the FIFO default, a table's small job waits
     // until another table's long stage has started all its tasks. Each table runs in its own pool.
     conf.put("spark.scheduler.mode", "FAIR");
+    // Spark keeps the classes it compiles for 100 distinct queries (a static setting). One run of a
+    // pipeline plans several hundred (each table's reads, checks, merges and commits), so a query
+    // that comes back in the next micro-batch or run was evicted and compiled again, and the JVM
+    // then compiled the new class to machine code again: a sixth of a TPC-H run's CPU on two
+    // cores. A class is tens of kilobytes: a thousand cost the driver some tens of megabytes.
+    conf.put(CODEGEN_CACHE_SIZE, "1000");
     conf.putAll(settings.spark().conf());
     conf.putAll(REQUIRED);
     return conf;
