@@ -111,10 +111,6 @@ final class Deequ {
       this.analyzers = List.copyOf(needed);
     }
 
-    boolean isEmpty() {
-      return analyzers.isEmpty();
-    }
-
     /** True when every metric is an aggregate of the batch's rows, so no pass of Deequ's own is needed. */
     boolean sharesScan() {
       return analyzers.stream().allMatch(a -> a instanceof ScanShareableAnalyzer);

@@ -36,8 +36,8 @@ import org.slf4j.LoggerFactory;
  * The expectations of one table, applied to each batch just before it is written: row rules mark
  * every row (plain Spark), set rules and anomaly checks are Deequ checks on metrics that Deequ's
  * analyzers aggregate, and freshness is a maximum, all in one aggregate of the batch, computed by
- * the pass that stores the flagged rows when there are row rules. Every outcome goes to {@code _lakehouse.quality_results} first; then a broken
- * {@code fail} rule stops the batch (nothing written), rows breaking a {@code quarantine} rule go
+ * the pass that stores the flagged rows when there are row rules. Every outcome goes to
+ * {@code _lakehouse.quality_results} first; then a broken {@code fail} rule stops the batch (nothing written), rows breaking a {@code quarantine} rule go
  * to the quarantine table, rows breaking a {@code drop} rule are left out, {@code warn} only logs.
  * A row that breaks both a quarantine and a drop rule is quarantined: the evidence is kept.
  */
@@ -86,7 +86,8 @@ public final class TableExpectations implements BatchExpectations {
     List<Expectation> measured = rules.stream().filter(Deequ::measures).toList();
     Deequ.Suite suite = measured.isEmpty() ? null
         : new Deequ.Suite(rows.sparkSession(), measured, rows.schema(), metrics, spec.name().toString());
-    List<Column> deequ = suite != null && suite.sharesScan() ? suite.aggregates() : List.of();
+    boolean shared = suite != null && suite.sharesScan();
+    List<Column> deequ = shared ? suite.aggregates() : List.of();
     // One aggregate over the batch: its size, each rule's failing rows, the rows to set aside, and
     // Deequ's metrics. With row rules it is computed by the pass that stores the flagged rows. An
     // empty batch is not flagged: its references need not exist yet.
@@ -105,7 +106,7 @@ public final class TableExpectations implements BatchExpectations {
     }
     long total = counts.getLong(0);
     List<RuleOutcome> outcomes = total == 0 ? onEmpty()
-        : evaluate(rows, counts, total, suite, deequ.isEmpty() ? -1 : rules.size() + 2);
+        : evaluate(rows, counts, total, suite, shared ? rules.size() + 2 : -1);
     results.record(context.runId(), spec.name(), context.batchId(), outcomes);
     for (RuleOutcome o : outcomes) {
       if (!o.passed() && o.expectation().action() == Action.FAIL) {
