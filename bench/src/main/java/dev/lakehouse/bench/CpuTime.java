@@ -5,17 +5,20 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
+import org.apache.spark.metrics.source.CodegenMetrics;
 
 /**
  * The CPU time this JVM has used: all its threads (tasks, drivers, garbage collector, JIT
  * compiler), and the garbage collector's and the compiler's threads apart. On two cores a step
- * is CPU-bound, so its CPU time, not only its wall time, says what it costs.
+ * is CPU-bound, so its CPU time, not only its wall time, says what it costs. Also the query classes
+ * Spark generated and compiled (Janino): a query planned for the first time in this JVM costs a
+ * class, which the JIT compiles again once it runs hot.
  */
-record CpuTime(long processNanos, long gcMillis, long jitMillis) {
+record CpuTime(long processNanos, long gcMillis, long jitMillis, long queryClasses) {
   static CpuTime now() {
     long[] vm = vmThreadsMillis();
     return new CpuTime(((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-        .getProcessCpuTime(), vm[0], vm[1]);
+        .getProcessCpuTime(), vm[0], vm[1], CodegenMetrics.METRIC_COMPILATION_TIME().getCount());
   }
 
   /** What a step that started at this mark and took {@code wallSeconds} used. */
@@ -23,9 +26,9 @@ record CpuTime(long processNanos, long gcMillis, long jitMillis) {
     CpuTime end = now();
     double cpu = (end.processNanos - processNanos) / 1e9;
     int cores = Runtime.getRuntime().availableProcessors();
-    return String.format("CPU %s: %.1f s of CPU in %.1f s on %d cores (%.0f %% busy); GC threads %.1f s, JIT %.1f s%n",
-        step, cpu, wallSeconds, cores, 100 * cpu / (wallSeconds * cores), (end.gcMillis - gcMillis) / 1e3,
-        (end.jitMillis - jitMillis) / 1e3);
+    return String.format("CPU %s: %.1f s of CPU in %.1f s on %d cores (%.0f %% busy); GC threads %.1f s, JIT %.1f s;"
+        + " %d query classes compiled%n", step, cpu, wallSeconds, cores, 100 * cpu / (wallSeconds * cores),
+        (end.gcMillis - gcMillis) / 1e3, (end.jitMillis - jitMillis) / 1e3, end.queryClasses - queryClasses);
   }
 
   /** CPU ms of the garbage collector's threads and of the JIT compiler's, from /proc (Linux); zeros elsewhere. */

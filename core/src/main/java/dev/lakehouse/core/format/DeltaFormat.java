@@ -8,7 +8,10 @@ import dev.lakehouse.core.spark.LakehouseSpark;
 import dev.lakehouse.core.spec.FormatKind;
 import io.delta.tables.DeltaMergeBuilder;
 import io.delta.tables.DeltaTable;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,6 +30,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.delta.DeltaLog;
 import org.apache.spark.sql.delta.DeltaOperations;
 import org.apache.spark.sql.delta.actions.Action;
+import org.apache.spark.sql.delta.actions.CommitInfo;
 import org.apache.spark.sql.types.StructType;
 import scala.collection.JavaConverters;
 
@@ -193,19 +197,40 @@ final class DeltaFormat implements TableFormat {
         .option(DELETION_VECTORS, "true").save(table.location());
   }
 
+  /**
+   * The user metadata of the newest commit, from its commit file's {@code commitInfo} action (parsed
+   * by Delta's own action reader). {@code DeltaTable.history(1)} gives the same, but loads the
+   * table's snapshot and runs a Spark job for one line of one file: every refresh of every gold
+   * table asks it.
+   */
   @Override
   public Optional<String> lastCommitNote(SparkSession spark, LakehouseTable table) {
-    if (!exists(spark, table)) {
+    long latest = latestCommit(spark, table);
+    if (latest < 0) {
       return Optional.empty();
     }
-    Row last = DeltaTable.forPath(spark, table.location()).history(1).select("userMetadata").head();
-    return Optional.ofNullable(last.getString(0));
+    Path commit = commitFile(table, latest);
+    try (BufferedReader lines = new BufferedReader(new InputStreamReader(
+        commit.getFileSystem(spark.sparkContext().hadoopConfiguration()).open(commit), StandardCharsets.UTF_8))) {
+      for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+        if (line.startsWith("{\"commitInfo\"") && Action.fromJson(line) instanceof CommitInfo info) {
+          return info.userMetadata().isDefined() ? Optional.of(info.userMetadata().get()) : Optional.empty();
+        }
+      }
+      return Optional.empty();
+    } catch (IOException e) {
+      throw new LakehouseException("Cannot read the newest commit of " + table + " (" + commit + "): " + e.getMessage(), e);
+    }
+  }
+
+  private static Path commitFile(LakehouseTable table, long version) {
+    return new Path(table.location(), String.format("_delta_log/%020d.json", version));
   }
 
   @Override
   public Optional<String> commitId(SparkSession spark, LakehouseTable table, TableVersion version) {
     try {
-      Path commit = new Path(table.location(), String.format("_delta_log/%020d.json", Long.parseLong(version.id())));
+      Path commit = commitFile(table, Long.parseLong(version.id()));
       FileSystem fs = commit.getFileSystem(spark.sparkContext().hadoopConfiguration());
       // A re-created table writes its version files anew: the file time tells the two apart.
       return fs.exists(commit) ? Optional.of(version.id() + "@" + fs.getFileStatus(commit).getModificationTime())
