@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.hadoop.fs.FileStatus;
@@ -29,8 +30,10 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.delta.DeltaLog;
 import org.apache.spark.sql.delta.DeltaOperations;
+import org.apache.spark.sql.delta.Snapshot;
 import org.apache.spark.sql.delta.actions.Action;
 import org.apache.spark.sql.delta.actions.CommitInfo;
+import org.apache.spark.sql.delta.actions.SetTransaction;
 import org.apache.spark.sql.types.StructType;
 import scala.collection.JavaConverters;
 
@@ -222,6 +225,32 @@ final class DeltaFormat implements TableFormat {
       throw new LakehouseException("Cannot read the newest commit of " + table + " (" + commit + "): " + e.getMessage(), e);
     }
   }
+
+  /**
+   * From the table's set-transaction actions: what Delta's idempotent appends record, and read to
+   * skip a replay. The version's checksum file lists them (Delta writes up to 100 there); only
+   * without it is the table's state rebuilt, a Spark job.
+   */
+  @Override
+  public OptionalLong lastBatch(SparkSession spark, LakehouseTable table, String appId) {
+    if (!exists(spark, table)) {
+      return OptionalLong.empty();
+    }
+    Snapshot snapshot = DeltaLog.forTable(spark, table.location()).update(false, scala.Option.empty(), scala.Option.empty());
+    scala.Option<scala.collection.Seq<SetTransaction>> listed = snapshot.checksumOpt().isDefined()
+        ? snapshot.checksumOpt().get().setTransactions() : scala.Option.empty();
+    if (listed.isEmpty()) {
+      scala.Option<Object> committed = snapshot.transactions().get(appId);
+      return committed.isDefined() ? OptionalLong.of((Long) committed.get()) : OptionalLong.empty();
+    }
+    for (SetTransaction txn : JavaConverters.seqAsJavaList(listed.get())) {
+      if (txn.appId().equals(appId)) {
+        return OptionalLong.of(txn.version());
+      }
+    }
+    return OptionalLong.empty();
+  }
+
 
   private static Path commitFile(LakehouseTable table, long version) {
     return new Path(table.location(), String.format("_delta_log/%020d.json", version));

@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hudi.common.model.HoodieTableType;
@@ -280,23 +281,31 @@ final class HudiFormat implements TableFormat {
   }
 
   private boolean alreadyCommitted(SparkSession spark, LakehouseTable table, BatchMark mark) {
+    OptionalLong last = lastBatch(spark, table, mark.appId());
+    return last.isPresent() && last.getAsLong() >= mark.batchId();
+  }
+
+  /** From the newest commit whose metadata carries a batch of {@code appId} (see {@link #append}). */
+  @Override
+  public OptionalLong lastBatch(SparkSession spark, LakehouseTable table, String appId) {
     if (!exists(spark, table)) {
-      return false;
+      return OptionalLong.empty();
     }
     HoodieTimeline commits = completedCommits(spark, table);
     List<HoodieInstant> instants = new ArrayList<>(commits.getInstants());
     for (int i = instants.size() - 1; i >= 0; i--) {
       try {
         String committed = commits.readCommitMetadata(instants.get(i)).getMetadata(BATCH_KEY);
-        if (committed != null && committed.startsWith(mark.appId() + "@")) {
-          return Long.parseLong(committed.substring(committed.indexOf('@') + 1)) >= mark.batchId();
+        if (committed != null && committed.startsWith(appId + "@")) {
+          return OptionalLong.of(Long.parseLong(committed.substring(committed.indexOf('@') + 1)));
         }
       } catch (IOException e) {
         throw new LakehouseException("Cannot read the commit metadata of " + table + ": " + e.getMessage(), e);
       }
     }
-    return false;
+    return OptionalLong.empty();
   }
+
 
   private String requestedTimeOf(SparkSession spark, LakehouseTable table, TableVersion version) {
     for (HoodieInstant i : completedCommits(spark, table).getInstants()) {

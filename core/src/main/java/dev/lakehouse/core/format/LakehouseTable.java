@@ -7,6 +7,7 @@ import dev.lakehouse.core.spec.TableSpec;
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
@@ -142,6 +143,11 @@ public final class LakehouseTable {
 
   public Optional<String> lastCommitNote(SparkSession spark) {
     return format.lastCommitNote(spark, this);
+  }
+
+  /** See {@link TableFormat#lastBatch}. */
+  public OptionalLong lastBatch(SparkSession spark, String appId) {
+    return format.lastBatch(spark, this, appId);
   }
 
   /** See {@link TableFormat#commitNote}. */

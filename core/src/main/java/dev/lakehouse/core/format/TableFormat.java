@@ -2,6 +2,7 @@ package dev.lakehouse.core.format;
 
 import dev.lakehouse.core.spec.FormatKind;
 import java.util.Optional;
+import java.util.OptionalLong;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -79,6 +80,12 @@ public interface TableFormat {
 
   /** The note the latest commit carries, empty when it has none or the table does not exist. */
   Optional<String> lastCommitNote(SparkSession spark, LakehouseTable table);
+
+  /**
+   * The highest batch id committed under {@code appId} by appends with a {@link BatchMark}, empty
+   * when none was (or the table does not exist). An append whose id is not above it is skipped.
+   */
+  OptionalLong lastBatch(SparkSession spark, LakehouseTable table, String appId);
 
   /**
    * A commit of no change that carries {@code note}, for a refresh that found nothing to write but

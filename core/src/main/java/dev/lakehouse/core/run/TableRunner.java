@@ -117,10 +117,14 @@ public final class TableRunner {
   /**
    * Starts {@code job}; returns at once with a handle.
    *
-   * @throws TableRunException when a source table does not exist yet
+   * @throws TableRunException when a source table does not exist yet, or when the checkpoint is behind the table (deleted or
+   *     replaced by hand; see {@link CheckpointGuard})
    */
   public RunningTable start(TableJob job, String checkpoint, RunMode mode, boolean fullRefresh) {
     prepare(job, checkpoint, fullRefresh);
+    if (!(job instanceof RefreshJob)) { // a refresh drops its stream's checkpoint on purpose (see refreshOnce)
+      CheckpointGuard.check(spark, job.target(), checkpoint);
+    }
     return new RunningTable(job, checkpoint, mode);
   }
 
@@ -131,14 +135,7 @@ public final class TableRunner {
   private void prepare(TableJob job, String checkpoint, boolean fullRefresh) {
     LakehouseTable target = job.target();
     if (fullRefresh) {
-      target.delete(spark);
-      // The rebuild writes them again from the same input. Kept, they would also refuse its
-      // appends: each append carries its batch's id, the ids start again at 0 with the new
-      // checkpoint, and Delta skips an id it has seen as a replay.
-      for (Companion companion : Companion.values()) {
-        LakehouseTable.deletePath(spark, companion.locationOf(target.location()));
-      }
-      LakehouseTable.deletePath(spark, checkpoint);
+      deleteWithState(spark, target, checkpoint);
     }
     for (LakehouseTable source : job.sources()) {
       if (!source.exists(spark)) {
@@ -147,6 +144,20 @@ public final class TableRunner {
             + " first (e.g. run --tables " + source.name() + "+, or run --all)", null);
       }
     }
+  }
+
+  /**
+   * Deletes a table, the tables kept beside it and its stream's checkpoint: what a rebuild from
+   * the sources starts from. The tables beside it go too: the rebuild writes them again from the
+   * same input, and kept, they would refuse its appends (each append carries its batch's id, the ids
+   * start again at 0 with the new checkpoint, and a table skips an id it holds as a replay).
+   */
+  public static void deleteWithState(SparkSession spark, LakehouseTable table, String checkpoint) {
+    table.delete(spark);
+    for (Companion companion : Companion.values()) {
+      LakehouseTable.deletePath(spark, companion.locationOf(table.location()));
+    }
+    LakehouseTable.deletePath(spark, checkpoint);
   }
 
   /** The current version of each source table of {@code job}, by its name. */
@@ -204,7 +215,7 @@ public final class TableRunner {
       this.job = job;
       this.mode = mode;
       this.versionBefore = safeVersion(job.target());
-      String appId = "lakehouse:" + job.target().name();
+      String appId = CheckpointGuard.streamAppId(job.target().name());
       BatchExpectations rules = expectations.apply(job);
       VoidFunction2<Dataset<Row>, Long> microBatch = (batch, batchId) -> {
         try {

@@ -85,6 +85,31 @@ class TableFormatTest {
 
   @ParameterizedTest
   @EnumSource(FormatKind.class)
+  void lastBatchIsTheNewestIdCommittedPerApp(FormatKind kind) throws Exception {
+    LakehouseTable t = table(kind, "marks", List.of());
+    assertThat(t.lastBatch(spark, "a")).isEmpty(); // no table yet
+    t.append(rows(new Object[] {1L, "a", 1L}), Optional.of(new BatchMark("a", 0)));
+    t.append(rows(new Object[] {2L, "b", 1L}), Optional.of(new BatchMark("b", 0)));
+    t.append(rows(new Object[] {3L, "c", 1L}), Optional.of(new BatchMark("a", 7)));
+    t.append(rows(new Object[] {4L, "d", 1L}), Optional.empty());
+    assertThat(t.lastBatch(spark, "a")).hasValue(7);
+    assertThat(t.lastBatch(spark, "b")).hasValue(0);
+    assertThat(t.lastBatch(spark, "a:other")).isEmpty(); // an id of another app, even one that starts alike
+    if (kind == FormatKind.DELTA) {
+      // Without the checksum files that list them, read from the table's state.
+      try (var log = java.nio.file.Files.list(java.nio.file.Path.of(t.location(), "_delta_log"))) {
+        for (java.nio.file.Path crc : log.filter(f -> f.toString().endsWith(".crc")).toList()) {
+          java.nio.file.Files.delete(crc);
+        }
+      }
+      org.apache.spark.sql.delta.DeltaLog.clearCache(); // the snapshot loaded anew, without a checksum
+      assertThat(t.lastBatch(spark, "a")).hasValue(7);
+      assertThat(t.lastBatch(spark, "b")).hasValue(0);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(FormatKind.class)
   void overwriteReplacesEverythingAtomically(FormatKind kind) {
     LakehouseTable t = table(kind, "overwrite", List.of("id"));
     t.overwrite(rows(new Object[] {1L, "a", 1L}, new Object[] {2L, "b", 1L}));

@@ -1,6 +1,7 @@
 package dev.lakehouse.jobs.cli;
 
 import dev.lakehouse.core.format.LakehouseTable;
+import dev.lakehouse.core.run.TableRunner;
 import dev.lakehouse.core.spec.TableSpec;
 import dev.lakehouse.jobs.Lakehouse;
 import dev.lakehouse.jobs.demo.TpchLanding;
@@ -38,11 +39,10 @@ final class DemoCommand implements Callable<Integer> {
     String root = pipeline.spec().settings().root();
     Path landing = Path.of(root, "landing");
     System.out.println("Demo: TPC-H SF " + scaleFactor + " in " + drops + " drops, storage root " + root);
-    // The demo starts from scratch: its landing folder, tables and checkpoints.
+    // The demo starts from scratch: its landing folder, tables (and those kept beside them) and checkpoints.
     LakehouseTable.deletePath(pipeline.spark(), landing.toString());
     for (TableSpec t : pipeline.spec().tables().values()) {
-      LakehouseTable.of(t).delete(pipeline.spark());
-      LakehouseTable.deletePath(pipeline.spark(), t.checkpoint());
+      TableRunner.deleteWithState(pipeline.spark(), LakehouseTable.of(t), t.checkpoint());
     }
     if (landOnly) {
       for (int drop = 1; drop <= drops; drop++) {

@@ -1,0 +1,79 @@
+package dev.lakehouse.core.run;
+
+import dev.lakehouse.core.errors.LakehouseException;
+import dev.lakehouse.core.errors.TableRunException;
+import dev.lakehouse.core.format.BatchMark;
+import dev.lakehouse.core.format.LakehouseTable;
+import dev.lakehouse.core.spec.Companion;
+import dev.lakehouse.core.spec.TableName;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Refuses to start a table's stream from a checkpoint that is behind the table. Each append of a
+ * micro-batch carries the batch's id ({@link BatchMark}), and a table skips an id it already holds:
+ * that is what makes a batch replayed after a crash land once. A checkpoint deleted or replaced by
+ * hand starts the ids again at 0, so every batch up to the table's newest id would be skipped,
+ * new input included, and nothing would say so.
+ *
+ * <p>Spark writes a batch's offsets before it runs the batch, so a checkpoint that ran a batch
+ * the table holds always lists it; only a checkpoint that is behind lists less.
+ */
+final class CheckpointGuard {
+  private CheckpointGuard() {}
+
+  /** The {@link BatchMark#appId} of the micro-batches of {@code table}'s stream. */
+  static String streamAppId(TableName table) {
+    return "lakehouse:" + table;
+  }
+
+  /** @throws TableRunException when {@code target}, or a table kept beside it, holds a batch the checkpoint never planned */
+  static void check(SparkSession spark, LakehouseTable target, String checkpoint) {
+    String appId = streamAppId(target.name());
+    long planned = newestPlannedBatch(spark, checkpoint);
+    List<LakehouseTable> written = new ArrayList<>(List.of(target));
+    for (Companion companion : Companion.values()) {
+      written.add(new LakehouseTable(companion.nameOf(target.name()), companion.locationOf(target.location()), List.of(),
+          List.of(), target.formatKind()));
+    }
+    for (LakehouseTable table : written) {
+      OptionalLong held = table.lastBatch(spark, appId);
+      if (held.isPresent() && held.getAsLong() > planned) {
+        throw new TableRunException(target.name(), "Cannot run " + target.name() + ": " + table.name() + " at "
+            + table.location() + " holds micro-batches of its stream up to id " + held.getAsLong() + ", but the stream's checkpoint at "
+            + checkpoint + (planned < 0 ? " is missing or empty" : " only reaches id " + planned)
+            + " (deleted or replaced by hand?). Started from it, the stream would read its input again from the start under ids"
+            + " the table already holds, and skip those batches as replays: new input among them would be lost."
+            + " Put the checkpoint back, or rebuild the table and the tables kept beside it from their sources with"
+            + " `run --full-refresh --tables " + target.name() + "`.", null);
+      }
+    }
+  }
+
+  /** The newest batch id whose offsets the checkpoint records; -1 when it has none. */
+  private static long newestPlannedBatch(SparkSession spark, String checkpoint) {
+    Path offsets = new Path(checkpoint, "offsets");
+    try {
+      FileSystem fs = offsets.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      if (!fs.exists(offsets)) {
+        return -1;
+      }
+      long newest = -1;
+      for (FileStatus f : fs.listStatus(offsets)) {
+        String name = f.getPath().getName();
+        if (!name.isEmpty() && name.chars().allMatch(Character::isDigit)) { // not a temporary or checksum file
+          newest = Math.max(newest, Long.parseLong(name));
+        }
+      }
+      return newest;
+    } catch (IOException e) {
+      throw new LakehouseException("Cannot list the offsets of the checkpoint at " + checkpoint + ": " + e.getMessage(), e);
+    }
+  }
+}
