@@ -14,7 +14,8 @@ import org.apache.spark.sql.Row;
  * {@code <layer>.<name>_quarantine}: the rows of a table that broke an expectation with
  * {@code action = quarantine}, with every row rule they broke ({@code _failed_rules}) and the batch
  * and run that checked them ({@code _batch_id}, {@code _run_id}). Same format as the table, next to
- * it; appends carry their own batch mark, so a replayed batch is quarantined once.
+ * it; appends carry the batch's mark for this writer ({@link BatchMark.Writer#EXPECTATIONS}), so a
+ * replayed batch is quarantined once and the key guard's rows of the same batch are not taken for a replay.
  */
 public final class ExpectationQuarantine {
   public static final String FAILED_RULES = "_failed_rules";
@@ -38,7 +39,7 @@ public final class ExpectationQuarantine {
   /** Appends {@code rows} (with the quarantine columns); registers the table for SQL on its first write. */
   void append(Dataset<Row> rows, BatchMark mark) {
     boolean existed = table.exists(rows.sparkSession());
-    table.append(rows, Optional.of(new BatchMark("lakehouse:" + table.name(), mark.batchId())));
+    table.append(rows, Optional.of(mark.by(BatchMark.Writer.EXPECTATIONS)));
     if (!existed) {
       table.register(rows.sparkSession());
     }

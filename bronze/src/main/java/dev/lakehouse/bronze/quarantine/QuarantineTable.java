@@ -34,7 +34,7 @@ public final class QuarantineTable {
   /** Appends {@code bad} (already with lineage); registers the table for SQL on its first write. */
   public void append(Dataset<Row> bad, BatchMark mark) {
     boolean existed = table.exists(bad.sparkSession());
-    table.append(bad, Optional.of(new BatchMark("lakehouse:" + table.name(), mark.batchId())));
+    table.append(bad, Optional.of(mark.by(BatchMark.Writer.BAD_RECORDS)));
     if (!existed) {
       table.register(bad.sparkSession());
     }

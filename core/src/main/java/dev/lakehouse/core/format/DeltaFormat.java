@@ -17,7 +17,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.hadoop.fs.FileStatus;
@@ -232,24 +231,20 @@ final class DeltaFormat implements TableFormat {
    * without it is the table's state rebuilt, a Spark job.
    */
   @Override
-  public OptionalLong lastBatch(SparkSession spark, LakehouseTable table, String appId) {
+  public Map<String, Long> lastBatches(SparkSession spark, LakehouseTable table) {
     if (!exists(spark, table)) {
-      return OptionalLong.empty();
+      return Map.of();
     }
     Snapshot snapshot = DeltaLog.forTable(spark, table.location()).update(false, scala.Option.empty(), scala.Option.empty());
     scala.Option<scala.collection.Seq<SetTransaction>> listed = snapshot.checksumOpt().isDefined()
         ? snapshot.checksumOpt().get().setTransactions() : scala.Option.empty();
-    if (listed.isEmpty()) {
-      scala.Option<Object> committed = snapshot.transactions().get(appId);
-      return committed.isDefined() ? OptionalLong.of((Long) committed.get()) : OptionalLong.empty();
+    Map<String, Long> batches = new LinkedHashMap<>();
+    for (SetTransaction txn : JavaConverters.seqAsJavaList(listed.isDefined() ? listed.get() : snapshot.setTransactions())) {
+      batches.put(txn.appId(), txn.version());
     }
-    for (SetTransaction txn : JavaConverters.seqAsJavaList(listed.get())) {
-      if (txn.appId().equals(appId)) {
-        return OptionalLong.of(txn.version());
-      }
-    }
-    return OptionalLong.empty();
+    return batches;
   }
+
 
 
   private static Path commitFile(LakehouseTable table, long version) {

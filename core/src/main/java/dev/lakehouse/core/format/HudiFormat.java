@@ -12,7 +12,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hudi.common.model.HoodieTableType;
@@ -281,29 +280,31 @@ final class HudiFormat implements TableFormat {
   }
 
   private boolean alreadyCommitted(SparkSession spark, LakehouseTable table, BatchMark mark) {
-    OptionalLong last = lastBatch(spark, table, mark.appId());
-    return last.isPresent() && last.getAsLong() >= mark.batchId();
+    Long last = lastBatches(spark, table).get(mark.appId());
+    return last != null && last >= mark.batchId();
   }
 
-  /** From the newest commit whose metadata carries a batch of {@code appId} (see {@link #append}). */
+  /** From the commits' metadata (see {@link #append}), the newest commit of each app first. */
   @Override
-  public OptionalLong lastBatch(SparkSession spark, LakehouseTable table, String appId) {
+  public Map<String, Long> lastBatches(SparkSession spark, LakehouseTable table) {
     if (!exists(spark, table)) {
-      return OptionalLong.empty();
+      return Map.of();
     }
     HoodieTimeline commits = completedCommits(spark, table);
     List<HoodieInstant> instants = new ArrayList<>(commits.getInstants());
+    Map<String, Long> batches = new HashMap<>();
     for (int i = instants.size() - 1; i >= 0; i--) {
       try {
         String committed = commits.readCommitMetadata(instants.get(i)).getMetadata(BATCH_KEY);
-        if (committed != null && committed.startsWith(appId + "@")) {
-          return OptionalLong.of(Long.parseLong(committed.substring(committed.indexOf('@') + 1)));
+        int at = committed == null ? -1 : committed.lastIndexOf('@');
+        if (at > 0) {
+          batches.putIfAbsent(committed.substring(0, at), Long.parseLong(committed.substring(at + 1)));
         }
       } catch (IOException e) {
         throw new LakehouseException("Cannot read the commit metadata of " + table + ": " + e.getMessage(), e);
       }
     }
-    return OptionalLong.empty();
+    return batches;
   }
 
 

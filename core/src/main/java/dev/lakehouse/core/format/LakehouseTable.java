@@ -6,8 +6,8 @@ import dev.lakehouse.core.spec.TableName;
 import dev.lakehouse.core.spec.TableSpec;
 import java.io.IOException;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
@@ -145,9 +145,9 @@ public final class LakehouseTable {
     return format.lastCommitNote(spark, this);
   }
 
-  /** See {@link TableFormat#lastBatch}. */
-  public OptionalLong lastBatch(SparkSession spark, String appId) {
-    return format.lastBatch(spark, this, appId);
+  /** See {@link TableFormat#lastBatches}. */
+  public Map<String, Long> lastBatches(SparkSession spark) {
+    return format.lastBatches(spark, this);
   }
 
   /** See {@link TableFormat#commitNote}. */

@@ -2,7 +2,6 @@ package dev.lakehouse.core.format;
 
 import dev.lakehouse.core.spec.FormatKind;
 import java.util.Optional;
-import java.util.OptionalLong;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -82,10 +81,10 @@ public interface TableFormat {
   Optional<String> lastCommitNote(SparkSession spark, LakehouseTable table);
 
   /**
-   * The highest batch id committed under {@code appId} by appends with a {@link BatchMark}, empty
-   * when none was (or the table does not exist). An append whose id is not above it is skipped.
+   * The newest batch id committed per app id by appends with a {@link BatchMark}; empty when none
+   * was (or the table does not exist). An append whose id is not above its app's is skipped.
    */
-  OptionalLong lastBatch(SparkSession spark, LakehouseTable table, String appId);
+  java.util.Map<String, Long> lastBatches(SparkSession spark, LakehouseTable table);
 
   /**
    * A commit of no change that carries {@code note}, for a refresh that found nothing to write but

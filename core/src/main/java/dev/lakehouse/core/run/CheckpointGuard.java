@@ -9,6 +9,7 @@ import dev.lakehouse.core.spec.TableName;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -33,7 +34,10 @@ final class CheckpointGuard {
     return "lakehouse:" + table;
   }
 
-  /** @throws TableRunException when {@code target}, or a table kept beside it, holds a batch the checkpoint never planned */
+  /**
+   * @throws TableRunException when {@code target}, or a table kept beside it, holds a batch of the
+   *     stream (under its app id or one of its writers', see {@link BatchMark#by}) that the checkpoint never planned
+   */
   static void check(SparkSession spark, LakehouseTable target, String checkpoint) {
     String appId = streamAppId(target.name());
     long planned = newestPlannedBatch(spark, checkpoint);
@@ -43,7 +47,8 @@ final class CheckpointGuard {
           List.of(), target.formatKind()));
     }
     for (LakehouseTable table : written) {
-      OptionalLong held = table.lastBatch(spark, appId);
+      OptionalLong held = table.lastBatches(spark).entrySet().stream().filter(e -> BatchMark.ofStream(e.getKey(), appId))
+          .mapToLong(Map.Entry::getValue).max();
       if (held.isPresent() && held.getAsLong() > planned) {
         throw new TableRunException(target.name(), "Cannot run " + target.name() + ": " + table.name() + " at "
             + table.location() + " holds micro-batches of its stream up to id " + held.getAsLong() + ", but the stream's checkpoint at "

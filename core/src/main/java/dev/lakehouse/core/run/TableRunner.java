@@ -21,6 +21,7 @@ import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.execution.streaming.StreamExecution;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import org.apache.spark.sql.streaming.StreamingQueryException;
 import org.apache.spark.sql.streaming.Trigger;
@@ -211,6 +212,18 @@ public final class TableRunner {
     private final LongAdder rowsQuarantined = new LongAdder();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
 
+    /**
+     * A refresh's stream starts from a new checkpoint each time (see {@link #refreshOnce}), its batch
+     * ids from 0 again, while the tables beside its table keep the ids of the streams before it. The
+     * streaming query's id, kept in its checkpoint, tells them apart; a batch replayed from the same
+     * checkpoint keeps its mark. Other jobs keep their checkpoint (see {@link CheckpointGuard}).
+     */
+    private String batchAppId(String appId) {
+      return job instanceof RefreshJob
+          ? appId + ":" + spark.sparkContext().getLocalProperty(StreamExecution.QUERY_ID_KEY())
+          : appId;
+    }
+
     private RunningTable(TableJob job, String checkpoint, RunMode mode) {
       this.job = job;
       this.mode = mode;
@@ -227,7 +240,8 @@ public final class TableRunner {
           if (rereads) {
             read.add(rows.count());
           }
-          long out = job.processBatch(rows, new BatchContext(runId, batchId, new BatchMark(appId, batchId), quarantined, rules, read));
+          long out = job.processBatch(rows, new BatchContext(runId, batchId, new BatchMark(batchAppId(appId), batchId), quarantined,
+              rules, read));
           long in = read.sum();
           rowsQuarantined.add(quarantined.sum()); // only once the batch succeeded: a retried batch counts once
           batches.incrementAndGet();

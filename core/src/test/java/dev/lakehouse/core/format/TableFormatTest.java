@@ -7,6 +7,7 @@ import dev.lakehouse.core.spec.Layer;
 import dev.lakehouse.core.spec.TableName;
 import dev.lakehouse.core.testing.SharedSpark;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -85,16 +86,15 @@ class TableFormatTest {
 
   @ParameterizedTest
   @EnumSource(FormatKind.class)
-  void lastBatchIsTheNewestIdCommittedPerApp(FormatKind kind) throws Exception {
+  void lastBatchesAreTheNewestIdCommittedPerApp(FormatKind kind) throws Exception {
     LakehouseTable t = table(kind, "marks", List.of());
-    assertThat(t.lastBatch(spark, "a")).isEmpty(); // no table yet
+    assertThat(t.lastBatches(spark)).isEmpty(); // no table yet
     t.append(rows(new Object[] {1L, "a", 1L}), Optional.of(new BatchMark("a", 0)));
-    t.append(rows(new Object[] {2L, "b", 1L}), Optional.of(new BatchMark("b", 0)));
+    t.append(rows(new Object[] {2L, "b", 1L}), Optional.of(new BatchMark("a", 0).by(BatchMark.Writer.KEY_GUARD)));
     t.append(rows(new Object[] {3L, "c", 1L}), Optional.of(new BatchMark("a", 7)));
     t.append(rows(new Object[] {4L, "d", 1L}), Optional.empty());
-    assertThat(t.lastBatch(spark, "a")).hasValue(7);
-    assertThat(t.lastBatch(spark, "b")).hasValue(0);
-    assertThat(t.lastBatch(spark, "a:other")).isEmpty(); // an id of another app, even one that starts alike
+    Map<String, Long> expected = Map.of("a", 7L, "a/key-guard", 0L);
+    assertThat(t.lastBatches(spark)).isEqualTo(expected);
     if (kind == FormatKind.DELTA) {
       // Without the checksum files that list them, read from the table's state.
       try (var log = java.nio.file.Files.list(java.nio.file.Path.of(t.location(), "_delta_log"))) {
@@ -103,10 +103,10 @@ class TableFormatTest {
         }
       }
       org.apache.spark.sql.delta.DeltaLog.clearCache(); // the snapshot loaded anew, without a checksum
-      assertThat(t.lastBatch(spark, "a")).hasValue(7);
-      assertThat(t.lastBatch(spark, "b")).hasValue(0);
+      assertThat(t.lastBatches(spark)).isEqualTo(expected);
     }
   }
+
 
   @ParameterizedTest
   @EnumSource(FormatKind.class)

@@ -39,7 +39,7 @@ public final class SilverQuarantine {
     Dataset<Row> out = rows
         .withColumn("_batch_id", functions.lit(context.batchId()))
         .withColumn("_run_id", functions.lit(context.runId()));
-    table.appendAddingColumns(out, Optional.of(new BatchMark("lakehouse:" + table.name(), context.batchId())));
+    table.appendAddingColumns(out, Optional.of(context.mark().by(BatchMark.Writer.KEY_GUARD)));
     if (!existed) {
       table.register(rows.sparkSession());
     }
