@@ -245,8 +245,6 @@ final class DeltaFormat implements TableFormat {
     return batches;
   }
 
-
-
   private static Path commitFile(LakehouseTable table, long version) {
     return new Path(table.location(), String.format("_delta_log/%020d.json", version));
   }

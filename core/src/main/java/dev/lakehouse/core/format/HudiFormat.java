@@ -307,7 +307,6 @@ final class HudiFormat implements TableFormat {
     return batches;
   }
 
-
   private String requestedTimeOf(SparkSession spark, LakehouseTable table, TableVersion version) {
     for (HoodieInstant i : completedCommits(spark, table).getInstants()) {
       if (version.id().equals(i.getCompletionTime())) {

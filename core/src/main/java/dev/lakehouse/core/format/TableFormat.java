@@ -1,6 +1,7 @@
 package dev.lakehouse.core.format;
 
 import dev.lakehouse.core.spec.FormatKind;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -84,7 +85,7 @@ public interface TableFormat {
    * The newest batch id committed per app id by appends with a {@link BatchMark}; empty when none
    * was (or the table does not exist). An append whose id is not above its app's is skipped.
    */
-  java.util.Map<String, Long> lastBatches(SparkSession spark, LakehouseTable table);
+  Map<String, Long> lastBatches(SparkSession spark, LakehouseTable table);
 
   /**
    * A commit of no change that carries {@code note}, for a refresh that found nothing to write but
