@@ -280,20 +280,28 @@ final class HudiFormat implements TableFormat {
   }
 
   private boolean alreadyCommitted(SparkSession spark, LakehouseTable table, BatchMark mark) {
-    Long last = lastBatches(spark, table).get(mark.appId());
+    Long last = batchMarks(spark, table, mark.appId()).get(mark.appId());
     return last != null && last >= mark.batchId();
   }
 
-  /** From the commits' metadata (see {@link #append}), the newest commit of each app first. */
   @Override
   public Map<String, Long> lastBatches(SparkSession spark, LakehouseTable table) {
+    return batchMarks(spark, table, null);
+  }
+
+  /**
+   * From the commits' metadata (see {@link #append}), newest first: each app's newest batch id.
+   * With {@code until}, stops at that app's newest commit: the replay check of every append reads
+   * no further back than it must.
+   */
+  private Map<String, Long> batchMarks(SparkSession spark, LakehouseTable table, String until) {
     if (!exists(spark, table)) {
       return Map.of();
     }
     HoodieTimeline commits = completedCommits(spark, table);
     List<HoodieInstant> instants = new ArrayList<>(commits.getInstants());
     Map<String, Long> batches = new HashMap<>();
-    for (int i = instants.size() - 1; i >= 0; i--) {
+    for (int i = instants.size() - 1; i >= 0 && (until == null || !batches.containsKey(until)); i--) {
       try {
         String committed = commits.readCommitMetadata(instants.get(i)).getMetadata(BATCH_KEY);
         int at = committed == null ? -1 : committed.lastIndexOf('@');

@@ -1,6 +1,7 @@
 package dev.lakehouse.core.format;
 
 import dev.lakehouse.core.errors.LakehouseException;
+import dev.lakehouse.core.spec.Companion;
 import dev.lakehouse.core.spec.FormatKind;
 import dev.lakehouse.core.spec.TableName;
 import dev.lakehouse.core.spec.TableSpec;
@@ -143,6 +144,11 @@ public final class LakehouseTable {
 
   public Optional<String> lastCommitNote(SparkSession spark) {
     return format.lastCommitNote(spark, this);
+  }
+
+  /** The table {@code companion} kept beside this one: its name and location plus the companion's suffix. */
+  public LakehouseTable companion(Companion companion) {
+    return new LakehouseTable(companion.nameOf(name), companion.locationOf(location), List.of(), List.of(), format.kind());
   }
 
   /** See {@link TableFormat#lastBatches}. */

@@ -43,8 +43,7 @@ final class CheckpointGuard {
     long planned = newestPlannedBatch(spark, checkpoint);
     List<LakehouseTable> written = new ArrayList<>(List.of(target));
     for (Companion companion : Companion.values()) {
-      written.add(new LakehouseTable(companion.nameOf(target.name()), companion.locationOf(target.location()), List.of(),
-          List.of(), target.formatKind()));
+      written.add(target.companion(companion));
     }
     for (LakehouseTable table : written) {
       OptionalLong held = table.lastBatches(spark).entrySet().stream().filter(e -> BatchMark.ofStream(e.getKey(), appId))
