@@ -103,7 +103,8 @@ final class AggregateStates {
     }
     Column[] keys = target.keys().stream().map(k -> col("`" + k + "`")).toArray(Column[]::new);
     Dataset<Row> touched = merged.select(keys);
-    Dataset<Row> rows = LakehouseSpark.materialize(context.checked(aggregate.result(spark, merged, atNow)));
+    Dataset<Row> rows = LakehouseSpark.materialize(context.checked(aggregate.result(spark, merged, atNow),
+        kept -> target.withoutKeys(target.read(spark), touched).unionByName(kept)));
     long written = rows.count();
     long groups = merged.count();
     long stored = states.read(spark).count();
@@ -113,8 +114,8 @@ final class AggregateStates {
       // less than two MERGEs, which each find and rewrite the files of the touched groups.
       LOG.info("Refreshing {} by merging partial aggregates: {} of its {} groups touched, {} rows written;"
           + " rewriting it and its states", spec.name(), groups, stored, written);
-      Dataset<Row> keptStates = LakehouseSpark.materialize(untouched(states.read(spark), touched).unionByName(live));
-      Dataset<Row> keptRows = LakehouseSpark.materialize(untouched(target.read(spark), touched).unionByName(rows));
+      Dataset<Row> keptStates = LakehouseSpark.materialize(states.withoutKeys(states.read(spark), touched).unionByName(live));
+      Dataset<Row> keptRows = LakehouseSpark.materialize(target.withoutKeys(target.read(spark), touched).unionByName(rows));
       states.overwrite(keptStates, Optional.of(now.encode()));
       target.overwrite(keptRows, Optional.of(now.encode()));
       return Optional.of(written);
@@ -128,11 +129,6 @@ final class AggregateStates {
 
   /** The share of the stored groups beyond which a merge rewrites both tables instead of merging into them. */
   private static final double REWRITE = 0.5;
-
-  /** The rows of {@code table} whose keys are not among {@code touched}. */
-  private Dataset<Row> untouched(Dataset<Row> table, Dataset<Row> touched) {
-    return table.as("t").join(touched.as("k"), LakehouseTable.keysMatch(target.keys(), "t", "k"), "left_anti");
-  }
 
   private TableVersion version(SourceVersions versions) {
     return versions.sources().get(source.name()).version();

@@ -96,7 +96,13 @@ class IncrementalGoldTest {
     assertEqualToFull(p, second);
     // The cost follows the change: far fewer rows recomputed than a full refresh writes.
     assertThat(second.table("gold.region_daily_incremental").rowsWritten())
-        .isPositive().isLessThan(second.table("gold.region_daily_full").rowsWritten() / 3);
+        .isPositive().isLessThan(second.table("gold.region_daily_full").rowsWritten() / 3).isLessThan(20);
+    // Its rules on the whole table judged the table (enough_rows: at least 20), not the rows it wrote.
+    assertThat(tableRuleOutcomes(p, second, "gold.region_daily_incremental"))
+        .containsEntry("enough_rows", metric(p.table("gold.region_daily_incremental").count()));
+    assertThat(p.sql("SELECT passed FROM _lakehouse.quality_results WHERE run_id = '" + second.runId()
+        + "' AND rule = 'enough_rows'").as(org.apache.spark.sql.Encoders.BOOLEAN()).collectAsList()).containsExactly(true, true);
+    assertThat(tableRuleOutcomes(p, second, "gold.monthly_incremental")).hasSize(4);
     // The mergeable query keeps its groups' partial aggregates beside it and rewrites only the touched groups.
     Path states = root.resolve("gold/customer_daily_incremental.state");
     assertThat(states).isDirectory();
@@ -156,9 +162,35 @@ class IncrementalGoldTest {
     assertThat(report.succeeded()).as(report.tables().toString()).isTrue();
     for (String t : List.of("region_daily", "monthly")) {
       assertSameRows(t, p.table("gold." + t + "_incremental"), p.table("gold." + t + "_full"));
+      Map<String, String> incremental = tableRuleOutcomes(p, report, "gold." + t + "_incremental");
+      if (!incremental.isEmpty()) { // a refresh whose changes reach no key writes and checks nothing
+        assertThat(incremental).as(t + "'s rules on the whole table").isEqualTo(tableMetrics(p, "gold." + t + "_full"));
+      }
     }
     assertSameRows("customer_daily", p.table("gold.customer_daily_incremental"), p.sql(CUSTOMER_DAILY));
     assertSameRows("daily_regions", p.table("gold.daily_regions_incremental"), p.sql(DAILY_REGIONS));
+  }
+
+  /** The metric of each rule on the whole table (sales.conf's table-rules), as the run recorded it. */
+  private static Map<String, String> tableRuleOutcomes(Pipeline p, RunReport report, String table) {
+    Map<String, String> out = new java.util.TreeMap<>();
+    for (Row r : p.sql("SELECT rule, metric_value FROM _lakehouse.quality_results WHERE run_id = '" + report.runId()
+        + "' AND table_name = '" + table + "'").collectAsList()) {
+      out.put(r.getString(0), metric(r.getDouble(1)));
+    }
+    return out;
+  }
+
+  /** The same metrics computed by Spark SQL over a table (the full twin): what a full refresh's rules would measure. */
+  private static Map<String, String> tableMetrics(Pipeline p, String table) {
+    Row m = p.table(table).selectExpr("count(*)", "avg(orders)", "max(orders)", "count(orders) / count(*)").first();
+    return new java.util.TreeMap<>(Map.of("enough_rows", metric(m.getLong(0)), "orders_per_group", metric(m.getDouble(1)),
+        "largest_group", metric(m.getLong(2)), "orders_counted", metric(m.getDouble(3))));
+  }
+
+  /** Sums in another order may differ in the last bits of a double. */
+  private static String metric(double value) {
+    return String.format("%.9f", value);
   }
 
   private static void assertSameRows(String t, Dataset<Row> incremental, Dataset<Row> full) {

@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -39,7 +40,9 @@ import org.slf4j.LoggerFactory;
  * the pass that stores the flagged rows when there are row rules. Every outcome goes to
  * {@code _lakehouse.quality_results} first; then a broken {@code fail} rule stops the batch (nothing written), rows breaking a {@code quarantine} rule go
  * to the quarantine table, rows breaking a {@code drop} rule are left out, {@code warn} only logs.
- * A row that breaks both a quarantine and a drop rule is quarantined: the evidence is kept.
+ * A row that breaks both a quarantine and a drop rule is quarantined: the evidence is kept. For a
+ * write that replaces part of a table, the rules on a whole batch judge the table it leaves, in a
+ * second aggregate over that table (see {@link #check(Dataset, UnaryOperator, BatchContext)}).
  */
 public final class TableExpectations implements BatchExpectations {
   private static final Logger LOG = LoggerFactory.getLogger(TableExpectations.class);
@@ -78,10 +81,50 @@ public final class TableExpectations implements BatchExpectations {
 
   @Override
   public Dataset<Row> check(Dataset<Row> input, BatchContext context) {
+    return check(input, null, context);
+  }
+
+  @Override
+  public Dataset<Row> check(Dataset<Row> input, UnaryOperator<Dataset<Row>> tableAfter, BatchContext context) {
     if (rules.isEmpty()) {
       return input;
     }
     Dataset<Row> rows = LakehouseSpark.materialize(input);
+    List<Expectation> ofTable = tableAfter == null ? List.of() : rules.stream().filter(e -> !e.rule().perRow()).toList();
+    if (ofTable.isEmpty()) {
+      Judged batch = judge(rows);
+      enforce(batch.outcomes(), batch.total(), false, context);
+      return written(batch, context);
+    }
+    // Row rules judge the rows written; the others the table those rows leave (the rows kept, not
+    // those dropped or quarantined), in a pass of their own over it.
+    TableExpectations ofRows = new TableExpectations(this, rules.stream().filter(e -> e.rule().perRow()).toList());
+    Judged batch = ofRows.rules.isEmpty() ? null : ofRows.judge(rows);
+    Dataset<Row> kept = batch == null ? rows : ofRows.kept(batch);
+    Judged table = new TableExpectations(this, ofTable).judge(tableAfter.apply(kept));
+    List<RuleOutcome> outcomes = new ArrayList<>(table.outcomes());
+    if (batch != null) {
+      outcomes.addAll(batch.outcomes());
+    }
+    outcomes.sort(java.util.Comparator.comparingInt(o -> rules.indexOf(o.expectation())));
+    enforce(outcomes, batch == null ? 0 : batch.total(), true, context);
+    return batch == null ? rows : ofRows.written(batch, context);
+  }
+
+  /** These rules over {@code rows} (stored): their outcomes, and the rows flagged by the row rules. */
+  private record Judged(Dataset<Row> rows, Dataset<Row> flagged, Row counts, long total, List<RuleOutcome> outcomes) {}
+
+  /** The same table's expectations, only {@code subset} of its rules. */
+  private TableExpectations(TableExpectations all, List<Expectation> subset) {
+    this.spec = all.spec;
+    this.rules = subset;
+    this.tables = all.tables;
+    this.results = all.results;
+    this.quarantine = all.quarantine;
+    this.metrics = all.metrics;
+  }
+
+  private Judged judge(Dataset<Row> rows) {
     boolean perRow = rules.stream().anyMatch(e -> e.rule().perRow());
     List<Expectation> measured = rules.stream().filter(Deequ::measures).toList();
     Deequ.Suite suite = measured.isEmpty() ? null
@@ -107,10 +150,22 @@ public final class TableExpectations implements BatchExpectations {
     long total = counts.getLong(0);
     List<RuleOutcome> outcomes = total == 0 ? onEmpty()
         : evaluate(rows, counts, total, suite, shared ? rules.size() + 2 : -1);
+    return new Judged(rows, flagged, counts, total, outcomes);
+  }
+
+  /**
+   * Records every outcome, then stops the batch at a broken {@code fail} rule.
+   *
+   * @param total the rows of the batch
+   * @param ofTableAfter whether the rules that judge a whole batch judged the table as the write leaves it
+   */
+  private void enforce(List<RuleOutcome> outcomes, long total, boolean ofTableAfter, BatchContext context) {
     results.record(context.runId(), spec.name(), context.batchId(), outcomes);
     for (RuleOutcome o : outcomes) {
       if (!o.passed() && o.expectation().action() == Action.FAIL) {
-        throw new TableRunException(spec.name(), "Expectation '" + o.rule() + "' failed on " + spec.name() + ": "
+        boolean onTable = ofTableAfter && !o.expectation().rule().perRow();
+        throw new TableRunException(spec.name(), "Expectation '" + o.rule() + "' failed on " + spec.name()
+            + (onTable ? " as this refresh would leave it" : "") + ": "
             + (o.failingRows() >= 0 ? o.failingRows() + " of " + total + " rows break " : "")
             + describe(o.expectation().rule()) + (o.message().isEmpty() || o.failingRows() >= 0 ? "" : " (" + o.message() + ")")
             + "; action = fail, so nothing of this batch was written and the table keeps its version."
@@ -121,11 +176,32 @@ public final class TableExpectations implements BatchExpectations {
             o.failingRows() >= 0 ? o.failingRows() + " rows; " : "", o.message());
       }
     }
-    if (total == 0 || rules.stream().noneMatch(e -> e.rule().perRow()
-        && (e.action() == Action.DROP || e.action() == Action.QUARANTINE))) {
-      return rows;
+  }
+
+  /** The rows to write: the judged rows but those a {@code drop} or {@code quarantine} rule sets aside, which go to quarantine. */
+  private Dataset<Row> written(Judged batch, BatchContext context) {
+    if (!setsRowsAside(batch)) {
+      return batch.rows();
     }
-    return route(flagged, counts.getLong(rules.size() + 1), context);
+    long quarantined = batch.counts().getLong(rules.size() + 1);
+    if (quarantined > 0) {
+      quarantine(batch.flagged(), quarantined, context);
+    }
+    return kept(batch);
+  }
+
+  private boolean setsRowsAside(Judged batch) {
+    return batch.total() > 0 && rules.stream().anyMatch(e -> e.rule().perRow()
+        && (e.action() == Action.DROP || e.action() == Action.QUARANTINE));
+  }
+
+  /** The judged rows that no {@code drop} or {@code quarantine} rule sets aside (not read: a plan). */
+  private Dataset<Row> kept(Judged batch) {
+    if (!setsRowsAside(batch)) {
+      return batch.rows();
+    }
+    // The flagged rows are materialised: this filter and the quarantine's read them, not the batch's source.
+    return batch.flagged().where(not(setAside(Action.QUARANTINE)).and(not(setAside(Action.DROP)))).drop(flagColumns());
   }
 
   /** An empty batch: only row-count bounds can say something (Deequ's ratios are undefined on no rows). */
@@ -221,28 +297,32 @@ public final class TableExpectations implements BatchExpectations {
     return all.toArray(Column[]::new);
   }
 
-  /** Writes the {@code quarantined} rows that break a quarantine rule aside and returns the rows to write. */
-  private Dataset<Row> route(Dataset<Row> flagged, long quarantined, BatchContext context) {
+  /** Appends the {@code quarantined} flagged rows that break a quarantine rule to the quarantine table. */
+  private void quarantine(Dataset<Row> flagged, long quarantined, BatchContext context) {
     List<Column> failedNames = new ArrayList<>();
-    List<String> temp = new ArrayList<>();
     for (int i = 0; i < rules.size(); i++) {
       Expectation e = rules.get(i);
       if (e.rule().perRow()) {
-        temp.add(RowRules.column(i));
         failedNames.add(when(not(col(RowRules.column(i))), lit(e.name())));
       }
     }
-    // The flagged rows are materialised: both filters below read them, not the batch's source.
-    Column bad = setAside(Action.QUARANTINE);
-    if (quarantined > 0) {
-      Column names = org.apache.spark.sql.functions.filter(array(failedNames.toArray(Column[]::new)), Column::isNotNull);
-      quarantine.append(flagged.where(bad).withColumn(ExpectationQuarantine.FAILED_RULES, names)
-          .withColumn(ExpectationQuarantine.BATCH_ID, lit(context.batchId()))
-          .withColumn(ExpectationQuarantine.RUN_ID, lit(context.runId()))
-          .drop(temp.toArray(String[]::new)), context.mark());
-      context.quarantine(quarantined);
+    Column names = org.apache.spark.sql.functions.filter(array(failedNames.toArray(Column[]::new)), Column::isNotNull);
+    quarantine.append(flagged.where(setAside(Action.QUARANTINE)).withColumn(ExpectationQuarantine.FAILED_RULES, names)
+        .withColumn(ExpectationQuarantine.BATCH_ID, lit(context.batchId()))
+        .withColumn(ExpectationQuarantine.RUN_ID, lit(context.runId()))
+        .drop(flagColumns()), context.mark());
+    context.quarantine(quarantined);
+  }
+
+  /** The pass/fail column of each row rule, which {@link #flags} adds. */
+  private String[] flagColumns() {
+    List<String> temp = new ArrayList<>();
+    for (int i = 0; i < rules.size(); i++) {
+      if (rules.get(i).rule().perRow()) {
+        temp.add(RowRules.column(i));
+      }
     }
-    return flagged.where(not(bad).and(not(setAside(Action.DROP)))).drop(temp.toArray(String[]::new));
+    return temp.toArray(String[]::new);
   }
 
   static String describe(Expectation.Rule r) {

@@ -117,6 +117,37 @@ class SetRulesTest {
   }
 
   /**
+   * A write that replaces part of a table (an incremental gold refresh): row rules judge the rows
+   * written, the rules on a whole batch the table they leave, the rows a rule drops left out, so
+   * they say what a full refresh's check would say.
+   */
+  @Test
+  void setRulesOfAPartialWriteJudgeTheTableItLeaves() {
+    QualityFixture f = new QualityFixture("set-rules-after", ExpectationActionsTest.tables("delta", """
+            { name = enough_rows, row-count { at-least = 4 }, action = fail }
+            { name = cheap_on_average, column = price, mean { at-most = 5 }, action = warn }
+            { name = price_not_negative, column = price, range { at-least = 0 }, action = drop }
+        """));
+    TableExpectations rules = f.expectations("silver.checked");
+    Dataset<Row> written = rows(f, new Object[] {1L, "O", 2.0, "a"}, new Object[] {2L, "F", -1.0, "b"},
+        new Object[] {3L, "P", 4.0, "c"});
+    Dataset<Row> untouched = rows(f, new Object[] {10L, "O", 6.0, "d"}, new Object[] {11L, "O", 8.0, "e"});
+
+    Dataset<Row> kept = rules.check(written, rows -> untouched.unionByName(rows), batch("run-after", 0));
+
+    assertThat(ExpectationActionsTest.ids(kept)).containsExactly(1L, 3L);
+    // The table left: ids 1, 3, 10 and 11 (2 dropped); the batch alone would have 3 rows and a mean of 5/3.
+    assertThat(outcomes(f, "run-after")).isEqualTo(Map.of(
+        "enough_rows", "true:4.0", "cheap_on_average", "true:5.0", "price_not_negative", "false:" + (2.0 / 3)));
+    assertThat(f.results("run-after").where("rule = 'price_not_negative'").first().<Long>getAs("failing_rows")).isEqualTo(1L);
+
+    assertThatThrownBy(() -> rules.check(written, rows -> untouched.limit(1).unionByName(rows), batch("run-after-fail", 1)))
+        .isInstanceOf(TableRunException.class)
+        .hasMessageStartingWith("Expectation 'enough_rows' failed on silver.checked as this refresh would leave it:"
+            + " row-count (Value: 3 does not meet");
+  }
+
+  /**
    * Deequ's metrics and the row rules' counts come from the pass that stores the flagged rows: no
    * other job aggregates the stored batch (Deequ's own pass and a count of the flags did, before).
    */

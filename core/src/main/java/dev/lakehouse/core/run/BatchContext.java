@@ -2,6 +2,7 @@ package dev.lakehouse.core.run;
 
 import dev.lakehouse.core.format.BatchMark;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.UnaryOperator;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
@@ -46,5 +47,14 @@ public record BatchContext(String runId, long batchId, BatchMark mark, LongAdder
    */
   public Dataset<Row> checked(Dataset<Row> rows) {
     return expectations.check(rows, this);
+  }
+
+  /**
+   * As {@link #checked(Dataset)} for a write that replaces part of a table: the rules that judge a
+   * whole batch judge the table as the write leaves it, {@code tableAfter} of the rows written
+   * (see {@link BatchExpectations#check(Dataset, UnaryOperator, BatchContext)}).
+   */
+  public Dataset<Row> checked(Dataset<Row> rows, UnaryOperator<Dataset<Row>> tableAfter) {
+    return expectations.check(rows, tableAfter, this);
   }
 }

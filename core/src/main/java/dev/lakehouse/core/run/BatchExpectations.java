@@ -1,5 +1,6 @@
 package dev.lakehouse.core.run;
 
+import java.util.function.UnaryOperator;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
@@ -25,4 +26,15 @@ public interface BatchExpectations {
    *     is broken: nothing of the batch is written
    */
   Dataset<Row> check(Dataset<Row> rows, BatchContext context);
+
+  /**
+   * As {@link #check(Dataset, BatchContext)} for a write that replaces part of a table (an
+   * incremental gold refresh): row rules judge {@code rows}, the rules that judge a whole batch
+   * (row count, completeness, statistics, freshness, anomalies) judge the table as the write would
+   * leave it, {@code tableAfter} applied to the rows that pass, so that they say what a full
+   * refresh's check would say.
+   */
+  default Dataset<Row> check(Dataset<Row> rows, UnaryOperator<Dataset<Row>> tableAfter, BatchContext context) {
+    return check(rows, context);
+  }
 }
