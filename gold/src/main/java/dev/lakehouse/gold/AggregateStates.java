@@ -104,7 +104,7 @@ final class AggregateStates {
     Column[] keys = target.keys().stream().map(k -> col("`" + k + "`")).toArray(Column[]::new);
     Dataset<Row> touched = merged.select(keys);
     Dataset<Row> rows = LakehouseSpark.materialize(context.checked(aggregate.result(spark, merged, atNow),
-        kept -> target.withoutKeys(target.read(spark), touched).unionByName(kept)));
+        kept -> target.readWithoutKeys(spark, touched).unionByName(kept)));
     long written = rows.count();
     long groups = merged.count();
     long stored = states.read(spark).count();
@@ -114,8 +114,8 @@ final class AggregateStates {
       // less than two MERGEs, which each find and rewrite the files of the touched groups.
       LOG.info("Refreshing {} by merging partial aggregates: {} of its {} groups touched, {} rows written;"
           + " rewriting it and its states", spec.name(), groups, stored, written);
-      Dataset<Row> keptStates = LakehouseSpark.materialize(states.withoutKeys(states.read(spark), touched).unionByName(live));
-      Dataset<Row> keptRows = LakehouseSpark.materialize(target.withoutKeys(target.read(spark), touched).unionByName(rows));
+      Dataset<Row> keptStates = LakehouseSpark.materialize(states.readWithoutKeys(spark, touched).unionByName(live));
+      Dataset<Row> keptRows = LakehouseSpark.materialize(target.readWithoutKeys(spark, touched).unionByName(rows));
       states.overwrite(keptStates, Optional.of(now.encode()));
       target.overwrite(keptRows, Optional.of(now.encode()));
       return Optional.of(written);

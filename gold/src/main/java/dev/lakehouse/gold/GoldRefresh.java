@@ -240,7 +240,7 @@ public final class GoldRefresh implements RefreshJob {
     checkKeysUnique(rows);
     // The rules on the whole table judge it as the MERGE below leaves it, as a full refresh's would.
     rows = LakehouseSpark.materialize(context.checked(rows,
-        kept -> target.withoutKeys(target.read(spark), keys).unionByName(kept)));
+        kept -> target.readWithoutKeys(spark, keys).unionByName(kept)));
     long written = rows.count();
     LOG.info("Refreshing {} incrementally: {} keys touched, {} rows recomputed{}", spec.name(), touched, written,
         readOff.isEmpty() ? "" : "; the keys of the changes of " + String.join(", ", readOff) + " read off their rows");

@@ -212,9 +212,9 @@ public final class LakehouseTable {
     return match;
   }
 
-  /** The rows of {@code rows} (this table's rows) whose keys are not among {@code keys}. */
-  public Dataset<Row> withoutKeys(Dataset<Row> rows, Dataset<Row> keys) {
-    return rows.as("t").join(keys.as("k"), keysMatch(this.keys, "t", "k"), "left_anti");
+  /** This table's rows whose keys are not among {@code keys}. */
+  public Dataset<Row> readWithoutKeys(SparkSession spark, Dataset<Row> keys) {
+    return read(spark).as("t").join(keys.as("k"), keysMatch(this.keys, "t", "k"), "left_anti");
   }
 
   /** {@code path} as a SQL string literal, for {@code CREATE TABLE ... LOCATION}. */
