@@ -2,9 +2,11 @@ package dev.lakehouse.gold;
 
 import dev.lakehouse.core.errors.LakehouseException;
 import dev.lakehouse.core.spec.TableName;
+import dev.lakehouse.core.spec.TopN;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Dataset$;
 import org.apache.spark.sql.Row;
@@ -25,20 +27,43 @@ import scala.runtime.AbstractPartialFunction;
  */
 final class GoldQuery {
   private final String sql;
+  /** Whether this is the query without its final ORDER BY ... LIMIT (see {@link TopN}). */
+  private final boolean unranked;
 
   GoldQuery(String sql) {
+    this(sql, false);
+  }
+
+  private GoldQuery(String sql, boolean unranked) {
     this.sql = sql;
+    this.unranked = unranked;
   }
 
   /** The query's result with every table named in {@code bindings} replaced by its Dataset. */
   Dataset<Row> evaluate(SparkSession spark, Map<TableName, Dataset<Row>> bindings) {
-    LogicalPlan parsed;
+    LogicalPlan parsed = parse(spark);
+    if (unranked) {
+      parsed = TopN.of(parsed).orElseThrow().unranked();
+    }
+    return Dataset$.MODULE$.ofRows(spark, bind(parsed, bindings));
+  }
+
+  /** The rows this query ranks when it ends in ORDER BY ... LIMIT n, a {@link TopN}; empty otherwise. */
+  Optional<GoldQuery> unranked(SparkSession spark) {
+    return TopN.of(parse(spark)).map(t -> new GoldQuery(sql, true));
+  }
+
+  /** {@code rows}, the result of {@link #unranked}, ranked as this query ranks them. */
+  Dataset<Row> rank(SparkSession spark, Dataset<Row> rows) {
+    return Dataset$.MODULE$.ofRows(spark, TopN.of(parse(spark)).orElseThrow().rank(rows.logicalPlan()));
+  }
+
+  private LogicalPlan parse(SparkSession spark) {
     try {
-      parsed = spark.sessionState().sqlParser().parsePlan(sql);
+      return spark.sessionState().sqlParser().parsePlan(sql);
     } catch (Exception e) { // validation parsed it already; a session with other SQL settings may not
       throw new LakehouseException("Cannot parse the gold query: " + e.getMessage(), e);
     }
-    return Dataset$.MODULE$.ofRows(spark, bind(parsed, bindings));
   }
 
   private static LogicalPlan bind(LogicalPlan plan, Map<TableName, Dataset<Row>> bindings) {

@@ -9,6 +9,7 @@ import dev.lakehouse.core.format.TableVersion;
 import dev.lakehouse.core.run.BatchContext;
 import dev.lakehouse.core.run.RefreshJob;
 import dev.lakehouse.core.spark.LakehouseSpark;
+import dev.lakehouse.core.spec.Layer;
 import dev.lakehouse.core.spec.LayerSpec;
 import dev.lakehouse.core.spec.Refresh;
 import dev.lakehouse.core.spec.TableName;
@@ -147,16 +148,48 @@ public final class GoldRefresh implements RefreshJob {
       LOG.info("{} refreshes by key, not by merging partial aggregates: {}", spec.name(), m.whyNot());
     }
     if (gold.refresh() == Refresh.INCREMENTAL) {
-      Incremental outcome = last.map(l -> refreshIncrementally(spark, l, now, context))
+      ByKey byKey = query.unranked(spark).map(u -> new ByKey(u, unranked(), true)).orElse(new ByKey(query, target, false));
+      Incremental outcome = last.map(l -> refreshIncrementally(spark, l, now, context, byKey))
           .orElse(Incremental.impossible("it has no recorded source versions yet"));
       if (outcome.fullRefreshReason() == null) {
         return outcome.rowsWritten();
       }
       LOG.info("Refreshing {} in full: {}", spec.name(), outcome.fullRefreshReason());
+      if (byKey.ranked()) {
+        Dataset<Row> all = LakehouseSpark.materialize(byKey.query().evaluate(spark, at(spark, now)));
+        checkKeysUnique(all);
+        // The rows it ranks first: a crash before the table's commit leaves notes that differ,
+        // and the next refresh writes both again.
+        byKey.table().overwrite(all, Optional.of(now.encode()));
+        return writeRanked(spark, all, now, context);
+      }
     }
     Dataset<Row> result = LakehouseSpark.materialize(context.checked(query.evaluate(spark, at(spark, now))));
     long n = result.count();
     target.overwrite(result, Optional.of(now.encode()));
+    return n;
+  }
+
+  /**
+   * Where a refresh by key replaces rows, and the query that gives them: the table itself, or for a
+   * query that ends in ORDER BY ... LIMIT (a {@link dev.lakehouse.core.spec.TopN}) the rows it
+   * ranks, kept in a table beside it and ranked again after each refresh.
+   */
+  private record ByKey(GoldQuery query, LakehouseTable table, boolean ranked) {}
+
+  /** Where a top n keeps the rows it ranks. A dot cannot occur in a table name: no table's default location is this one. */
+  private LakehouseTable unranked() {
+    return new LakehouseTable(new TableName(Layer.GOLD, spec.name().name() + "_unranked"), spec.location() + UNRANKED,
+        target.keys(), List.of(), spec.format());
+  }
+
+  private static final String UNRANKED = ".unranked";
+
+  /** Ranks {@code unranked} (every row the query ranks, as of {@code now}) and replaces the table with its top n. */
+  private long writeRanked(SparkSession spark, Dataset<Row> unranked, SourceVersions now, BatchContext context) {
+    Dataset<Row> rows = LakehouseSpark.materialize(context.checked(query.rank(spark, unranked)));
+    long n = rows.count();
+    target.overwrite(rows, Optional.of(now.encode()));
     return n;
   }
 
@@ -167,15 +200,23 @@ public final class GoldRefresh implements RefreshJob {
     }
   }
 
-  /** Replaces the rows of the keys that the sources' changes since {@code last} reach. */
+  /**
+   * Replaces the rows of the keys that the sources' changes since {@code last} reach, in the table
+   * or, for a top n, in the rows it ranks (then ranks them again).
+   */
   private Incremental refreshIncrementally(SparkSession spark, SourceVersions last, SourceVersions now,
-      BatchContext context) {
+      BatchContext context, ByKey byKey) {
     Optional<String> stale = last.whyNotContinuedBy(now, spark, sources);
     if (stale.isPresent()) {
       return Incremental.impossible(stale.get());
     }
+    if (byKey.ranked() && !(byKey.table().exists(spark)
+        && byKey.table().lastCommitNote(spark).equals(target.lastCommitNote(spark)))) {
+      return Incremental.impossible("the rows its ORDER BY ... LIMIT ranks, kept beside it, do not match its last commit");
+    }
+    LakehouseTable keyed = byKey.table();
     Map<TableName, Dataset<Row>> atNow = at(spark, now);
-    Dataset<Row> recomputed = query.evaluate(spark, atNow);
+    Dataset<Row> recomputed = byKey.query().evaluate(spark, atNow);
     checkKeysAreColumns(recomputed);
     LogicalPlan analysed = recomputed.queryExecution().analyzed();
     // First the sources whose change rows carry the keys themselves (no join with the others): they
@@ -202,7 +243,7 @@ public final class GoldRefresh implements RefreshJob {
     long stored = -1;
     if (affected != null && !joined.isEmpty()) {
       affected = LakehouseSpark.materialize(affected.distinct());
-      stored = target.read(spark).count();
+      stored = keyed.read(spark).count();
       Optional<String> most = most(affected.count(), stored, " (those of " + String.join(", ", readOff) + " alone)");
       if (most.isPresent()) {
         return Incremental.impossible(most.get());
@@ -216,28 +257,39 @@ public final class GoldRefresh implements RefreshJob {
       for (LakehouseTable source : joined) {
         Dataset<Row> changes = LakehouseSpark.materialize(NetChanges.of(source.readChanges(spark,
             last.sources().get(source.name()).version(), now.sources().get(source.name()).version()), analysed, source.name()));
-        Dataset<Row> keys = new AffectedKeys(query, target.keys()).of(spark, source.name(), changes, atNow, atLast);
+        Dataset<Row> keys = new AffectedKeys(byKey.query(), target.keys()).of(spark, source.name(), changes, atNow, atLast);
         if (keys != null) {
           affected = affected == null ? keys : affected.union(keys);
         }
       }
     }
-    if (affected == null) {
-      // No key reached: the changes cancelled out (NetChanges), or (a stream's signal) an
+    Dataset<Row> keys = affected == null ? null : LakehouseSpark.materialize(affected.distinct());
+    long touched = keys == null ? 0 : keys.count();
+    if (touched == 0) {
+      // No key reached: the changes cancelled out (NetChanges), the query's filters or joins keep
+      // them out of every row (the keys found by the query are none), or (a stream's signal) an
       // earlier refresh covered them. The commit of no rows still records the versions now, so the
-      // next refresh starts from here instead of reading these changes again.
+      // next refresh starts from here instead of reading these changes again; a MERGE of no rows
+      // would commit nothing.
+      if (byKey.ranked()) {
+        keyed.commitNote(spark, now.encode());
+      }
       target.commitNote(spark, now.encode());
       LOG.info("Refreshing {} incrementally: its sources' changes reach no key", spec.name());
       return new Incremental(0, null);
     }
-    Dataset<Row> keys = LakehouseSpark.materialize(affected.distinct());
-    long touched = keys.count();
-    Optional<String> most = most(touched, stored >= 0 ? stored : target.read(spark).count(), "");
+    Optional<String> most = most(touched, stored >= 0 ? stored : keyed.read(spark).count(), "");
     if (most.isPresent()) {
       return Incremental.impossible(most.get());
     }
     Dataset<Row> rows = LakehouseSpark.materialize(restrict(recomputed, keys));
     checkKeysUnique(rows);
+    if (byKey.ranked()) {
+      LOG.info("Refreshing {} incrementally: {} keys touched, {} of the rows it ranks recomputed", spec.name(), touched,
+          rows.count());
+      keyed.replaceKeys(rows, keys, now.encode());
+      return new Incremental(writeRanked(spark, keyed.read(spark), now, context), null);
+    }
     // The rules on the whole table judge it as the MERGE below leaves it, as a full refresh's would.
     rows = LakehouseSpark.materialize(context.checked(rows,
         kept -> target.readWithoutKeys(spark, keys).unionByName(kept)));

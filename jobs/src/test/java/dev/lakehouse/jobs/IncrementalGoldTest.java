@@ -7,6 +7,8 @@ import dev.lakehouse.core.config.ConfigLayers;
 import dev.lakehouse.core.format.LakehouseTable;
 import dev.lakehouse.core.run.TableRunResult;
 import dev.lakehouse.core.spec.FormatKind;
+import dev.lakehouse.core.spec.TableName;
+import dev.lakehouse.core.spec.TableSpec;
 import dev.lakehouse.core.testing.SharedSpark;
 import dev.lakehouse.jobs.pipeline.Pipeline;
 import dev.lakehouse.jobs.pipeline.RunReport;
@@ -42,6 +44,10 @@ class IncrementalGoldTest {
   private static final String CUSTOMER_DAILY = ConfigFactory.parseFile(CONF.toFile()).resolve().getString("vars.customer-daily");
   /** A join keyed by a column of one side, as the pipeline declares it. */
   private static final String DAILY_REGIONS = ConfigFactory.parseFile(CONF.toFile()).resolve().getString("vars.daily-regions");
+  /** A top n (ORDER BY ... LIMIT 5) and the rows it ranks, as the pipeline declares them. */
+  private static final String TOP_CUSTOMERS = ConfigFactory.parseFile(CONF.toFile()).resolve().getString("vars.top-customers");
+  private static final String CUSTOMER_SPENDING =
+      ConfigFactory.parseFile(CONF.toFile()).resolve().getString("vars.customer-spending");
 
   @ParameterizedTest
   @EnumSource(FormatKind.class)
@@ -119,8 +125,15 @@ class IncrementalGoldTest {
     land(root, "customers", 3, List.of(customer(7, "r_new", 3), customer(8, "r0", 3)));
     land(root, "orders", 3, List.of(order(17, 3, START, random, 0), order(100, 4, START.plusDays(3), "0.00", 3)));
     LakehouseTable.deletePath(p.spark(), states.toString());
-    assertEqualToFull(p, p.run());
+    RunReport third = p.run();
+    assertEqualToFull(p, third);
     assertThat(states).isDirectory();
+    // The top n replaced the rows of the few customers these changes reach among the rows it ranks, and ranked them again.
+    assertThat(third.table("gold.top_customers_incremental").rowsWritten()).isEqualTo(5);
+    if (format == FormatKind.DELTA) {
+      assertThat(io.delta.tables.DeltaTable.forPath(p.spark(), root.resolve("gold/top_customers_incremental.unranked").toString())
+          .history(1).select("operation").first().getString(0)).isEqualTo("MERGE");
+    }
 
     // Drop 4: an order of 20 of the 30 customers in each of the first three months reaches about
     // two thirds of the monthly aggregate's groups: recomputing most keys costs more than a full
@@ -150,11 +163,14 @@ class IncrementalGoldTest {
     assertThat(fifth.table("silver.customers").rowsWritten()).isEqualTo(1);
     assertThat(fifth.table("gold.region_daily_incremental").rowsWritten()).isZero();
     assertThat(fifth.table("gold.daily_regions_incremental").rowsWritten()).isZero();
+    assertThat(fifth.table("gold.top_customers_incremental").rowsWritten()).isZero();
     assertThat(fifth.table("gold.region_daily_full").rowsWritten()).isPositive();
 
     // No new files: nothing refreshed, nothing written.
     RunReport idle = p.run();
     assertThat(idle.table("gold.region_daily_incremental").batches()).isZero();
+    // Drop 5's refresh that reached no key recorded the versions it read: nothing is read again.
+    assertThat(idle.table("gold.top_customers_incremental").batches()).isZero();
     assertEqualToFull(p, idle);
   }
 
@@ -169,6 +185,12 @@ class IncrementalGoldTest {
     }
     assertSameRows("customer_daily", p.table("gold.customer_daily_incremental"), p.sql(CUSTOMER_DAILY));
     assertSameRows("daily_regions", p.table("gold.daily_regions_incremental"), p.sql(DAILY_REGIONS));
+    assertSameRows("top_customers", p.table("gold.top_customers_incremental"), p.sql(TOP_CUSTOMERS));
+    assertThat(p.table("gold.top_customers_incremental").count()).isEqualTo(5);
+    TableSpec top = p.spec().table(TableName.parse("gold.top_customers_incremental"));
+    LakehouseTable unranked = new LakehouseTable(TableName.parse("gold.top_customers_incremental_unranked"),
+        top.location() + ".unranked", List.of("customer_id"), List.of(), top.format());
+    assertSameRows("the rows top_customers ranks", unranked.read(p.spark()), p.sql(CUSTOMER_SPENDING));
   }
 
   /** The metric of each rule on the whole table (sales.conf's table-rules), as the run recorded it. */

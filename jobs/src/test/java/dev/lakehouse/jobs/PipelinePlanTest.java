@@ -48,4 +48,19 @@ class PipelinePlanTest {
     assertThat(select("bronze.region+")).containsExactly("bronze.region", "silver.region", "gold.local_supplier_volume");
     assertThatThrownBy(() -> select("gold.nothing")).isInstanceOf(LakehouseException.class).hasMessageContaining("gold.nothing");
   }
+
+  @Test
+  void thePlanSaysHowEachGoldTableRefreshes() {
+    PipelineSpec sales = Lakehouse.validate(new ConfigLayers.Request(Path.of("src/test/resources/pipelines/sales.conf"),
+        Optional.empty(), List.of(), Map.of("LAKEHOUSE_ROOT", "/tmp/plan-test")));
+    assertThat(PipelinePlan.describe(sales.table(TableName.parse("gold.top_customers_incremental"))))
+        .isEqualTo("run its query without its final ORDER BY ... LIMIT for the keys [customer_id] that changes of"
+            + " [silver.orders, silver.customers] reach, replace those rows in the table of the rows it ranks,"
+            + " rank them, replace the top n");
+    assertThat(PipelinePlan.describe(TPCH.table(TableName.parse("gold.shipping_priority"))))
+        .startsWith("run its query over ").endsWith(" when they change, replace all rows");
+    assertThat(PipelinePlan.describe(TPCH.table(TableName.parse("gold.revenue_daily"))))
+        .isEqualTo("run its query for the keys [order_date] that changes of [silver.orders, silver.lineitem] reach,"
+            + " replace those rows");
+  }
 }

@@ -1,5 +1,6 @@
 package dev.lakehouse.core.config;
 
+import dev.lakehouse.core.spec.TopN;
 import java.util.Optional;
 import org.apache.spark.sql.catalyst.analysis.UnresolvedAttribute;
 import org.apache.spark.sql.catalyst.analysis.UnresolvedHaving;
@@ -86,7 +87,8 @@ final class SqlChecks {
   /**
    * Why {@code sql} cannot be refreshed incrementally, or empty when it can. Recomputing only the
    * keys that changed rows reach is exact when each output row depends only on the input rows
-   * that reach it: no LIMIT/OFFSET (which rows make the cut depends on all others), no HAVING or
+   * that reach it: no LIMIT/OFFSET (which rows make the cut depends on all others) but a final
+   * ORDER BY ... LIMIT (a {@link TopN}: its unranked rows are refreshed by key, then ranked), no HAVING or
    * window (evaluated over a key's full input, which the change alone is not), no anti-join,
    * NOT EXISTS, NOT IN or EXCEPT (a new row can remove output rows it does not itself reach).
    */
@@ -97,13 +99,13 @@ final class SqlChecks {
     } catch (Exception e) {
       return Optional.empty(); // reported as a parse problem elsewhere
     }
-    return incrementalProblem(plan);
+    return incrementalProblem(TopN.of(plan).map(TopN::unranked).orElse(plan));
   }
 
   private static Optional<String> incrementalProblem(LogicalPlan plan) {
     String found = null;
     if (plan instanceof GlobalLimit || plan instanceof LocalLimit || plan instanceof Offset) {
-      found = "LIMIT or OFFSET";
+      found = "a LIMIT or OFFSET other than a final ORDER BY ... LIMIT";
     } else if (plan instanceof UnresolvedHaving) {
       found = "HAVING";
     } else if (plan instanceof Except) {

@@ -10,6 +10,7 @@ import dev.lakehouse.core.spec.PipelineSpec;
 import dev.lakehouse.core.spec.Refresh;
 import dev.lakehouse.core.spec.TableName;
 import dev.lakehouse.core.spec.TableSpec;
+import dev.lakehouse.core.spec.TopN;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +44,19 @@ class GoldSpecTest {
   }
 
   @Test
+  void aTopNIsTheRowsItRanksAndItsRanking() {
+    TopN top = TopN.of(CatalystSqlParser$.MODULE$.parsePlan(
+        "SELECT id, sum(amount) AS total FROM silver.orders GROUP BY id ORDER BY total DESC, id LIMIT 10")).orElseThrow();
+    assertThat(top.unranked()).isInstanceOf(org.apache.spark.sql.catalyst.plans.logical.Aggregate.class);
+    assertThat(top.limit().toString()).isEqualTo("10");
+    assertThat(top.order().size()).isEqualTo(2);
+    // Inside a WITH, the ranking is the WITH's final query's; a LIMIT without ORDER BY is no top n.
+    assertThat(TopN.of(CatalystSqlParser$.MODULE$.parsePlan("WITH t AS (SELECT 1 AS a) SELECT a FROM t ORDER BY a LIMIT 1"))
+        .orElseThrow().unranked()).isInstanceOf(org.apache.spark.sql.catalyst.plans.logical.UnresolvedWith.class);
+    assertThat(TopN.of(CatalystSqlParser$.MODULE$.parsePlan("SELECT a FROM t LIMIT 1"))).isEmpty();
+  }
+
+  @Test
   void refusesWhatCannotBeRefreshedIncrementallyOrNamed() {
     List<String> all;
     try {
@@ -56,7 +70,8 @@ class GoldSpecTest {
         at + "28: pipeline.tables.gold.monthly.aggregate.time-grain.grain: Cannot use grain = fortnight: supported values are hour, day, week, month, quarter, year",
         at + "29: pipeline.tables.gold.monthly.aggregate.group-by: Cannot name the column that \"upper(status)\" makes: add an alias, e.g. \"upper(status) AS <name>\"",
         at + "30: pipeline.tables.gold.monthly.aggregate.measures: Cannot name the column that the measure \"sum(amount)\" makes: write it as \"<aggregate> AS <name>\"",
-        at + "12: pipeline.tables.gold.top_orders.refresh: Cannot refresh gold.top_orders incrementally: its query uses LIMIT or OFFSET, so a change can alter rows it does not reach; use refresh = full",
+        at + "12: pipeline.tables.gold.top_orders.refresh: Cannot refresh gold.top_orders incrementally: its query uses a LIMIT or OFFSET other than a final ORDER BY ... LIMIT, so a change can alter rows it does not reach; use refresh = full",
+        at + "35: pipeline.tables.gold.top_inside.refresh: Cannot refresh gold.top_inside incrementally: its query uses a LIMIT or OFFSET other than a final ORDER BY ... LIMIT, so a change can alter rows it does not reach; use refresh = full",
         at + "17: pipeline.tables.gold.big_customers.refresh: Cannot refresh gold.big_customers incrementally: its query uses HAVING, so a change can alter rows it does not reach; use refresh = full",
         at + "22: pipeline.tables.gold.total.refresh: Cannot refresh gold.total incrementally without keys: declare keys = [<output column>, ...], the columns that identify a row of the result (its GROUP BY columns)");
   }

@@ -107,7 +107,17 @@ public final class PipelinePlan {
     return out;
   }
 
-  static String describe(TableSpec t) {
+  private static boolean isTopN(String sql) {
+    try {
+      return dev.lakehouse.core.spec.TopN.of(org.apache.spark.sql.catalyst.parser.CatalystSqlParser$.MODULE$.parsePlan(sql))
+          .isPresent();
+    } catch (Exception e) { // validation parsed it already
+      return false;
+    }
+  }
+
+  /** What a table's run does, in one line, as {@code plan} prints it. */
+  public static String describe(TableSpec t) {
     if (t.layer() instanceof LayerSpec.Silver s) {
       if (s.write() == dev.lakehouse.core.spec.WriteMode.SCD2) {
         return "cleanse new rows of " + s.source().table() + ", keep every version per " + t.keys() + " by "
@@ -121,7 +131,10 @@ public final class PipelinePlan {
       String what = g.aggregate().map(a -> "aggregate " + a.from() + " by " + a.keys()).orElse("run its query");
       return switch (g.refresh()) {
         case FULL -> what + " over " + g.sources() + " when they change, replace all rows";
-        case INCREMENTAL -> what + " for the keys " + t.keys() + " that changes of " + g.sources() + " reach, replace those rows";
+        case INCREMENTAL -> isTopN(g.sql())
+            ? "run its query without its final ORDER BY ... LIMIT for the keys " + t.keys() + " that changes of "
+                + g.sources() + " reach, replace those rows in the table of the rows it ranks, rank them, replace the top n"
+            : what + " for the keys " + t.keys() + " that changes of " + g.sources() + " reach, replace those rows";
       };
     }
     LayerSpec.Bronze b = (LayerSpec.Bronze) t.layer();
