@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Dataset$;
 import org.apache.spark.sql.Row;
@@ -53,9 +54,24 @@ final class GoldQuery {
     return TopN.of(parse(spark)).map(t -> new GoldQuery(sql, true));
   }
 
-  /** {@code rows}, the result of {@link #unranked}, ranked as this query ranks them. */
+  /**
+   * {@code rows}, the result of {@link #unranked}, ranked as this query ranks them.
+   *
+   * @throws LakehouseException when the ORDER BY names what the result has no column for (a column
+   *     of a source the SELECT list leaves out): the rows kept to rank have only the result's columns
+   */
   Dataset<Row> rank(SparkSession spark, Dataset<Row> rows) {
-    return Dataset$.MODULE$.ofRows(spark, TopN.of(parse(spark)).orElseThrow().rank(rows.logicalPlan()));
+    TopN top = TopN.of(parse(spark)).orElseThrow();
+    try {
+      return Dataset$.MODULE$.ofRows(spark, top.rank(rows.logicalPlan()));
+    } catch (Exception e) { // Spark's AnalysisException, which Java sees as checked
+      if (!(e instanceof AnalysisException)) {
+        throw e;
+      }
+      throw new LakehouseException("Cannot rank the rows of its query by its ORDER BY " + top.order().mkString(", ")
+          + " over the result's columns " + List.of(rows.columns()) + ": " + String.valueOf(e.getMessage()).lines().findFirst().orElse("")
+          + "; order by columns of the SELECT list (add the column to it), or use refresh = full", e);
+    }
   }
 
   private LogicalPlan parse(SparkSession spark) {

@@ -3,6 +3,7 @@ package dev.lakehouse.gold;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
+import dev.lakehouse.core.errors.LakehouseException;
 import dev.lakehouse.core.errors.TableRunException;
 import dev.lakehouse.core.format.LakehouseTable;
 import dev.lakehouse.core.format.TableVersion;
@@ -158,10 +159,11 @@ public final class GoldRefresh implements RefreshJob {
       if (byKey.ranked()) {
         Dataset<Row> all = LakehouseSpark.materialize(byKey.query().evaluate(spark, at(spark, now)));
         checkKeysUnique(all);
+        Dataset<Row> top = ranked(spark, all); // an ORDER BY that cannot rank them fails here, before any write
         // The rows it ranks first: a crash before the table's commit leaves notes that differ,
         // and the next refresh writes both again.
         byKey.table().overwrite(all, Optional.of(now.encode()));
-        return writeRanked(spark, all, now, context);
+        return writeRanked(top, now, context);
       }
     }
     Dataset<Row> result = LakehouseSpark.materialize(context.checked(query.evaluate(spark, at(spark, now))));
@@ -185,9 +187,18 @@ public final class GoldRefresh implements RefreshJob {
 
   private static final String UNRANKED = ".unranked";
 
-  /** Ranks {@code unranked} (every row the query ranks, as of {@code now}) and replaces the table with its top n. */
-  private long writeRanked(SparkSession spark, Dataset<Row> unranked, SourceVersions now, BatchContext context) {
-    Dataset<Row> rows = LakehouseSpark.materialize(context.checked(query.rank(spark, unranked)));
+  /** The top n of {@code unranked}, every row the query ranks. */
+  private Dataset<Row> ranked(SparkSession spark, Dataset<Row> unranked) {
+    try {
+      return query.rank(spark, unranked);
+    } catch (LakehouseException e) {
+      throw new TableRunException(spec.name(), "Cannot refresh " + spec.name() + " incrementally: " + e.getMessage(), e);
+    }
+  }
+
+  /** Replaces the table with {@code top}, its top n as of {@code now}. */
+  private long writeRanked(Dataset<Row> top, SourceVersions now, BatchContext context) {
+    Dataset<Row> rows = LakehouseSpark.materialize(context.checked(top));
     long n = rows.count();
     target.overwrite(rows, Optional.of(now.encode()));
     return n;
@@ -288,7 +299,7 @@ public final class GoldRefresh implements RefreshJob {
       LOG.info("Refreshing {} incrementally: {} keys touched, {} of the rows it ranks recomputed", spec.name(), touched,
           rows.count());
       keyed.replaceKeys(rows, keys, now.encode());
-      return new Incremental(writeRanked(spark, keyed.read(spark), now, context), null);
+      return new Incremental(writeRanked(ranked(spark, keyed.read(spark)), now, context), null);
     }
     // The rules on the whole table judge it as the MERGE below leaves it, as a full refresh's would.
     rows = LakehouseSpark.materialize(context.checked(rows,
