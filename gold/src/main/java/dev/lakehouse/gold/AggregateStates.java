@@ -7,8 +7,6 @@ import dev.lakehouse.core.format.TableFormat;
 import dev.lakehouse.core.format.TableVersion;
 import dev.lakehouse.core.run.BatchContext;
 import dev.lakehouse.core.spark.LakehouseSpark;
-import dev.lakehouse.core.spec.Layer;
-import dev.lakehouse.core.spec.TableName;
 import dev.lakehouse.core.spec.TableSpec;
 import java.util.List;
 import java.util.Optional;
@@ -43,13 +41,7 @@ final class AggregateStates {
     this.target = target;
     this.source = source;
     this.aggregate = aggregate;
-    // A dot cannot occur in a table name: no other table's default location can be this one.
-    this.states = new LakehouseTable(stateName(spec.name()), spec.location() + ".state", target.keys(), List.of(),
-        spec.format());
-  }
-
-  static TableName stateName(TableName table) {
-    return new TableName(Layer.GOLD, table.name() + "_state");
+    this.states = target.keptBeside("state");
   }
 
   /**

@@ -10,7 +10,6 @@ import dev.lakehouse.core.format.TableVersion;
 import dev.lakehouse.core.run.BatchContext;
 import dev.lakehouse.core.run.RefreshJob;
 import dev.lakehouse.core.spark.LakehouseSpark;
-import dev.lakehouse.core.spec.Layer;
 import dev.lakehouse.core.spec.LayerSpec;
 import dev.lakehouse.core.spec.Refresh;
 import dev.lakehouse.core.spec.TableName;
@@ -149,7 +148,8 @@ public final class GoldRefresh implements RefreshJob {
       LOG.info("{} refreshes by key, not by merging partial aggregates: {}", spec.name(), m.whyNot());
     }
     if (gold.refresh() == Refresh.INCREMENTAL) {
-      ByKey byKey = query.unranked(spark).map(u -> new ByKey(u, unranked(), true)).orElse(new ByKey(query, target, false));
+      ByKey byKey = query.unranked(spark).map(u -> new ByKey(u, target.keptBeside("unranked"), true))
+          .orElse(new ByKey(query, target, false));
       Incremental outcome = last.map(l -> refreshIncrementally(spark, l, now, context, byKey))
           .orElse(Incremental.impossible("it has no recorded source versions yet"));
       if (outcome.fullRefreshReason() == null) {
@@ -178,14 +178,6 @@ public final class GoldRefresh implements RefreshJob {
    * ranks, kept in a table beside it and ranked again after each refresh.
    */
   private record ByKey(GoldQuery query, LakehouseTable table, boolean ranked) {}
-
-  /** Where a top n keeps the rows it ranks. A dot cannot occur in a table name: no table's default location is this one. */
-  private LakehouseTable unranked() {
-    return new LakehouseTable(new TableName(Layer.GOLD, spec.name().name() + "_unranked"), spec.location() + UNRANKED,
-        target.keys(), List.of(), spec.format());
-  }
-
-  private static final String UNRANKED = ".unranked";
 
   /** The top n of {@code unranked}, every row the query ranks. */
   private Dataset<Row> ranked(SparkSession spark, Dataset<Row> unranked) {

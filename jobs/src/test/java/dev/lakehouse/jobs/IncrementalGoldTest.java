@@ -8,7 +8,6 @@ import dev.lakehouse.core.format.LakehouseTable;
 import dev.lakehouse.core.run.TableRunResult;
 import dev.lakehouse.core.spec.FormatKind;
 import dev.lakehouse.core.spec.TableName;
-import dev.lakehouse.core.spec.TableSpec;
 import dev.lakehouse.core.testing.SharedSpark;
 import dev.lakehouse.jobs.pipeline.Pipeline;
 import dev.lakehouse.jobs.pipeline.RunReport;
@@ -187,9 +186,8 @@ class IncrementalGoldTest {
     assertSameRows("daily_regions", p.table("gold.daily_regions_incremental"), p.sql(DAILY_REGIONS));
     assertSameRows("top_customers", p.table("gold.top_customers_incremental"), p.sql(TOP_CUSTOMERS));
     assertThat(p.table("gold.top_customers_incremental").count()).isEqualTo(5);
-    TableSpec top = p.spec().table(TableName.parse("gold.top_customers_incremental"));
-    LakehouseTable unranked = new LakehouseTable(TableName.parse("gold.top_customers_incremental_unranked"),
-        top.location() + ".unranked", List.of("customer_id"), List.of(), top.format());
+    LakehouseTable unranked = LakehouseTable.of(p.spec().table(TableName.parse("gold.top_customers_incremental")))
+        .keptBeside("unranked");
     assertSameRows("the rows top_customers ranks", unranked.read(p.spark()), p.sql(CUSTOMER_SPENDING));
   }
 

@@ -180,10 +180,7 @@ public final class TableExpectations implements BatchExpectations {
 
   /** The rows to write: the judged rows but those a {@code drop} or {@code quarantine} rule sets aside, which go to quarantine. */
   private Dataset<Row> written(Judged batch, BatchContext context) {
-    if (!setsRowsAside(batch)) {
-      return batch.rows();
-    }
-    long quarantined = batch.counts().getLong(rules.size() + 1);
+    long quarantined = setsRowsAside(batch) ? batch.counts().getLong(rules.size() + 1) : 0;
     if (quarantined > 0) {
       quarantine(batch.flagged(), quarantined, context);
     }

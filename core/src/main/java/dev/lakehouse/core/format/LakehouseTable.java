@@ -151,6 +151,17 @@ public final class LakehouseTable {
     return new LakehouseTable(companion.nameOf(name), companion.locationOf(location), List.of(), List.of(), format.kind());
   }
 
+  /**
+   * A table keyed as this one that a refresh keeps beside it for its own use (a gold table's
+   * partial aggregates, the rows a top n ranks): named {@code <name>_<suffix>}, at this table's
+   * location plus {@code .<suffix>}. A dot cannot occur in a table name, so no declared table's
+   * default location is this one.
+   */
+  public LakehouseTable keptBeside(String suffix) {
+    return new LakehouseTable(new TableName(name.layer(), name.name() + "_" + suffix), location + "." + suffix, keys,
+        List.of(), format.kind());
+  }
+
   /** See {@link TableFormat#lastBatches}. */
   public Map<String, Long> lastBatches(SparkSession spark) {
     return format.lastBatches(spark, this);

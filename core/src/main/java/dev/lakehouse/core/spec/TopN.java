@@ -51,12 +51,12 @@ public record TopN(LogicalPlan unranked, Seq<SortOrder> order, Expression limit)
 
           @Override
           public <A1 extends Expression, B1> B1 applyOrElse(A1 e, scala.Function1<A1, B1> otherwise) {
-            if (e instanceof UnresolvedAttribute a && a.nameParts().size() > 1) {
-              @SuppressWarnings("unchecked")
-              B1 out = (B1) UnresolvedAttribute.quoted(a.nameParts().last());
-              return out;
+            if (!isDefinedAt(e)) {
+              return otherwise.apply(e);
             }
-            return otherwise.apply(e);
+            @SuppressWarnings("unchecked")
+            B1 out = (B1) UnresolvedAttribute.quoted(((UnresolvedAttribute) e).nameParts().last());
+            return out;
           }
         }))
         .toList();

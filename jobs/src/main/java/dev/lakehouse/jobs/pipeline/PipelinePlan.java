@@ -7,6 +7,7 @@ import dev.lakehouse.core.spec.SourceSpec;
 import dev.lakehouse.core.spec.PipelineSpec;
 import dev.lakehouse.core.spec.TableName;
 import dev.lakehouse.core.spec.TableSpec;
+import dev.lakehouse.core.spec.TopN;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -15,6 +16,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.spark.sql.catalyst.parser.CatalystSqlParser$;
 
 /**
  * The tables of a pipeline in an order that runs every table after the tables it reads
@@ -109,8 +111,7 @@ public final class PipelinePlan {
 
   private static boolean isTopN(String sql) {
     try {
-      return dev.lakehouse.core.spec.TopN.of(org.apache.spark.sql.catalyst.parser.CatalystSqlParser$.MODULE$.parsePlan(sql))
-          .isPresent();
+      return TopN.of(CatalystSqlParser$.MODULE$.parsePlan(sql)).isPresent();
     } catch (Exception e) { // validation parsed it already
       return false;
     }
