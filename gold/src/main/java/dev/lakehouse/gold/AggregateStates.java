@@ -93,12 +93,20 @@ final class AggregateStates {
     if (!merged.where(negative).isEmpty()) {
       return Optional.empty();
     }
+    long groups = merged.count();
+    if (groups == 0) {
+      // Changes the query's filter keeps out (both images): no group is touched. The commits of no
+      // rows record the versions now (states first, as below); a MERGE of no rows would commit nothing.
+      states.commitNote(spark, now.encode());
+      target.commitNote(spark, now.encode());
+      LOG.info("Refreshing {} by merging partial aggregates: its source's changes touch no group", spec.name());
+      return Optional.of(0L);
+    }
     Column[] keys = target.keys().stream().map(k -> col("`" + k + "`")).toArray(Column[]::new);
     Dataset<Row> touched = merged.select(keys);
     Dataset<Row> rows = LakehouseSpark.materialize(context.checked(aggregate.result(spark, merged, atNow),
         kept -> target.readWithoutKeys(spark, touched).unionByName(kept)));
     long written = rows.count();
-    long groups = merged.count();
     long stored = states.read(spark).count();
     Dataset<Row> live = merged.where(col(MergeableAggregate.ROWS).gt(0));
     if (groups > stored * REWRITE) {

@@ -239,7 +239,7 @@ public final class GoldRefresh implements RefreshJob {
         continue;
       }
       readOff.add(source.name().toString());
-      Dataset<Row> keys = NetChanges.of(source.readChanges(spark, from, to), analysed, source.name())
+      Dataset<Row> keys = NetChanges.of(seenChanges(spark, source, from, to, analysed), analysed, source.name())
           .select(lineage.get().toArray(Column[]::new));
       affected = affected == null ? keys : affected.union(keys);
     }
@@ -258,8 +258,9 @@ public final class GoldRefresh implements RefreshJob {
         atLast.put(source.name(), source.readAt(spark, last.sources().get(source.name()).version()));
       }
       for (LakehouseTable source : joined) {
-        Dataset<Row> changes = LakehouseSpark.materialize(NetChanges.of(source.readChanges(spark,
-            last.sources().get(source.name()).version(), now.sources().get(source.name()).version()), analysed, source.name()));
+        Dataset<Row> changes = LakehouseSpark.materialize(NetChanges.of(seenChanges(spark, source,
+            last.sources().get(source.name()).version(), now.sources().get(source.name()).version(), analysed),
+            analysed, source.name()));
         Dataset<Row> keys = new AffectedKeys(byKey.query(), target.keys()).of(spark, source.name(), changes, atNow, atLast);
         if (keys != null) {
           affected = affected == null ? keys : affected.union(keys);
@@ -285,7 +286,7 @@ public final class GoldRefresh implements RefreshJob {
     if (most.isPresent()) {
       return Incremental.impossible(most.get());
     }
-    Dataset<Row> rows = LakehouseSpark.materialize(restrict(recomputed, keys));
+    Dataset<Row> rows = LakehouseSpark.materialize(KeyRestriction.of(recomputed, keys, target.keys()));
     checkKeysUnique(rows);
     if (byKey.ranked()) {
       LOG.info("Refreshing {} incrementally: {} keys touched, {} of the rows it ranks recomputed", spec.name(), touched,
@@ -303,6 +304,12 @@ public final class GoldRefresh implements RefreshJob {
     return new Incremental(written, null);
   }
 
+  /** The source's change rows from {@code from} to {@code to} that meet the query's conditions on its own rows. */
+  private static Dataset<Row> seenChanges(SparkSession spark, LakehouseTable source, TableVersion from, TableVersion to,
+      LogicalPlan analysed) {
+    return source.readChanges(spark, from, to).where(SourceConditions.of(analysed, source.name()));
+  }
+
   /** Why a refresh by key would cost more than a full one, if {@code touched} keys are most of the table's. */
   private static Optional<String> most(long touched, long stored, String which) {
     // Recomputing most keys reads everything a full refresh reads, then merges instead of replacing.
@@ -310,34 +317,6 @@ public final class GoldRefresh implements RefreshJob {
         + " rows, more than half; a full refresh costs less") : Optional.empty();
   }
 
-  /**
-   * The query's rows whose keys are in {@code affected}. A literal IN list per key column goes first:
-   * Spark pushes it below the aggregate into the scans, where file statistics skip what it excludes;
-   * the exact, null-safe semi-join then keeps precisely the affected keys.
-   */
-  private Dataset<Row> restrict(Dataset<Row> rows, Dataset<Row> affected) {
-    Dataset<Row> filtered = rows;
-    for (String k : target.keys()) {
-      List<Row> values = affected.select(col("`" + k + "`")).distinct().limit(MAX_IN_LIST + 1).collectAsList();
-      if (values.size() <= MAX_IN_LIST) {
-        List<Object> nonNull = new ArrayList<>();
-        boolean hasNull = false;
-        for (Row v : values) {
-          if (v.isNullAt(0)) {
-            hasNull = true;
-          } else {
-            nonNull.add(v.get(0));
-          }
-        }
-        Column in = col("`" + k + "`").isin(nonNull.toArray());
-        filtered = filtered.where(hasNull ? in.or(col("`" + k + "`").isNull()) : in);
-      }
-    }
-    // Both sides descend from the same tables: aliases keep their key columns apart.
-    return filtered.as("r").join(affected.as("k"), LakehouseTable.keysMatch(target.keys(), "r", "k"), "left_semi");
-  }
-
-  private static final int MAX_IN_LIST = 1000;
   /** The share of a table's keys beyond which an incremental refresh by key recomputes everything instead. */
   private static final double MOST = 0.5;
 

@@ -129,7 +129,7 @@ final class KeyLineage {
   }
 
   /** The pairs of columns that {@code condition}'s conjuncts {@code a = b} (or {@code <=>}) make equal. */
-  private static void collectEqualities(Expression condition, List<AttributeReference[]> equal) {
+  static void collectEqualities(Expression condition, List<AttributeReference[]> equal) {
     if (condition instanceof And and) {
       collectEqualities(and.left(), equal);
       collectEqualities(and.right(), equal);
@@ -141,7 +141,7 @@ final class KeyLineage {
   }
 
   /** {@code exprs} with each column outside {@code side} replaced by a column of {@code side} equal to it, if any. */
-  private static List<Expression> sameValues(List<Expression> exprs, List<AttributeReference[]> equal, AttributeSet side) {
+  static List<Expression> sameValues(List<Expression> exprs, List<AttributeReference[]> equal, AttributeSet side) {
     Map<ExprId, Expression> toSide = new HashMap<>();
     for (Expression e : exprs) {
       for (Attribute a : JavaConverters.seqAsJavaList(e.references().toSeq())) {
@@ -181,7 +181,7 @@ final class KeyLineage {
     return AttributeSet.apply(JavaConverters.asScalaBuffer(all).toSeq());
   }
 
-  private static boolean holds(LogicalPlan plan, TableName source) {
+  static boolean holds(LogicalPlan plan, TableName source) {
     return !plan.collect(new Matching<LogicalPlan>(p -> isSource(p, source))).isEmpty();
   }
 
@@ -192,7 +192,7 @@ final class KeyLineage {
   }
 
   /** {@code exprs} with each column that {@code named} computes replaced by its computation. */
-  private static List<Expression> substitute(List<Expression> exprs, scala.collection.Seq<NamedExpression> named) {
+  static List<Expression> substitute(List<Expression> exprs, scala.collection.Seq<NamedExpression> named) {
     Map<ExprId, Expression> computed = new HashMap<>();
     for (NamedExpression n : JavaConverters.seqAsJavaList(named)) {
       if (n instanceof Alias a) {
@@ -227,7 +227,7 @@ final class KeyLineage {
   }
 
   /** {@code e} with its columns referred to by name, to be resolved against the change rows. */
-  private static Expression byName(Expression e) {
+  static Expression byName(Expression e) {
     return e.transformUp(new AbstractPartialFunction<Expression, Expression>() {
       @Override
       public boolean isDefinedAt(Expression x) {
@@ -247,7 +247,7 @@ final class KeyLineage {
   }
 
   /** A partial function that matches what {@code test} accepts and returns it. */
-  private static final class Matching<T> extends AbstractPartialFunction<T, T> {
+  static final class Matching<T> extends AbstractPartialFunction<T, T> {
     private final java.util.function.Predicate<T> test;
 
     Matching(java.util.function.Predicate<T> test) {

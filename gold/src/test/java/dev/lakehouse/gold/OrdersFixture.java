@@ -19,6 +19,12 @@ final class OrdersFixture {
 
   private OrdersFixture() {}
 
+  /** The analysed plan of a gold query over one order and one line item, as a refresh analyses it. */
+  static org.apache.spark.sql.catalyst.plans.logical.LogicalPlan analysed(SparkSession spark, String sql) {
+    return new GoldQuery(sql).evaluate(spark, java.util.Map.of(ORDERS, orders(spark, List.of("(1, 'c0', 'r0', 1.00, DATE '2024-01-01')")),
+        LINES, spark.sql("SELECT 1L AS order_id, 'sku0' AS sku, CAST(1 AS DECIMAL(10,2)) AS price"))).queryExecution().analyzed();
+  }
+
   /** Orders from SQL value tuples {@code (order_id, customer, region, amount, order_date)}. */
   static Dataset<Row> orders(SparkSession spark, List<String> values) {
     return spark.sql("SELECT * FROM VALUES " + String.join(", ", values) + " AS t(order_id, customer, region, amount, order_date)")

@@ -32,10 +32,13 @@ final class KeyFilter {
   /**
    * @param keys key values, columns named as {@code keyNames} (materialised: read twice)
    * @param alias the alias of the table's side in the condition (e.g. {@code t})
-   * @return the condition, or {@code true} for more than {@value #MAX_KEYS} keys
+   * @return the condition; {@code false} for no key, {@code true} for more than {@value #MAX_KEYS} keys
    */
   static Column of(Dataset<Row> keys, List<String> keyNames, String alias) {
     long count = keys.count();
+    if (count == 0) {
+      return lit(false); // and Spark's Bloom filter of no values is null
+    }
     if (count > MAX_KEYS) {
       return lit(true);
     }
