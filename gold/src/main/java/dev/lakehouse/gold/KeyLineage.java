@@ -63,8 +63,7 @@ final class KeyLineage {
    * @param analysed the gold query's analysed plan, with its sources bound by {@link GoldQuery}
    */
   static Optional<List<Column>> of(LogicalPlan analysed, TableName source, List<String> keys) {
-    if (!analysed.collectWithSubqueries(new Matching<LogicalPlan>(p -> p instanceof WithCTE)).isEmpty()
-        || analysed.collectWithSubqueries(new Matching<LogicalPlan>(p -> isSource(p, source))).size() != 1) {
+    if (!readOnce(analysed, source)) {
       return Optional.empty();
     }
     List<Expression> exprs = new ArrayList<>();
@@ -85,7 +84,7 @@ final class KeyLineage {
         exprs = substitute(exprs, p.projectList());
       } else if (node instanceof Aggregate a) {
         exprs = substitute(exprs, a.aggregateExpressions());
-        if (exprs.stream().anyMatch(e -> !e.collect(new Matching<Expression>(x -> x instanceof AggregateExpression)).isEmpty())) {
+        if (exprs.stream().anyMatch(KeyLineage::aggregates)) {
           return Optional.empty();
         }
         equal.clear(); // a condition above a GROUP BY relates groups, not the rows below
@@ -128,15 +127,37 @@ final class KeyLineage {
     return side == j.left() ? inner || t == LeftOuter$.MODULE$ || t == LeftSemi$.MODULE$ : inner || t == RightOuter$.MODULE$;
   }
 
+  /**
+   * True when the plan reads {@code source} exactly once (a subquery counts) and has no common
+   * table expression, whose references this analysis does not follow.
+   */
+  static boolean readOnce(LogicalPlan analysed, TableName source) {
+    return analysed.collectWithSubqueries(new Matching<LogicalPlan>(p -> p instanceof WithCTE)).isEmpty()
+        && analysed.collectWithSubqueries(new Matching<LogicalPlan>(p -> isSource(p, source))).size() == 1;
+  }
+
+  /** True when {@code e} holds an aggregate function. */
+  static boolean aggregates(Expression e) {
+    return !e.collect(new Matching<Expression>(x -> x instanceof AggregateExpression)).isEmpty();
+  }
+
+  /** The conjuncts of {@code condition}: {@code a AND (b AND c)} gives a, b, c. */
+  static List<Expression> conjuncts(Expression condition) {
+    if (condition instanceof And and) {
+      List<Expression> both = new ArrayList<>(conjuncts(and.left()));
+      both.addAll(conjuncts(and.right()));
+      return both;
+    }
+    return List.of(condition);
+  }
+
   /** The pairs of columns that {@code condition}'s conjuncts {@code a = b} (or {@code <=>}) make equal. */
   static void collectEqualities(Expression condition, List<AttributeReference[]> equal) {
-    if (condition instanceof And and) {
-      collectEqualities(and.left(), equal);
-      collectEqualities(and.right(), equal);
-    } else if ((condition instanceof EqualTo || condition instanceof EqualNullSafe)
-        && condition.children().apply(0) instanceof AttributeReference a
-        && condition.children().apply(1) instanceof AttributeReference b) {
-      equal.add(new AttributeReference[] {a, b});
+    for (Expression c : conjuncts(condition)) {
+      if ((c instanceof EqualTo || c instanceof EqualNullSafe) && c.children().apply(0) instanceof AttributeReference a
+          && c.children().apply(1) instanceof AttributeReference b) {
+        equal.add(new AttributeReference[] {a, b});
+      }
     }
   }
 

@@ -9,7 +9,6 @@ import org.apache.spark.sql.catalyst.expressions.AttributeReference;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.Literal;
 import org.apache.spark.sql.catalyst.expressions.SubqueryExpression;
-import org.apache.spark.sql.catalyst.expressions.aggregate.AggregateExpression;
 import org.apache.spark.sql.catalyst.plans.Cross$;
 import org.apache.spark.sql.catalyst.plans.Inner$;
 import org.apache.spark.sql.catalyst.plans.JoinType;
@@ -25,7 +24,6 @@ import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
 import org.apache.spark.sql.catalyst.plans.logical.Project;
 import org.apache.spark.sql.catalyst.plans.logical.Sort;
 import org.apache.spark.sql.catalyst.plans.logical.SubqueryAlias;
-import org.apache.spark.sql.catalyst.plans.logical.WithCTE;
 import scala.collection.JavaConverters;
 
 /**
@@ -57,8 +55,7 @@ final class SourceConditions {
    */
   static Column of(LogicalPlan analysed, TableName source) {
     Column none = new Column(Literal.TrueLiteral());
-    if (!analysed.collectWithSubqueries(new KeyLineage.Matching<LogicalPlan>(p -> p instanceof WithCTE)).isEmpty()
-        || analysed.collectWithSubqueries(new KeyLineage.Matching<LogicalPlan>(p -> KeyLineage.isSource(p, source))).size() != 1) {
+    if (!KeyLineage.readOnce(analysed, source)) {
       return none;
     }
     List<AttributeReference[]> equal = new ArrayList<>();
@@ -70,12 +67,11 @@ final class SourceConditions {
         conditions = KeyLineage.substitute(conditions, p.projectList());
       } else if (node instanceof Aggregate a) {
         conditions = new ArrayList<>(KeyLineage.substitute(conditions, a.aggregateExpressions()).stream()
-            .filter(c -> c.collect(new KeyLineage.Matching<Expression>(x -> x instanceof AggregateExpression)).isEmpty())
-            .toList());
+            .filter(c -> !KeyLineage.aggregates(c)).toList());
         equal.clear(); // a condition above a GROUP BY relates groups, not the rows below
       } else if (node instanceof Filter f) {
         KeyLineage.collectEqualities(f.condition(), equal);
-        conditions.addAll(conjuncts(f.condition()));
+        conditions.addAll(KeyLineage.conjuncts(f.condition()));
       } else if (node instanceof Join j) {
         next = KeyLineage.holds(j.left(), source) ? j.left() : j.right();
         if (!preserved(j, next)) {
@@ -83,7 +79,7 @@ final class SourceConditions {
           equal.clear();
         } else if (j.joinType() == Inner$.MODULE$ && j.condition().isDefined()) {
           KeyLineage.collectEqualities(j.condition().get(), equal);
-          conditions.addAll(conjuncts(j.condition().get()));
+          conditions.addAll(KeyLineage.conjuncts(j.condition().get()));
         }
         conditions = KeyLineage.sameValues(conditions, equal, next.outputSet());
       } else if (!(node instanceof Sort || node instanceof SubqueryAlias || node instanceof Distinct)) {
@@ -116,14 +112,5 @@ final class SourceConditions {
     }
     return side == j.left() ? t == LeftOuter$.MODULE$ || t == LeftSemi$.MODULE$ || t == LeftAnti$.MODULE$
         : t == RightOuter$.MODULE$;
-  }
-
-  private static List<Expression> conjuncts(Expression condition) {
-    if (condition instanceof And and) {
-      List<Expression> both = new ArrayList<>(conjuncts(and.left()));
-      both.addAll(conjuncts(and.right()));
-      return both;
-    }
-    return List.of(condition);
   }
 }
