@@ -8,10 +8,12 @@ import dev.lakehouse.core.spec.TableName;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
 
 /**
  * The keys of a gold table that one source's changes reach. A changed row reaches the keys its
@@ -25,10 +27,13 @@ import org.apache.spark.sql.SparkSession;
 final class AffectedKeys {
   private final GoldQuery query;
   private final List<String> keys;
+  private final LogicalPlan analysed;
 
-  AffectedKeys(GoldQuery query, List<String> keys) {
+  /** @param analysed the query's analysed plan over the sources as they are now */
+  AffectedKeys(GoldQuery query, List<String> keys, LogicalPlan analysed) {
     this.query = query;
     this.keys = keys;
+    this.analysed = analysed;
   }
 
   /**
@@ -42,10 +47,16 @@ final class AffectedKeys {
       Map<TableName, Dataset<Row>> now, Map<TableName, Dataset<Row>> last) {
     Dataset<Row> after = changes.where(not(TableFormat.isBeforeImage())).drop(TableFormat.CHANGE_TYPE);
     Dataset<Row> before = changes.where(TableFormat.isBeforeImage()).drop(TableFormat.CHANGE_TYPE);
+    // Each side carries its join columns' values as literals, which Spark passes through the
+    // query's join equalities into the other sources' scans: appended facts with growing keys
+    // then join with the other sources' newest files only, not with all of them.
+    List<String> joinColumns = KeyLineage.joinColumns(analysed, source);
     // Appends have no before-images: skipping an empty side saves a pass over the other sources.
-    Dataset<Row> keys = after.isEmpty() ? null : keysOf(query.evaluate(spark, replaced(now, source, after)));
-    if (!before.isEmpty()) {
-      Dataset<Row> old = keysOf(query.evaluate(spark, replaced(last, source, before)));
+    Dataset<Row> keys = KeyRestriction.withOwnValues(after, joinColumns)
+        .map(newImages -> keysOf(query.evaluate(spark, replaced(now, source, newImages)))).orElse(null);
+    Optional<Dataset<Row>> oldImages = KeyRestriction.withOwnValues(before, joinColumns);
+    if (oldImages.isPresent()) {
+      Dataset<Row> old = keysOf(query.evaluate(spark, replaced(last, source, oldImages.get())));
       keys = keys == null ? old : keys.union(old);
     }
     return keys;

@@ -14,7 +14,6 @@ import dev.lakehouse.core.spec.LayerSpec;
 import dev.lakehouse.core.spec.Refresh;
 import dev.lakehouse.core.spec.TableName;
 import dev.lakehouse.core.spec.TableSpec;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,13 +36,8 @@ import org.slf4j.LoggerFactory;
  * <p>{@code refresh = full} recomputes everything and replaces the table. {@code refresh =
  * incremental} merges the changed rows into partial aggregates when the query allows it (see
  * {@link MergeableAggregate}, {@link AggregateStates}); otherwise it recomputes only the keys the
- * sources' changes since the last refresh reach and replaces those rows, or everything when they
- * reach most keys. A source whose change rows carry the keys gives them directly ({@link
- * KeyLineage}); the keys of any other source's changes are found by running the query over them
- * ({@link AffectedKeys}), once the direct ones have shown that they are not most keys already.
- * Both ways the change rows are first cut to the columns the query reads, where an update that
- * leaves those as they were cancels out ({@link NetChanges}). Every refresh reads each source at
- * one version, and its commit records those versions, so the next refresh knows where it left off.
+ * sources' changes since the last refresh reach ({@link TouchedKeys}) and replaces those rows, or
+ * everything when they reach most keys. Every refresh reads each source at one version, and its commit records those versions, so the next refresh knows where it left off.
  */
 public final class GoldRefresh implements RefreshJob {
   private static final Logger LOG = LoggerFactory.getLogger(GoldRefresh.class);
@@ -222,53 +216,10 @@ public final class GoldRefresh implements RefreshJob {
     Dataset<Row> recomputed = byKey.query().evaluate(spark, atNow);
     checkKeysAreColumns(recomputed);
     LogicalPlan analysed = recomputed.queryExecution().analyzed();
-    // First the sources whose change rows carry the keys themselves (no join with the others): they
-    // cost little, and may already show that most keys change, before any join is paid for.
-    Dataset<Row> affected = null;
-    List<LakehouseTable> joined = new ArrayList<>();
-    List<String> readOff = new ArrayList<>();
-    for (LakehouseTable source : sources) {
-      TableVersion from = last.sources().get(source.name()).version();
-      TableVersion to = now.sources().get(source.name()).version();
-      if (from.equals(to)) {
-        continue;
-      }
-      Optional<List<Column>> lineage = KeyLineage.of(analysed, source.name(), target.keys());
-      if (lineage.isEmpty()) {
-        joined.add(source);
-        continue;
-      }
-      readOff.add(source.name().toString());
-      Dataset<Row> keys = NetChanges.of(seenChanges(spark, source, from, to, analysed), analysed, source.name())
-          .select(lineage.get().toArray(Column[]::new));
-      affected = affected == null ? keys : affected.union(keys);
-    }
-    long stored = -1;
-    if (affected != null && !joined.isEmpty()) {
-      affected = LakehouseSpark.materialize(affected.distinct());
-      stored = keyed.read(spark).count();
-      Optional<String> most = most(affected.count(), stored, " (those of " + String.join(", ", readOff) + " alone)");
-      if (most.isPresent()) {
-        return Incremental.impossible(most.get());
-      }
-    }
-    if (!joined.isEmpty()) {
-      Map<TableName, Dataset<Row>> atLast = new LinkedHashMap<>();
-      for (LakehouseTable source : sources) {
-        atLast.put(source.name(), source.readAt(spark, last.sources().get(source.name()).version()));
-      }
-      for (LakehouseTable source : joined) {
-        Dataset<Row> changes = LakehouseSpark.materialize(NetChanges.of(seenChanges(spark, source,
-            last.sources().get(source.name()).version(), now.sources().get(source.name()).version(), analysed),
-            analysed, source.name()));
-        Dataset<Row> keys = new AffectedKeys(byKey.query(), target.keys()).of(spark, source.name(), changes, atNow, atLast);
-        if (keys != null) {
-          affected = affected == null ? keys : affected.union(keys);
-        }
-      }
-    }
-    Dataset<Row> keys = affected == null ? null : LakehouseSpark.materialize(affected.distinct());
-    long touched = keys == null ? 0 : keys.count();
+    TouchedKeys.Found found = new TouchedKeys(spec.name(), sources, byKey.query(), target.keys(), keyed, analysed)
+        .find(spark, last, now, atNow);
+    Dataset<Row> keys = found.keys();
+    long touched = found.count();
     if (touched == 0) {
       // No key reached: the changes cancelled out (NetChanges), the query's filters or joins keep
       // them out of every row (the keys found by the query are none), or (a stream's signal) an
@@ -282,7 +233,7 @@ public final class GoldRefresh implements RefreshJob {
       LOG.info("Refreshing {} incrementally: its sources' changes reach no key", spec.name());
       return new Incremental(0, null);
     }
-    Optional<String> most = most(touched, stored >= 0 ? stored : keyed.read(spark).count(), "");
+    Optional<String> most = TouchedKeys.most(touched, found.stored() >= 0 ? found.stored() : keyed.read(spark).count());
     if (most.isPresent()) {
       return Incremental.impossible(most.get());
     }
@@ -299,26 +250,10 @@ public final class GoldRefresh implements RefreshJob {
         kept -> target.readWithoutKeys(spark, keys).unionByName(kept)));
     long written = rows.count();
     LOG.info("Refreshing {} incrementally: {} keys touched, {} rows recomputed{}", spec.name(), touched, written,
-        readOff.isEmpty() ? "" : "; the keys of the changes of " + String.join(", ", readOff) + " read off their rows");
+        found.readOff().isEmpty() ? "" : "; the keys of the changes of " + String.join(", ", found.readOff()) + " read off their rows");
     target.replaceKeys(rows, keys, now.encode());
     return new Incremental(written, null);
   }
-
-  /** The source's change rows from {@code from} to {@code to} that meet the query's conditions on its own rows. */
-  private static Dataset<Row> seenChanges(SparkSession spark, LakehouseTable source, TableVersion from, TableVersion to,
-      LogicalPlan analysed) {
-    return source.readChanges(spark, from, to).where(SourceConditions.of(analysed, source.name()));
-  }
-
-  /** Why a refresh by key would cost more than a full one, if {@code touched} keys are most of the table's. */
-  private static Optional<String> most(long touched, long stored, String which) {
-    // Recomputing most keys reads everything a full refresh reads, then merges instead of replacing.
-    return touched > stored * MOST ? Optional.of("the changes reach " + touched + " keys" + which + " of its " + stored
-        + " rows, more than half; a full refresh costs less") : Optional.empty();
-  }
-
-  /** The share of a table's keys beyond which an incremental refresh by key recomputes everything instead. */
-  private static final double MOST = 0.5;
 
   private void checkKeysAreColumns(Dataset<Row> rows) {
     List<String> columns = List.of(rows.columns());

@@ -136,6 +136,30 @@ final class KeyLineage {
         && analysed.collectWithSubqueries(new Matching<LogicalPlan>(p -> isSource(p, source))).size() == 1;
   }
 
+  /**
+   * The names of {@code source}'s columns that an equality in a WHERE or join condition pairs with
+   * another column: those a filter on the source's rows could reach other sources through.
+   */
+  static List<String> joinColumns(LogicalPlan analysed, TableName source) {
+    List<AttributeReference[]> equal = new ArrayList<>();
+    for (LogicalPlan p : JavaConverters.seqAsJavaList(analysed.collect(new Matching<LogicalPlan>(
+        p -> p instanceof Filter || p instanceof Join j && j.condition().isDefined())))) {
+      collectEqualities(p instanceof Filter f ? f.condition() : ((Join) p).condition().get(), equal);
+    }
+    List<String> names = new ArrayList<>();
+    for (LogicalPlan s : JavaConverters.seqAsJavaList(analysed.collect(new Matching<LogicalPlan>(p -> isSource(p, source))))) {
+      AttributeSet own = s.outputSet();
+      for (AttributeReference[] pair : equal) {
+        for (int i = 0; i < 2; i++) {
+          if (own.contains(pair[i]) && !own.contains(pair[1 - i]) && !names.contains(pair[i].name())) {
+            names.add(pair[i].name());
+          }
+        }
+      }
+    }
+    return names;
+  }
+
   /** True when {@code e} holds an aggregate function. */
   static boolean aggregates(Expression e) {
     return !e.collect(new Matching<Expression>(x -> x instanceof AggregateExpression)).isEmpty();

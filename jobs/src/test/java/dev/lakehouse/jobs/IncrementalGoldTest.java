@@ -43,6 +43,8 @@ class IncrementalGoldTest {
   private static final String CUSTOMER_DAILY = ConfigFactory.parseFile(CONF.toFile()).resolve().getString("vars.customer-daily");
   /** A join keyed by a column of one side, as the pipeline declares it. */
   private static final String DAILY_REGIONS = ConfigFactory.parseFile(CONF.toFile()).resolve().getString("vars.daily-regions");
+  /** A join keyed by a column of one side, filtered by the other's. */
+  private static final String REGION_R0_DAILY = ConfigFactory.parseFile(CONF.toFile()).resolve().getString("vars.region-r0-daily");
   /** A top n (ORDER BY ... LIMIT 5) and the rows it ranks, as the pipeline declares them. */
   private static final String TOP_CUSTOMERS = ConfigFactory.parseFile(CONF.toFile()).resolve().getString("vars.top-customers");
   private static final String CUSTOMER_SPENDING =
@@ -137,8 +139,10 @@ class IncrementalGoldTest {
     // Drop 4: an order of 20 of the 30 customers in each of the first three months reaches about
     // two thirds of the monthly aggregate's groups: recomputing most keys costs more than a full
     // refresh, which it does instead (it writes every row, not only the touched ones). Its 60
-    // days are also most of daily_regions' days, which it learns from the orders' change rows
-    // alone, before it joins the customer who moves with the orders.
+    // days are also most of daily_regions' days, read off the orders' change rows and found again
+    // by the query over them. Of region r0's days they reach about 15, those of the orders of its
+    // five customers among the 20, and customer 9 leaves r0 with its orders' days: read off, most
+    // days; found by the query, far fewer, which region_r0_daily recomputes alone.
     orders.clear();
     for (long c = 1; c <= 20; c++) {
       for (int month = 0; month < 3; month++) {
@@ -152,6 +156,8 @@ class IncrementalGoldTest {
     assertThat(fourth.table("gold.monthly_incremental").rowsWritten())
         .isEqualTo(fourth.table("gold.monthly_full").rowsWritten());
     assertThat(fourth.table("gold.daily_regions_incremental").rowsWritten()).isEqualTo(p.sql(DAILY_REGIONS).count());
+    assertThat(fourth.table("gold.region_r0_daily_incremental").rowsWritten())
+        .isPositive().isLessThan(p.sql(REGION_R0_DAILY).count() / 2);
 
     // Drop 5: customer 5 arrives again, newer but in the region it had. Silver updates its row (its
     // updated_at), which no gold query reads: the update's old and new images cancel, and no key
@@ -193,6 +199,7 @@ class IncrementalGoldTest {
     }
     assertSameRows("customer_daily", p.table("gold.customer_daily_incremental"), p.sql(CUSTOMER_DAILY));
     assertSameRows("daily_regions", p.table("gold.daily_regions_incremental"), p.sql(DAILY_REGIONS));
+    assertSameRows("region_r0_daily", p.table("gold.region_r0_daily_incremental"), p.sql(REGION_R0_DAILY));
     assertSameRows("top_customers", p.table("gold.top_customers_incremental"), p.sql(TOP_CUSTOMERS));
     assertThat(p.table("gold.top_customers_incremental").count()).isEqualTo(5);
     LakehouseTable unranked = LakehouseTable.of(p.spec().table(TableName.parse("gold.top_customers_incremental")))
