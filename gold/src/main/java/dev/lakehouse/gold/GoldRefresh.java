@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * incremental} merges the changed rows into partial aggregates when the query allows it (see
  * {@link MergeableAggregate}, {@link AggregateStates}); otherwise it recomputes only the keys the
  * sources' changes since the last refresh reach ({@link TouchedKeys}) and replaces those rows, or
- * everything when they reach most keys. Every refresh reads each source at one version, and its commit records those versions, so the next refresh knows where it left off.
+ * everything when they reach most keys. Every refresh reads each source at one version, and its
+ * commit records those versions, so the next refresh knows where it left off.
  */
 public final class GoldRefresh implements RefreshJob {
   private static final Logger LOG = LoggerFactory.getLogger(GoldRefresh.class);

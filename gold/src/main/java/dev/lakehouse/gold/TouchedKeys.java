@@ -93,8 +93,9 @@ final class TouchedKeys {
     if (affected != null && sources.size() > 1) {
       affected = LakehouseSpark.materialize(affected.distinct());
       touched = affected.count();
-      stored = keyed.read(spark).count();
-      if (most(touched, stored).isPresent()) {
+      // No key touched needs no count of the table's rows (the refresh writes nothing).
+      stored = touched == 0 ? -1 : keyed.read(spark).count();
+      if (touched > 0 && most(touched, stored).isPresent()) {
         // Read off a source's rows, the keys are those of all its changes, also of those that join
         // with nothing in the other sources (a new order of another segment, or whose line items the
         // query's conditions leave out). The query over the changes gives only the keys they reach.
