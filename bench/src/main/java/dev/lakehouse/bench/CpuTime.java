@@ -14,21 +14,43 @@ import org.apache.spark.metrics.source.CodegenMetrics;
  * Spark generated and compiled (Janino): a query planned for the first time in this JVM costs a
  * class, which the JIT compiles again once it runs hot.
  */
-record CpuTime(long processNanos, long gcMillis, long jitMillis, long queryClasses) {
+record CpuTime(long processNanos, long gcMillis, long jitMillis, long queryClasses, long startMillis) {
   static CpuTime now() {
     long[] vm = vmThreadsMillis();
     return new CpuTime(((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-        .getProcessCpuTime(), vm[0], vm[1], CodegenMetrics.METRIC_COMPILATION_TIME().getCount());
+        .getProcessCpuTime(), vm[0], vm[1], CodegenMetrics.METRIC_COMPILATION_TIME().getCount(),
+        System.currentTimeMillis());
   }
 
   /** What a step that started at this mark and took {@code wallSeconds} used. */
   String since(String step, double wallSeconds) {
+    return since(step, wallSeconds, null);
+  }
+
+  /**
+   * As {@link #since(String, double)}, with what {@code spark}'s block manager holds afterwards:
+   * rows a step stored and did not free stay there until the garbage collector finds them unused.
+   */
+  String since(String step, double wallSeconds, org.apache.spark.sql.SparkSession spark) {
     CpuTime end = now();
     double cpu = (end.processNanos - processNanos) / 1e9;
     int cores = Runtime.getRuntime().availableProcessors();
     return String.format("CPU %s: %.1f s of CPU in %.1f s on %d cores (%.0f %% busy); GC threads %.1f s, JIT %.1f s;"
-        + " %d query classes compiled%n", step, cpu, wallSeconds, cores, 100 * cpu / (wallSeconds * cores),
-        (end.gcMillis - gcMillis) / 1e3, (end.jitMillis - jitMillis) / 1e3, end.queryClasses - queryClasses);
+        + " %d query classes compiled%s (epoch ms %d to %d)%n", step, cpu, wallSeconds, cores, 100 * cpu / (wallSeconds * cores),
+        (end.gcMillis - gcMillis) / 1e3, (end.jitMillis - jitMillis) / 1e3, end.queryClasses - queryClasses,
+        spark == null ? "" : "; " + stored(spark), startMillis, end.startMillis);
+  }
+
+  /** The RDDs the block manager holds and their size, in memory and on disk. */
+  static String stored(org.apache.spark.sql.SparkSession spark) {
+    long memory = 0;
+    long disk = 0;
+    org.apache.spark.storage.RDDInfo[] infos = spark.sparkContext().getRDDStorageInfo();
+    for (org.apache.spark.storage.RDDInfo info : infos) {
+      memory += info.memSize();
+      disk += info.diskSize();
+    }
+    return String.format("stored after it: %d RDDs, %.0f MB in memory, %.0f MB on disk", infos.length, memory / 1e6, disk / 1e6);
   }
 
   /** CPU ms of the garbage collector's threads and of the JIT compiler's, from /proc (Linux); zeros elsewhere. */

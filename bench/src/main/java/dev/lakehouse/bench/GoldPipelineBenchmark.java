@@ -78,12 +78,12 @@ public final class GoldPipelineBenchmark {
     CpuTime c0Cpu = CpuTime.now();
     check(coldPipeline.run(SELECTION, false, r -> {}));
     double frameworkCold = seconds(c0);
-    String frameworkColdCpu = c0Cpu.since("framework, cold round", frameworkCold);
+    String frameworkColdCpu = c0Cpu.since("framework, cold round", frameworkCold, coldPipeline.spark());
     long c1 = System.nanoTime();
     CpuTime c1Cpu = CpuTime.now();
     handWritten(coldPipeline.spark(), cold.resolve("landing"), work.resolve("hand-written-cold"));
     double handCold = seconds(c1);
-    String handColdCpu = c1Cpu.since("hand-written, cold round", handCold);
+    String handColdCpu = c1Cpu.since("hand-written, cold round", handCold, coldPipeline.spark());
 
     Pipeline p = open(frameworkRoot, List.of());
     SparkSession spark = p.spark();
@@ -95,7 +95,7 @@ public final class GoldPipelineBenchmark {
     CpuTime f0Cpu = CpuTime.now();
     RunReport full = p.run(SELECTION, false, r -> {});
     double framework = seconds(f0);
-    String frameworkCpu = f0Cpu.since("framework, full run", framework);
+    String frameworkCpu = f0Cpu.since("framework, full run", framework, spark);
     check(full);
     if (profile != null) {
       System.out.print(profile.drain("framework, full run"));
@@ -106,7 +106,7 @@ public final class GoldPipelineBenchmark {
     CpuTime h0Cpu = CpuTime.now();
     handWritten(spark, landing, work.resolve("hand-written"));
     double hand = seconds(h0);
-    String handCpu = h0Cpu.since("hand-written", hand);
+    String handCpu = h0Cpu.since("hand-written", hand, spark);
 
     long diff = p.table("gold.pricing_summary").exceptAll(spark.read().format("delta")
         .load(work.resolve("hand-written/gold/pricing_summary").toString())).count();
@@ -120,7 +120,7 @@ public final class GoldPipelineBenchmark {
     CpuTime i0Cpu = CpuTime.now();
     RunReport incremental = p.run(SELECTION, false, r -> {});
     double incrementalSeconds = seconds(i0);
-    String incrementalCpu = i0Cpu.since("framework, incremental run", incrementalSeconds);
+    String incrementalCpu = i0Cpu.since("framework, incremental run", incrementalSeconds, spark);
     check(incremental);
     if (profile != null) {
       System.out.print(profile.drain("framework, incremental run"));
@@ -139,7 +139,7 @@ public final class GoldPipelineBenchmark {
     RunReport bareRun = bare.run(SELECTION, false, r -> {});
     check(bareRun);
     double withoutExpectations = seconds(u0);
-    String bareCpu = u0Cpu.since("framework without expectations, full run", withoutExpectations);
+    String bareCpu = u0Cpu.since("framework without expectations, full run", withoutExpectations, spark);
     if (profile != null) {
       System.out.print(profile.drain("framework without expectations, full run"));
       sampler.drain("framework without expectations, full run");
@@ -159,14 +159,14 @@ public final class GoldPipelineBenchmark {
     CpuTime h2Cpu = CpuTime.now();
     handWritten(spark, second.resolve("landing"), work.resolve("hand-written-second-round"));
     double handFirst = seconds(h2);
-    String handFirstCpu = h2Cpu.since("hand-written, run first in round two", handFirst);
+    String handFirstCpu = h2Cpu.since("hand-written, run first in round two", handFirst, spark);
     Pipeline again = open(second, List.of());
     long f2 = System.nanoTime();
     CpuTime f2Cpu = CpuTime.now();
     RunReport secondRun = again.run(SELECTION, false, r -> {});
     check(secondRun);
     double frameworkSecond = seconds(f2);
-    String frameworkSecondCpu = f2Cpu.since("framework, full run second in round two", frameworkSecond);
+    String frameworkSecondCpu = f2Cpu.since("framework, full run second in round two", frameworkSecond, spark);
     if (profile != null) {
       profile.drain("round two");
       sampler.drain("round two");

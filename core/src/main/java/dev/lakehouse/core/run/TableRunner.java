@@ -5,6 +5,7 @@ import dev.lakehouse.core.errors.TableRunException;
 import dev.lakehouse.core.format.BatchMark;
 import dev.lakehouse.core.format.LakehouseTable;
 import dev.lakehouse.core.format.TableVersion;
+import dev.lakehouse.core.spark.BatchStorage;
 import dev.lakehouse.core.spark.LakehouseSpark;
 import dev.lakehouse.core.spec.Companion;
 import java.time.Duration;
@@ -92,7 +93,7 @@ public final class TableRunner {
       SparkSession own = spark.cloneSession();
       scala.Option<SparkSession> active = SparkSession.getActiveSession();
       SparkSession.setActiveSession(own);
-      try {
+      try (BatchStorage stored = BatchStorage.open()) {
         written = job.refreshOnce(own, new BatchContext(runId, batchId, mark, quarantined, expectations.apply(job), read));
       } finally {
         if (active.isDefined()) {
@@ -231,7 +232,7 @@ public final class TableRunner {
       String appId = CheckpointGuard.streamAppId(job.target().name());
       BatchExpectations rules = expectations.apply(job);
       VoidFunction2<Dataset<Row>, Long> microBatch = (batch, batchId) -> {
-        try {
+        try (BatchStorage stored = BatchStorage.open()) {
           // Materialise first when the job reads its batch more than once: the source is read once.
           boolean rereads = job.rereadsBatch();
           Dataset<Row> rows = rereads ? LakehouseSpark.materialize(batch) : batch;

@@ -25,6 +25,7 @@ import org.apache.spark.sql.execution.LogicalRDD;
 import org.apache.spark.sql.execution.LogicalRDD$;
 import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.storage.RDDInfo;
+import org.apache.spark.sql.types.StructType;
 import scala.Option;
 import scala.collection.JavaConverters;
 import scala.math.BigInt;
@@ -55,7 +56,8 @@ public final class LakehouseSpark {
    * them more than once (count, then write). Deliberately not {@code persist()}: Spark's shared
    * cache matches equal plans across threads, and two tables of one run caching the same source
    * batch deadlocked in it. A local checkpoint is private to its dataset; its blocks are freed
-   * when the dataset is garbage-collected.
+   * when the batch that stored them ends ({@link BatchStorage}), or else when the dataset is
+   * garbage-collected.
    */
   public static Dataset<Row> materialize(Dataset<Row> rows) {
     if (isStored(rows.queryExecution().analyzed())) {
@@ -65,22 +67,42 @@ public final class LakehouseSpark {
   }
 
   /**
-   * {@code Dataset.localCheckpoint(true)}, but stored serialized: a batch of millions of rows is
-   * kept as a few byte buffers instead of an object per row, which the garbage collector would
-   * otherwise copy and mark for as long as the batch lives (half its CPU time in a full TPC-H run
-   * on two cores). Reading it back deserialises rows as it goes, as a shuffle read does. The plan
-   * over the stored rows is Spark's own ({@code LogicalRDD.fromDataset}, as its checkpoint builds
-   * it): the rows keep their partitioning and ordering, so a later shuffle by the same key is skipped.
-   * The plan's rows are not copied first, though its operators reuse one row object: a serialized
-   * level writes each row's bytes out as it comes (Spark copies only for a deserialized level).
+   * {@code Dataset.localCheckpoint(true)}, but stored as bytes: a batch of millions of rows is kept
+   * as a few byte arrays instead of an object per row, which the garbage collector would otherwise
+   * copy and mark for as long as the batch lives (half its CPU time in a full TPC-H run on two
+   * cores), and packed by {@link RowChunks} rather than by Spark's serializer row by row. Reading it
+   * back points each row into the arrays, as a shuffle read does. The plan over the stored rows is
+   * Spark's own ({@code LogicalRDD.fromDataset}, as its checkpoint builds it): the rows keep their
+   * partitioning and ordering, so a later shuffle by the same key is skipped.
    */
   private static Dataset<Row> checkpointSerialized(Dataset<Row> rows) {
     SparkSession spark = rows.sparkSession();
-    RDD<InternalRow> computed = rows.queryExecution().toRdd();
-    computed.persist(StorageLevel.MEMORY_AND_DISK_SER());
-    computed.localCheckpoint();
-    computed.count();
-    return Dataset.ofRows(spark, LogicalRDD$.MODULE$.fromDataset(computed, rows, rows.isStreaming()));
+    StructType schema = rows.schema();
+    int fields = schema.size();
+    // A new RDD over the plan's: the plan's own is shared by every use of this dataset, and rows
+    // stored for an earlier batch and freed since must not be read through it (see BatchStorage).
+    RDD<byte[]> stored = rows.queryExecution().toRdd().toJavaRDD()
+        .mapPartitions(part -> RowChunks.pack(part, schema), true).rdd();
+    stored.persist(StorageLevel.MEMORY_AND_DISK());
+    stored.localCheckpoint();
+    BatchStorage.track(stored);
+    stored.count();
+    RDD<InternalRow> read = stored.toJavaRDD().mapPartitions(chunks -> RowChunks.unpack(chunks, fields), true).rdd();
+    read.setName(STORED_ROWS);
+    return Dataset.ofRows(spark, LogicalRDD$.MODULE$.fromDataset(read, rows, rows.isStreaming()));
+  }
+
+  /** The name of the RDD that reads rows {@link #checkpointSerialized} stored. */
+  private static final String STORED_ROWS = "lakehouse stored rows";
+
+  /** The RDD holding the rows that {@code plan} reads, when it reads rows {@link #materialize} stored. */
+  static java.util.Optional<RDD<?>> storedRdd(LogicalPlan plan) {
+    if (plan instanceof LogicalRDD computed && STORED_ROWS.equals(computed.rdd().name())
+        && computed.rdd().dependencies().size() == 1) {
+      RDD<?> stored = computed.rdd().dependencies().head().rdd();
+      return stored.isCheckpointed() ? java.util.Optional.of(stored) : java.util.Optional.empty();
+    }
+    return java.util.Optional.empty();
   }
 
   /**
@@ -91,8 +113,8 @@ public final class LakehouseSpark {
    * {@code LogicalRDD} too, over the source's scan, and reading it twice reads the source twice.
    */
   private static boolean isStored(LogicalPlan plan) {
-    if (plan instanceof LogicalRDD computed) {
-      return computed.rdd().isCheckpointed();
+    if (plan instanceof LogicalRDD) {
+      return storedRdd(plan).isPresent();
     }
     if (plan instanceof Filter filter) {
       // A subquery would be a second plan to run on every read; a non-deterministic condition may keep other rows.
@@ -123,13 +145,14 @@ public final class LakehouseSpark {
    * instead of broadcasting the rows. The size is the block manager's, known without a job.
    */
   private static Dataset<Row> withStoredSize(Dataset<Row> checkpointed) {
-    if (!(checkpointed.logicalPlan() instanceof LogicalRDD computed)) {
+    if (!(checkpointed.logicalPlan() instanceof LogicalRDD computed) || storedRdd(computed).isEmpty()) {
       return checkpointed;
     }
     SparkSession spark = checkpointed.sparkSession();
+    int storedId = storedRdd(computed).get().id();
     long bytes = -1;
     for (RDDInfo info : spark.sparkContext().getRDDStorageInfo()) {
-      if (info.id() == computed.rdd().id()) {
+      if (info.id() == storedId) {
         bytes = info.memSize() + info.diskSize();
       }
     }

@@ -83,17 +83,69 @@ class MaterializeTest {
         "CAST(id / 7 AS DECIMAL(15,2)) AS amount", "IF(id % 5 = 0, NULL, DATE '2024-01-01' + CAST(id % 400 AS INT)) AS day");
     Dataset<Row> stored = LakehouseSpark.materialize(computed);
 
-    org.apache.spark.sql.execution.LogicalRDD plan = (org.apache.spark.sql.execution.LogicalRDD) stored.queryExecution().analyzed();
+    org.apache.spark.rdd.RDD<?> chunks = LakehouseSpark.storedRdd(stored.queryExecution().analyzed()).orElseThrow();
     org.apache.spark.storage.RDDInfo info = java.util.Arrays.stream(spark.sparkContext().getRDDStorageInfo())
-        .filter(i -> i.id() == plan.rdd().id()).findFirst().orElseThrow();
-    // Bytes, not an object per row: the garbage collector has a few buffers to keep, not 50 000 rows.
-    assertThat(info.storageLevel().deserialized()).isFalse();
+        .filter(i -> i.id() == chunks.id()).findFirst().orElseThrow();
+    // Bytes, not an object per row: the garbage collector has a few arrays to keep, not 50 000 rows.
+    assertThat(chunks.count()).isLessThan(20); // the arrays grow from 64 KB to 4 MB
     assertThat(info.numCachedPartitions()).isEqualTo(stored.rdd().getNumPartitions());
-    assertThat(plan.rdd().isCheckpointed()).isTrue();
+    assertThat(info.memSize()).isBetween(50_000L * 40, 50_000L * 120); // 40 to 60 bytes a row, and the array headers
+    assertThat(chunks.isCheckpointed()).isTrue();
     // Every row and value as computed (nulls and decimals included), however often it is read.
     assertThat(stored.exceptAll(computed).count()).isZero();
     assertThat(computed.exceptAll(stored).count()).isZero();
     assertThat(stored.where("day IS NULL").count()).isEqualTo(10_000);
+  }
+
+  @Test
+  void rowsStoredWhileABatchRunsAreFreedWhenItEndsAndOthersAreKept() throws InterruptedException {
+    Dataset<Row> outside = LakehouseSpark.materialize(spark.range(0, 1000).toDF("id"));
+    Dataset<Row> inBatch;
+    Dataset<Row> inInner;
+    try (BatchStorage batch = BatchStorage.open()) {
+      inBatch = LakehouseSpark.materialize(spark.range(0, 2000).toDF("id"));
+      try (BatchStorage inner = BatchStorage.open()) {
+        inInner = LakehouseSpark.materialize(spark.range(0, 3000).toDF("id"));
+        assertThat(inner.size()).isEqualTo(1);
+      }
+      waitUntilFreed(inInner);
+      assertThat(storedRdds()).as("the outer batch's rows outlive the inner scope").contains(rddId(inBatch));
+      assertThat(inBatch.count()).isEqualTo(2000);
+      assertThat(batch.size()).isEqualTo(1);
+    }
+    waitUntilFreed(inBatch);
+    Dataset<Row> plan = spark.range(0, 500).toDF("id");
+    try (BatchStorage first = BatchStorage.open()) {
+      assertThat(LakehouseSpark.materialize(plan).count()).isEqualTo(500);
+    }
+    try (BatchStorage next = BatchStorage.open()) {
+      assertThat(LakehouseSpark.materialize(plan).count()).as("the same dataset stored again by a later batch").isEqualTo(500);
+    }
+    assertThat(storedRdds()).as("rows stored outside any batch are left to Spark").contains(rddId(outside));
+    assertThat(outside.count()).isEqualTo(1000);
+    // Reading freed rows fails loudly rather than computing anything else.
+    org.assertj.core.api.Assertions.assertThatThrownBy(inBatch::count).hasStackTraceContaining("rdd_" + rddId(inBatch));
+  }
+
+  private static int rddId(Dataset<Row> stored) {
+    return LakehouseSpark.storedRdd(stored.queryExecution().analyzed()).orElseThrow().id();
+  }
+
+  private java.util.Set<Integer> storedRdds() {
+    java.util.Set<Integer> ids = new java.util.HashSet<>();
+    for (org.apache.spark.storage.RDDInfo info : spark.sparkContext().getRDDStorageInfo()) {
+      ids.add(info.id());
+    }
+    return ids;
+  }
+
+  /** Unpersisting without blocking: the block manager drops the blocks shortly after. */
+  private void waitUntilFreed(Dataset<Row> stored) throws InterruptedException {
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (storedRdds().contains(rddId(stored)) && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(storedRdds()).doesNotContain(rddId(stored));
   }
 
   private String joinWithBig(Dataset<Row> small) {
