@@ -95,6 +95,13 @@ class MaterializeTest {
     assertThat(stored.exceptAll(computed).count()).isZero();
     assertThat(computed.exceptAll(stored).count()).isZero();
     assertThat(stored.where("day IS NULL").count()).isEqualTo(10_000);
+
+    // Rows of no columns, and a row larger than the largest array, are stored as they are too.
+    assertThat(LakehouseSpark.materialize(spark.range(0, 10).select()).count()).isEqualTo(10);
+    Dataset<Row> wide = spark.range(0, 3).selectExpr("id", "repeat(CAST(id AS STRING), 5000000) AS text");
+    Dataset<Row> wideStored = LakehouseSpark.materialize(wide);
+    assertThat(wideStored.selectExpr("sum(length(text))").head().getLong(0)).isEqualTo(15_000_000L);
+    assertThat(wideStored.exceptAll(wide).count()).isZero();
   }
 
   @Test
