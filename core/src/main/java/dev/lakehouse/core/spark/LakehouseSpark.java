@@ -23,9 +23,9 @@ import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.execution.LogicalRDD;
 import org.apache.spark.sql.execution.LogicalRDD$;
+import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.storage.RDDInfo;
-import org.apache.spark.sql.types.StructType;
 import scala.Option;
 import scala.collection.JavaConverters;
 import scala.math.BigInt;
@@ -63,7 +63,7 @@ public final class LakehouseSpark {
     if (isStored(rows.queryExecution().analyzed())) {
       return rows; // computing it again would copy stored rows to store them a second time
     }
-    return withStoredSize(checkpointSerialized(rows));
+    return withStoredSize(checkpointPacked(rows));
   }
 
   /**
@@ -75,7 +75,7 @@ public final class LakehouseSpark {
    * Spark's own ({@code LogicalRDD.fromDataset}, as its checkpoint builds it): the rows keep their
    * partitioning and ordering, so a later shuffle by the same key is skipped.
    */
-  private static Dataset<Row> checkpointSerialized(Dataset<Row> rows) {
+  private static Dataset<Row> checkpointPacked(Dataset<Row> rows) {
     SparkSession spark = rows.sparkSession();
     StructType schema = rows.schema();
     int fields = schema.size();
@@ -92,7 +92,7 @@ public final class LakehouseSpark {
     return Dataset.ofRows(spark, LogicalRDD$.MODULE$.fromDataset(read, rows, rows.isStreaming()));
   }
 
-  /** The name of the RDD that reads rows {@link #checkpointSerialized} stored. */
+  /** The name of the RDD that reads rows {@link #checkpointPacked} stored. */
   private static final String STORED_ROWS = "lakehouse stored rows";
 
   /** The RDD holding the rows that {@code plan} reads, when it reads rows {@link #materialize} stored. */

@@ -1,6 +1,7 @@
 package dev.lakehouse.core.spark;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
@@ -56,7 +57,7 @@ final class RowChunks {
     }
     if (at > HEADER) {
       // The last chunk cut to its rows: the block manager sizes the stored rows by their arrays.
-      chunks.add(closed(java.util.Arrays.copyOf(chunk, at), at));
+      chunks.add(closed(Arrays.copyOf(chunk, at), at));
     }
     return chunks.iterator();
   }
