@@ -22,14 +22,10 @@ record CpuTime(long processNanos, long gcMillis, long jitMillis, long queryClass
         System.currentTimeMillis());
   }
 
-  /** What a step that started at this mark and took {@code wallSeconds} used. */
-  String since(String step, double wallSeconds) {
-    return since(step, wallSeconds, null);
-  }
-
   /**
-   * As {@link #since(String, double)}, with what {@code spark}'s block manager holds afterwards:
-   * rows a step stored and did not free stay there until the garbage collector finds them unused.
+   * What a step that started at this mark and took {@code wallSeconds} used, and what {@code
+   * spark}'s block manager holds afterwards: rows a step stored and did not free stay there until
+   * the garbage collector finds them unused.
    */
   String since(String step, double wallSeconds, org.apache.spark.sql.SparkSession spark) {
     CpuTime end = now();
@@ -38,7 +34,7 @@ record CpuTime(long processNanos, long gcMillis, long jitMillis, long queryClass
     return String.format("CPU %s: %.1f s of CPU in %.1f s on %d cores (%.0f %% busy); GC threads %.1f s, JIT %.1f s;"
         + " %d query classes compiled%s (epoch ms %d to %d)%n", step, cpu, wallSeconds, cores, 100 * cpu / (wallSeconds * cores),
         (end.gcMillis - gcMillis) / 1e3, (end.jitMillis - jitMillis) / 1e3, end.queryClasses - queryClasses,
-        spark == null ? "" : "; " + stored(spark), startMillis, end.startMillis);
+        "; " + stored(spark), startMillis, end.startMillis);
   }
 
   /** The RDDs the block manager holds and their size, in memory and on disk. */

@@ -145,11 +145,13 @@ public final class LakehouseSpark {
    * instead of broadcasting the rows. The size is the block manager's, known without a job.
    */
   private static Dataset<Row> withStoredSize(Dataset<Row> checkpointed) {
-    if (!(checkpointed.logicalPlan() instanceof LogicalRDD computed) || storedRdd(computed).isEmpty()) {
+    java.util.Optional<RDD<?>> storedRdd = storedRdd(checkpointed.logicalPlan());
+    if (storedRdd.isEmpty()) {
       return checkpointed;
     }
+    LogicalRDD computed = (LogicalRDD) checkpointed.logicalPlan();
     SparkSession spark = checkpointed.sparkSession();
-    int storedId = storedRdd(computed).get().id();
+    int storedId = storedRdd.get().id();
     long bytes = -1;
     for (RDDInfo info : spark.sparkContext().getRDDStorageInfo()) {
       if (info.id() == storedId) {

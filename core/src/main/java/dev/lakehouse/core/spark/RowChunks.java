@@ -47,7 +47,9 @@ final class RowChunks {
       }
       int size = row.getSizeInBytes();
       if (at + 4 + size > chunk.length) {
-        chunks.add(closed(chunk, at));
+        if (at > HEADER) { // a row too large for an empty chunk leaves no empty chunk behind
+          chunks.add(closed(chunk, at));
+        }
         chunk = new byte[Math.max(Math.min(chunk.length * 2, LARGEST), HEADER + 4 + size)];
         at = HEADER;
       }
