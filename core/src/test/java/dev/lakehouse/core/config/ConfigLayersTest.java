@@ -55,7 +55,8 @@ class ConfigLayersTest {
     assertThat(base.settings().parallelism()).isEqualTo(4); // pipeline over application
     assertThat(base.settings().spark().master()).isEqualTo("local[*]"); // reference.conf
     assertThat(base.settings().spark().conf()).containsEntry("spark.sql.shuffle.partitions", "3")
-        .containsEntry("spark.databricks.delta.snapshotPartitions", "1");
+        .containsEntry("spark.databricks.delta.snapshotPartitions", "1")
+        .containsEntry("spark.sql.sources.parallelPartitionDiscovery.threshold", "1000000");
 
     PipelineSpec overlay = load(conf, Optional.of("cluster"), List.of(), Map.of());
     assertThat(overlay.settings().root()).isEqualTo("/from/overlay");
