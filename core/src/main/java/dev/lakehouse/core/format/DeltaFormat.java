@@ -345,7 +345,7 @@ final class DeltaFormat implements TableFormat {
 
   @Override
   public void refresh(SparkSession spark, LakehouseTable table) {
-    if (spark.catalog().tableExists(table.name().toString())) {
+    if (LakehouseTable.registeredAt(spark, table.name().toString(), table.location())) {
       spark.catalog().refreshTable(table.name().toString());
     }
   }

@@ -269,7 +269,7 @@ final class HudiFormat implements TableFormat {
 
   @Override
   public void refresh(SparkSession spark, LakehouseTable table) {
-    if (spark.catalog().tableExists(rawName(table))) {
+    if (LakehouseTable.registeredAt(spark, rawName(table), table.location())) {
       spark.catalog().refreshTable(rawName(table));
     }
   }

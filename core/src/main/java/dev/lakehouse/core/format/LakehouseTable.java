@@ -247,6 +247,36 @@ public final class LakehouseTable {
     spark.sql((view ? "DROP VIEW " : "DROP TABLE ") + qualifiedName);
   }
 
+  /**
+   * Whether the catalog's {@code qualifiedName} is a table stored at {@code location}. A
+   * long-lived session (a notebook, a benchmark) may hold the name for another root's table, or
+   * for files deleted since; refreshing such an entry reads the other table, or fails on the
+   * missing one after this table's write has committed. The table run's end registers it again.
+   */
+  public static boolean registeredAt(SparkSession spark, String qualifiedName, String location) {
+    if (!spark.catalog().tableExists(qualifiedName)) {
+      return false;
+    }
+    int dot = qualifiedName.indexOf('.');
+    org.apache.spark.sql.catalyst.catalog.CatalogTable entry;
+    try {
+      entry = spark.sessionState().catalog().getTableMetadata(new org.apache.spark.sql.catalyst.TableIdentifier(
+          qualifiedName.substring(dot + 1), scala.Option.apply(qualifiedName.substring(0, dot))));
+    } catch (org.apache.spark.sql.AnalysisException e) {
+      return false; // dropped by someone else meanwhile
+    }
+    if (entry.tableType() == org.apache.spark.sql.catalyst.catalog.CatalogTableType.VIEW()) {
+      return false;
+    }
+    try {
+      Path ours = new Path(location);
+      FileSystem fs = ours.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      return fs.makeQualified(new Path(entry.location())).equals(fs.makeQualified(ours));
+    } catch (IOException e) {
+      throw new LakehouseException("Cannot open " + location + " of " + qualifiedName + ": " + e.getMessage(), e);
+    }
+  }
+
   /** A session caches the files of a catalog table (Hudi's especially): SQL must see this write. */
   private void refreshCatalog(SparkSession spark) {
     synchronized (LakehouseTable.class) {

@@ -141,6 +141,10 @@ public interface TableFormat {
   /** Removes every catalog entry {@link #register} made; data stays. */
   void unregister(SparkSession spark, LakehouseTable table);
 
-  /** Makes SQL in {@code spark} see the latest commit of a registered table. */
+  /**
+   * Makes SQL in {@code spark} see the latest commit of the table, when its name is registered for
+   * its location ({@link LakehouseTable#registeredAt}); an entry for another location is left to
+   * the next {@link #register}.
+   */
   void refresh(SparkSession spark, LakehouseTable table);
 }

@@ -70,6 +70,28 @@ class TableFormatTest {
     assertThat(spark.sql("SELECT count(*) FROM " + t.name()).head().getLong(0)).isEqualTo(4);
   }
 
+  /**
+   * A long-lived session (a notebook, a benchmark) may have registered a table's name for another
+   * root, whose files are gone since: a write to the table at its own location must still succeed,
+   * and leave the stale entry alone until the table run registers it again.
+   */
+  @ParameterizedTest
+  @EnumSource(FormatKind.class)
+  void aWriteSucceedsWhenItsNameIsRegisteredForDeletedFiles(FormatKind kind) {
+    LakehouseTable old = table(kind, "moved", List.of("id"));
+    old.upsert(rows(new Object[] {1L, "a", 1L}), Optional.of("seq"));
+    old.register(spark);
+    LakehouseTable.deletePath(spark, old.location());
+
+    LakehouseTable moved = new LakehouseTable(old.name(), SharedSpark.newDir(kind.id() + "-moved-again").toString(),
+        List.of("id"), List.of(), kind);
+    moved.upsert(rows(new Object[] {2L, "b", 1L}), Optional.of("seq"));
+    moved.upsert(rows(new Object[] {3L, "c", 1L}), Optional.of("seq"));
+    moved.register(spark);
+    assertThat(spark.sql("SELECT id FROM " + moved.name() + " ORDER BY id").collectAsList().stream()
+        .map(r -> r.getLong(0)).toList()).containsExactly(2L, 3L);
+  }
+
   @ParameterizedTest
   @EnumSource(FormatKind.class)
   void appendOfAReplayedBatchIsSkipped(FormatKind kind) {
