@@ -192,7 +192,7 @@ public final class BronzeIngest implements TableJob {
       context.read(read.count());
     } else {
       Dataset<Row> rows = LakehouseSpark.materialize(batch);
-      context.read(rows.count());
+      context.read(LakehouseSpark.count(rows));
       records = source.parse(rows, pinned);
     }
     long badCount = records.bad().count();

@@ -65,7 +65,7 @@ final class AggregateStates {
     LOG.info("Refreshing {} in full, keeping its aggregate states: {}", spec.name(), whyNot);
     Dataset<Row> all = LakehouseSpark.materialize(aggregate.partial(spark, atNow));
     Dataset<Row> rows = LakehouseSpark.materialize(context.checked(aggregate.result(spark, all, atNow)));
-    long n = rows.count();
+    long n = LakehouseSpark.count(rows);
     // The states first: a crash before the table's commit leaves notes that differ, and the next refresh rebuilds them.
     states.overwrite(all, Optional.of(now.encode()));
     target.overwrite(rows, Optional.of(now.encode()));
@@ -93,7 +93,7 @@ final class AggregateStates {
     if (!merged.where(negative).isEmpty()) {
       return Optional.empty();
     }
-    long groups = merged.count();
+    long groups = LakehouseSpark.count(merged);
     if (groups == 0) {
       // Changes the query's filter keeps out (both images): no group is touched. The commits of no
       // rows record the versions now (states first, as below); a MERGE of no rows would commit nothing.
@@ -106,7 +106,7 @@ final class AggregateStates {
     Dataset<Row> touched = merged.select(keys);
     Dataset<Row> rows = LakehouseSpark.materialize(context.checked(aggregate.result(spark, merged, atNow),
         kept -> target.readWithoutKeys(spark, touched).unionByName(kept)));
-    long written = rows.count();
+    long written = LakehouseSpark.count(rows);
     long stored = states.read(spark).count();
     Dataset<Row> live = merged.where(col(MergeableAggregate.ROWS).gt(0));
     if (groups > stored * REWRITE) {

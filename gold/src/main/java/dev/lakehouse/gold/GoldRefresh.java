@@ -162,7 +162,7 @@ public final class GoldRefresh implements RefreshJob {
       }
     }
     Dataset<Row> result = LakehouseSpark.materialize(context.checked(query.evaluate(spark, at(spark, now))));
-    long n = result.count();
+    long n = LakehouseSpark.count(result);
     target.overwrite(result, Optional.of(now.encode()));
     return n;
   }
@@ -186,7 +186,7 @@ public final class GoldRefresh implements RefreshJob {
   /** Replaces the table with {@code top}, its top n as of {@code now}. */
   private long writeRanked(Dataset<Row> top, SourceVersions now, BatchContext context) {
     Dataset<Row> rows = LakehouseSpark.materialize(context.checked(top));
-    long n = rows.count();
+    long n = LakehouseSpark.count(rows);
     target.overwrite(rows, Optional.of(now.encode()));
     return n;
   }
@@ -242,14 +242,14 @@ public final class GoldRefresh implements RefreshJob {
     checkKeysUnique(rows);
     if (byKey.ranked()) {
       LOG.info("Refreshing {} incrementally: {} keys touched, {} of the rows it ranks recomputed", spec.name(), touched,
-          rows.count());
+          LakehouseSpark.count(rows));
       keyed.replaceKeys(rows, keys, now.encode());
       return new Incremental(writeRanked(ranked(spark, keyed.read(spark)), now, context), null);
     }
     // The rules on the whole table judge it as the MERGE below leaves it, as a full refresh's would.
     rows = LakehouseSpark.materialize(context.checked(rows,
         kept -> target.readWithoutKeys(spark, keys).unionByName(kept)));
-    long written = rows.count();
+    long written = LakehouseSpark.count(rows);
     LOG.info("Refreshing {} incrementally: {} keys touched, {} rows recomputed{}", spec.name(), touched, written,
         found.readOff().isEmpty() ? "" : "; the keys of the changes of " + String.join(", ", found.readOff()) + " read off their rows");
     target.replaceKeys(rows, keys, now.encode());

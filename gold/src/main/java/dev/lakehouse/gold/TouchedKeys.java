@@ -92,7 +92,7 @@ final class TouchedKeys {
     long touched = -1; // of the distinct keys in affected, when counted
     if (affected != null && sources.size() > 1) {
       affected = LakehouseSpark.materialize(affected.distinct());
-      touched = affected.count();
+      touched = LakehouseSpark.count(affected);
       // No key touched needs no count of the table's rows (the refresh writes nothing).
       stored = touched == 0 ? -1 : keyed.read(spark).count();
       if (touched > 0 && most(touched, stored).isPresent()) {
@@ -126,7 +126,7 @@ final class TouchedKeys {
         if (affected != null && touched < 0 && i < joined.size() - 1) {
           // Before the next source's join is paid for: once most keys are reached, it changes nothing.
           affected = LakehouseSpark.materialize(affected.distinct());
-          touched = affected.count();
+          touched = LakehouseSpark.count(affected);
           stored = stored >= 0 ? stored : keyed.read(spark).count();
           if (most(touched, stored).isPresent()) {
             break;
@@ -136,7 +136,7 @@ final class TouchedKeys {
     }
     Dataset<Row> keys = affected == null || touched >= 0 ? affected : LakehouseSpark.materialize(affected.distinct());
     if (touched < 0) {
-      touched = keys == null ? 0 : keys.count();
+      touched = keys == null ? 0 : LakehouseSpark.count(keys);
     }
     return new Found(keys, touched, stored, readOff);
   }

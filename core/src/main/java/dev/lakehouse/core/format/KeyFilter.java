@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.xxhash64;
 
+import dev.lakehouse.core.spark.LakehouseSpark;
 import java.util.List;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -35,7 +36,7 @@ final class KeyFilter {
    * @return the condition; {@code false} for no key, {@code true} for more than {@value #MAX_KEYS} keys
    */
   static Column of(Dataset<Row> keys, List<String> keyNames, String alias) {
-    long count = keys.count();
+    long count = LakehouseSpark.count(keys);
     if (count == 0) {
       return lit(false); // and Spark's Bloom filter of no values is null
     }

@@ -239,7 +239,7 @@ public final class TableRunner {
           LongAdder quarantined = new LongAdder();
           LongAdder read = new LongAdder();
           if (rereads) {
-            read.add(rows.count());
+            read.add(LakehouseSpark.count(rows));
           }
           long out = job.processBatch(rows, new BatchContext(runId, batchId, new BatchMark(batchAppId(appId), batchId), quarantined,
               rules, read));

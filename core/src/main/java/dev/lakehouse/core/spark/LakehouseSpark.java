@@ -86,14 +86,33 @@ public final class LakehouseSpark {
     stored.persist(StorageLevel.MEMORY_AND_DISK());
     stored.localCheckpoint();
     BatchStorage.track(stored);
-    stored.count();
+    // The job that stores the rows counts them too: the callers' counts of stored rows need no job.
+    long count = stored.toJavaRDD().map(RowChunks::rows).fold(0L, Long::sum);
     RDD<InternalRow> read = stored.toJavaRDD().mapPartitions(chunks -> RowChunks.unpack(chunks, fields), true).rdd();
     read.setName(STORED_ROWS);
+    STORED_COUNTS.put(read, count);
     return Dataset.ofRows(spark, LogicalRDD$.MODULE$.fromDataset(read, rows, rows.isStreaming()));
   }
 
   /** The name of the RDD that reads rows {@link #checkpointPacked} stored. */
   private static final String STORED_ROWS = "lakehouse stored rows";
+  /** The rows each such RDD reads, counted when they were stored; forgotten with the RDD. */
+  private static final Map<RDD<?>, Long> STORED_COUNTS = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+  /**
+   * {@code rows.count()}, without a Spark job for rows {@link #materialize} stored: the job that
+   * stored them counted them. On two cores a job costs tens of milliseconds however few its rows,
+   * and a refresh counts the rows it stored several times (to report, to choose, to check).
+   */
+  public static long count(Dataset<Row> rows) {
+    if (rows.queryExecution().analyzed() instanceof LogicalRDD computed) {
+      Long stored = STORED_COUNTS.get(computed.rdd());
+      if (stored != null) {
+        return stored;
+      }
+    }
+    return rows.count();
+  }
 
   /** The RDD holding the rows that {@code plan} reads, when it reads rows {@link #materialize} stored. */
   static java.util.Optional<RDD<?>> storedRdd(LogicalPlan plan) {

@@ -69,6 +69,16 @@ final class RowChunks {
     return chunk;
   }
 
+  /** The number of rows a packed chunk holds (their lengths walked, no row read). */
+  static long rows(byte[] chunk) {
+    int end = Platform.getInt(chunk, Platform.BYTE_ARRAY_OFFSET);
+    long n = 0;
+    for (int at = HEADER; at < end; at += 4 + Platform.getInt(chunk, Platform.BYTE_ARRAY_OFFSET + at)) {
+      n++;
+    }
+    return n;
+  }
+
   /** The rows of packed chunks, each a new {@link UnsafeRow} over its bytes in its chunk. */
   static Iterator<InternalRow> unpack(Iterator<byte[]> chunks, int fields) {
     return new Iterator<>() {

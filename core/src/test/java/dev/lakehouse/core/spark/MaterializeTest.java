@@ -97,11 +97,39 @@ class MaterializeTest {
     assertThat(stored.where("day IS NULL").count()).isEqualTo(10_000);
 
     // Rows of no columns, and a row larger than the largest array, are stored as they are too.
-    assertThat(LakehouseSpark.materialize(spark.range(0, 10).select()).count()).isEqualTo(10);
+    Dataset<Row> noColumns = LakehouseSpark.materialize(spark.range(0, 10).select());
+    assertThat(noColumns.count()).isEqualTo(10);
+    assertThat(LakehouseSpark.count(noColumns)).isEqualTo(10);
     Dataset<Row> wide = spark.range(0, 3).selectExpr("id", "repeat(CAST(id AS STRING), 5000000) AS text");
     Dataset<Row> wideStored = LakehouseSpark.materialize(wide);
     assertThat(wideStored.selectExpr("sum(length(text))").head().getLong(0)).isEqualTo(15_000_000L);
     assertThat(wideStored.exceptAll(wide).count()).isZero();
+    assertThat(LakehouseSpark.count(wideStored)).isEqualTo(3);
+  }
+
+  @Test
+  void storedRowsAreCountedByTheJobThatStoresThemAndOtherRowsByAJob() throws java.util.concurrent.TimeoutException {
+    java.util.concurrent.atomic.AtomicInteger jobs = new java.util.concurrent.atomic.AtomicInteger();
+    org.apache.spark.scheduler.SparkListener listener = new org.apache.spark.scheduler.SparkListener() {
+      @Override
+      public void onJobStart(org.apache.spark.scheduler.SparkListenerJobStart start) {
+        jobs.incrementAndGet();
+      }
+    };
+    Dataset<Row> stored = LakehouseSpark.materialize(spark.range(0, 70_000).selectExpr("id", "repeat('x', CAST(id % 50 AS INT)) AS text")
+        .where("id % 7 <> 0"));
+    spark.sparkContext().addSparkListener(listener);
+    try {
+      assertThat(LakehouseSpark.count(stored)).isEqualTo(60_000);
+      spark.sparkContext().listenerBus().waitUntilEmpty();
+      assertThat(jobs.get()).as("counting stored rows").isZero();
+      assertThat(LakehouseSpark.count(stored.where("id < 700"))).isEqualTo(600);
+      spark.sparkContext().listenerBus().waitUntilEmpty();
+      assertThat(jobs.get()).as("rows computed from stored ones are counted by Spark").isPositive();
+      assertThat(LakehouseSpark.count(stored)).isEqualTo(stored.count());
+    } finally {
+      spark.sparkContext().removeSparkListener(listener);
+    }
   }
 
   @Test

@@ -27,6 +27,6 @@ public final class AppendApply implements ChangeApply {
         : ChangeRows.latestPerKey(changes, spec.keys(), ((LayerSpec.Silver) spec.layer()).sequenceBy());
     rows = LakehouseSpark.materialize(rows);
     target.append(rows, Optional.of(context.mark()));
-    return rows.count();
+    return LakehouseSpark.count(rows);
   }
 }
