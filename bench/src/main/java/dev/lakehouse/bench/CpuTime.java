@@ -22,6 +22,16 @@ record CpuTime(long processNanos, long gcMillis, long jitMillis, long queryClass
         System.currentTimeMillis());
   }
 
+  /** Runs a step and measures it. */
+  static <T> Measured<T> measure(String step, org.apache.spark.sql.SparkSession spark, java.util.function.Supplier<T> work) {
+    long wall0 = System.nanoTime();
+    CpuTime start = now();
+    T result = work.get();
+    double wall = (System.nanoTime() - wall0) / 1e9;
+    double cpu = (now().processNanos - start.processNanos) / 1e9;
+    return new Measured<>(result, wall, cpu, start.since(step, wall, spark));
+  }
+
   /**
    * What a step that started at this mark and took {@code wallSeconds} used, and what {@code
    * spark}'s block manager holds afterwards: rows a step stored and did not free stay there until

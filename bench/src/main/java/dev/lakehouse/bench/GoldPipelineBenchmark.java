@@ -19,6 +19,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -31,8 +32,9 @@ import org.apache.spark.sql.expressions.Window;
  * dedupe, aggregates and Delta writes, in one JVM on the same landed files. Then 1% more data
  * lands and the framework runs again: the incremental run's time over the full run's. The full run
  * is also timed without the pipeline's expectations, which the hand-written job does not check.
- * Last, both jobs run again in the other order (the hand-written job first): the ratio of each
- * order, and their geometric mean, since the job that runs first in the JVM runs slower.
+ * Then both jobs run again for more rounds ({@code BENCH_ROUNDS}, 4 in all by default), the order
+ * flipping each round, since the job that runs first in a round runs slower: each round's ratio,
+ * their median and their geometric mean.
  * Both jobs first run once, untimed, on SF 0.1, and the framework once more after one more drop (see
  * {@link #warmUp}); then once each at the measured scale, the cold round, reported but kept out of
  * the ratios, since the first runs at a scale pay for it whichever job runs first. Each step prints
@@ -48,6 +50,8 @@ public final class GoldPipelineBenchmark {
   private static final int DROPS = 100;
   private static final double WARM_UP_SF = 0.1;
   private static final int WARM_UP_DROPS = 10;
+  /** Rounds of both full runs, the order flipping each round ({@code BENCH_ROUNDS}, 4 by default). */
+  private static final int ROUNDS = Integer.parseInt(System.getenv().getOrDefault("BENCH_ROUNDS", "4"));
   private static final List<String> SELECTION =
       List.of("+gold.pricing_summary", "+gold.shipping_priority", "+gold.revenue_daily");
 
@@ -74,16 +78,10 @@ public final class GoldPipelineBenchmark {
     Path cold = work.resolve("framework-cold");
     copyLanding(landing, cold.resolve("landing"), String.format("-%03d.", DROPS));
     Pipeline coldPipeline = open(cold, List.of());
-    long c0 = System.nanoTime();
-    CpuTime c0Cpu = CpuTime.now();
-    check(coldPipeline.run(SELECTION, false, r -> {}));
-    double frameworkCold = seconds(c0);
-    String frameworkColdCpu = c0Cpu.since("framework, cold round", frameworkCold, coldPipeline.spark());
-    long c1 = System.nanoTime();
-    CpuTime c1Cpu = CpuTime.now();
-    handWritten(coldPipeline.spark(), cold.resolve("landing"), work.resolve("hand-written-cold"));
-    double handCold = seconds(c1);
-    String handColdCpu = c1Cpu.since("hand-written, cold round", handCold, coldPipeline.spark());
+    Measured<RunReport> frameworkCold = CpuTime.measure("framework, cold round", coldPipeline.spark(),
+        () -> check(coldPipeline.run(SELECTION, false, r -> {})));
+    Measured<Void> handCold = CpuTime.measure("hand-written, cold round", coldPipeline.spark(),
+        () -> handWritten(coldPipeline.spark(), cold.resolve("landing"), work.resolve("hand-written-cold")));
 
     Pipeline p = open(frameworkRoot, List.of());
     SparkSession spark = p.spark();
@@ -91,22 +89,12 @@ public final class GoldPipelineBenchmark {
     boolean profiling = args.length > 2 && args[2].equals("profile");
     JobProfile profile = profiling ? JobProfile.attach(spark) : null;
     StackSampler sampler = profiling ? StackSampler.start() : null;
-    long f0 = System.nanoTime();
-    CpuTime f0Cpu = CpuTime.now();
-    RunReport full = p.run(SELECTION, false, r -> {});
-    double framework = seconds(f0);
-    String frameworkCpu = f0Cpu.since("framework, full run", framework, spark);
-    check(full);
+    Measured<RunReport> full = CpuTime.measure("framework, full run", spark, () -> check(p.run(SELECTION, false, r -> {})));
     if (profile != null) {
       System.out.print(profile.drain("framework, full run"));
       System.out.print(sampler.drain("framework, full run"));
     }
-
-    long h0 = System.nanoTime();
-    CpuTime h0Cpu = CpuTime.now();
-    handWritten(spark, landing, work.resolve("hand-written"));
-    double hand = seconds(h0);
-    String handCpu = h0Cpu.since("hand-written", hand, spark);
+    Measured<Void> hand = CpuTime.measure("hand-written", spark, () -> handWritten(spark, landing, work.resolve("hand-written")));
 
     long diff = p.table("gold.pricing_summary").exceptAll(spark.read().format("delta")
         .load(work.resolve("hand-written/gold/pricing_summary").toString())).count();
@@ -116,88 +104,125 @@ public final class GoldPipelineBenchmark {
       System.out.print(profile.drain("hand-written"));
       sampler.drain("hand-written");
     }
-    long i0 = System.nanoTime();
-    CpuTime i0Cpu = CpuTime.now();
-    RunReport incremental = p.run(SELECTION, false, r -> {});
-    double incrementalSeconds = seconds(i0);
-    String incrementalCpu = i0Cpu.since("framework, incremental run", incrementalSeconds, spark);
-    check(incremental);
+    Measured<RunReport> incremental = CpuTime.measure("framework, incremental run", spark,
+        () -> check(p.run(SELECTION, false, r -> {})));
     if (profile != null) {
       System.out.print(profile.drain("framework, incremental run"));
       System.out.print(sampler.drain("framework, incremental run"));
     }
 
-    // Last, on the same 99 % of the data: the pipeline without its data-quality rules, the work the
+    // Then, on the same 99 % of the data: the pipeline without its data-quality rules, the work the
     // hand-written job does too. Its run re-points the session catalog's table names at its own tables.
     Path unchecked = work.resolve("framework-without-expectations");
     copyLanding(landing, unchecked.resolve("landing"), String.format("-%03d.", DROPS));
     Pipeline bare = open(unchecked, List.of("pipeline.tables.silver.orders.expectations = []",
         "pipeline.tables.silver.customer.expectations = []", "pipeline.tables.gold.pricing_summary.expectations = []",
         "pipeline.tables.gold.revenue_daily.expectations = []"));
-    long u0 = System.nanoTime();
-    CpuTime u0Cpu = CpuTime.now();
-    RunReport bareRun = bare.run(SELECTION, false, r -> {});
-    check(bareRun);
-    double withoutExpectations = seconds(u0);
-    String bareCpu = u0Cpu.since("framework without expectations, full run", withoutExpectations, spark);
+    Measured<RunReport> withoutExpectations = CpuTime.measure("framework without expectations, full run", spark,
+        () -> check(bare.run(SELECTION, false, r -> {})));
     if (profile != null) {
       System.out.print(profile.drain("framework without expectations, full run"));
       sampler.drain("framework without expectations, full run");
-      System.out.print(timeline("without expectations, full run", bareRun));
-    }
-
-    // Round two, the order flipped: the hand-written job first, then the framework's full run on a
-    // fresh copy of the same 99 % of the data. The same pipeline took 84.6 s run first and 72.6 s
-    // run third in one JVM (first-run compilation and heap use): whichever job runs first pays it.
-    if (profile != null) {
+      System.out.print(timeline("without expectations, full run", withoutExpectations.result()));
       profile.drain("between the rounds");
       sampler.drain("between the rounds");
     }
-    Path second = work.resolve("framework-second-round");
-    copyLanding(landing, second.resolve("landing"), String.format("-%03d.", DROPS));
-    long h2 = System.nanoTime();
-    CpuTime h2Cpu = CpuTime.now();
-    handWritten(spark, second.resolve("landing"), work.resolve("hand-written-second-round"));
-    double handFirst = seconds(h2);
-    String handFirstCpu = h2Cpu.since("hand-written, run first in round two", handFirst, spark);
-    Pipeline again = open(second, List.of());
-    long f2 = System.nanoTime();
-    CpuTime f2Cpu = CpuTime.now();
-    RunReport secondRun = again.run(SELECTION, false, r -> {});
-    check(secondRun);
-    double frameworkSecond = seconds(f2);
-    String frameworkSecondCpu = f2Cpu.since("framework, full run second in round two", frameworkSecond, spark);
-    if (profile != null) {
-      profile.drain("round two");
-      sampler.drain("round two");
+
+    // Then more rounds, the order flipping each time: the hand-written job first in round two,
+    // the framework first in round three, and so on, each framework run on a fresh copy of the same
+    // 99 % of the data. Whichever job runs first in a round runs slower (the same pipeline took
+    // 84.6 s run first and 72.6 s run third in one JVM), and one round spreads by ±15 % (the same
+    // framework run used 158.4 s of CPU in one round and 132.0 s in the next): the median of the
+    // rounds, and their geometric mean, say more than any one.
+    List<Round> rounds = new ArrayList<>(List.of(new Round(true, full, hand)));
+    for (int r = 2; r <= ROUNDS; r++) {
+      rounds.add(round(r, r % 2 == 1, spark, landing, work));
     }
 
-    double roundOne = framework / hand;
-    double roundTwo = frameworkSecond / handFirst;
     System.out.printf("%ncold round, the first runs at SF %s in this JVM (not in the ratios): framework %.1f s, then"
-        + " hand-written %.1f s, ratio = %.3f%n", sf, frameworkCold, handCold, frameworkCold / handCold);
-    System.out.printf("full run, %,d line items: framework %.1f s, hand-written %.1f s, ratio framework / hand-written = %.3f"
-        + " (framework run first); Q1 rows differing: %d%n", lineitems, framework, hand, roundOne, diff);
-    System.out.printf("the order flipped: hand-written %.1f s, then framework %.1f s, ratio = %.3f%n", handFirst,
-        frameworkSecond, roundTwo);
-    System.out.printf("full run, ratio framework / hand-written over both orders (geometric mean) = %.3f (target <= 1.05)%n",
-        Math.sqrt(roundOne * roundTwo));
+        + " hand-written %.1f s, ratio = %.3f%n", sf, frameworkCold.wall(), handCold.wall(), frameworkCold.wall() / handCold.wall());
+    System.out.printf("full run, %,d line items; Q1 rows differing from the hand-written job's: %d%n", lineitems, diff);
+    for (int r = 0; r < rounds.size(); r++) {
+      System.out.println("  " + rounds.get(r).describe(r + 1));
+    }
+    List<Double> ratios = rounds.stream().map(Round::ratio).toList();
+    System.out.printf("full run, ratio framework / hand-written over %d rounds: median %.3f, geometric mean %.3f"
+        + " (target <= 1.05); in CPU time, median %.3f%n", rounds.size(), median(ratios), geometricMean(ratios),
+        median(rounds.stream().map(Round::cpuRatio).toList()));
+    double handMedian = median(rounds.stream().map(r -> r.hand().wall()).toList());
     System.out.printf("the same pipeline without its expectations (quality rules on silver.orders, silver.customer and two"
-        + " gold tables): %.1f s, ratio framework / hand-written = %.3f%n", withoutExpectations, withoutExpectations / hand);
-    System.out.printf("1%% more data (%,d line items): incremental run %.1f s, ratio incremental / full = %.3f (target <= 0.05)%n",
-        added, incrementalSeconds, incrementalSeconds / framework);
+        + " gold tables): %.1f s, ratio over the hand-written job's median (%.1f s) = %.3f%n", withoutExpectations.wall(),
+        handMedian, withoutExpectations.wall() / handMedian);
+    System.out.printf("1%% more data (%,d line items): incremental run %.1f s, ratio incremental / full (round one's) = %.3f"
+        + " (target <= 0.05)%n", added, incremental.wall(), incremental.wall() / full.wall());
     System.out.println("per table, full run vs incremental run (seconds, rows written):");
-    for (TableRunResult r : full.tables()) {
-      TableRunResult inc = incremental.table(r.table().toString());
+    for (TableRunResult r : full.result().tables()) {
+      TableRunResult inc = incremental.result().table(r.table().toString());
       System.out.printf("  %-28s %8.1f %12d  | %8.1f %12d%n", r.table(), r.duration().toMillis() / 1000.0, r.rowsWritten(),
           inc.duration().toMillis() / 1000.0, inc.rowsWritten());
     }
-    System.out.print(frameworkColdCpu + handColdCpu + frameworkCpu + handCpu + incrementalCpu + bareCpu + handFirstCpu + frameworkSecondCpu);
+    System.out.print(frameworkCold.line() + handCold.line() + full.line() + hand.line() + incremental.line()
+        + withoutExpectations.line());
+    rounds.stream().skip(1).forEach(r -> System.out.print(r.lines()));
     if (profile != null) {
-      System.out.print(timeline("full run", full));
-      System.out.print(timeline("incremental run", incremental));
+      System.out.print(timeline("full run", full.result()));
+      System.out.print(timeline("incremental run", incremental.result()));
     }
     spark.stop();
+  }
+
+  /** A round: both full runs, one after the other, on the same 99 % of the data. */
+  private record Round(boolean frameworkFirst, Measured<RunReport> framework, Measured<Void> hand) {
+    double ratio() {
+      return framework.wall() / hand.wall();
+    }
+
+    double cpuRatio() {
+      return framework.cpu() / hand.cpu();
+    }
+
+    String describe(int n) {
+      return String.format("round %d, %s first: framework %.1f s, hand-written %.1f s, ratio %.3f (CPU %.1f against %.1f s, %.3f)",
+          n, frameworkFirst ? "framework" : "hand-written", framework.wall(), hand.wall(), ratio(), framework.cpu(), hand.cpu(),
+          cpuRatio());
+    }
+
+    /** The two runs' CPU lines, in the order they ran. */
+    String lines() {
+      return frameworkFirst ? framework.line() + hand.line() : hand.line() + framework.line();
+    }
+  }
+
+  /** Round {@code n}: both jobs on a fresh copy of the 99 % landed, deleted afterwards. */
+  private static Round round(int n, boolean frameworkFirst, SparkSession spark, Path landing, Path work) throws IOException {
+    Path root = work.resolve("round-" + n);
+    Path framework = root.resolve("framework");
+    copyLanding(landing, framework.resolve("landing"), String.format("-%03d.", DROPS));
+    Pipeline pipeline = open(framework, List.of());
+    Supplier<Measured<RunReport>> f = () -> CpuTime.measure("framework, round " + n, spark,
+        () -> check(pipeline.run(SELECTION, false, r -> {})));
+    Supplier<Measured<Void>> h = () -> CpuTime.measure("hand-written, round " + n, spark,
+        () -> handWritten(spark, framework.resolve("landing"), root.resolve("hand-written")));
+    Round round;
+    if (frameworkFirst) {
+      Measured<RunReport> fm = f.get();
+      round = new Round(true, fm, h.get());
+    } else {
+      Measured<Void> hm = h.get();
+      round = new Round(false, f.get(), hm);
+    }
+    deleteRecursively(root);
+    return round;
+  }
+
+  private static double median(List<Double> values) {
+    List<Double> sorted = values.stream().sorted().toList();
+    int m = sorted.size() / 2;
+    return sorted.size() % 2 == 1 ? sorted.get(m) : (sorted.get(m - 1) + sorted.get(m)) / 2;
+  }
+
+  private static double geometricMean(List<Double> values) {
+    return Math.exp(values.stream().mapToDouble(Math::log).average().orElse(Double.NaN));
   }
 
   /** When each table started and ended, in seconds from the run's first start. */
@@ -262,7 +287,7 @@ public final class GoldPipelineBenchmark {
   }
 
   /** The same work written by hand: read, type, deduplicate, aggregate, write Delta. */
-  static void handWritten(SparkSession spark, Path landing, Path root) {
+  static Void handWritten(SparkSession spark, Path landing, Path root) {
     String lineitemSchema = "l_orderkey STRING, l_partkey STRING, l_suppkey STRING, l_linenumber STRING, l_quantity STRING,"
         + " l_extendedprice STRING, l_discount STRING, l_tax STRING, l_returnflag STRING, l_linestatus STRING, l_shipdate STRING,"
         + " l_commitdate STRING, l_receiptdate STRING, l_shipinstruct STRING, l_shipmode STRING, l_comment STRING";
@@ -300,6 +325,7 @@ public final class GoldPipelineBenchmark {
         + " sum(l.l_extendedprice * (1 - l.l_discount)) AS revenue FROM orders o JOIN lineitem l ON l.l_orderkey = o.o_orderkey"
         + " GROUP BY o.o_orderdate").write().format("delta").mode("overwrite").save(root.resolve("gold/revenue_daily").toString());
     table(spark, null);
+    return null;
   }
 
   private static Dataset<Row> bronzeThenSilver(SparkSession spark, Dataset<Row> raw, Path root, String table,
@@ -327,10 +353,11 @@ public final class GoldPipelineBenchmark {
     spark.sparkContext().setLocalProperty("spark.scheduler.pool", name);
   }
 
-  private static void check(RunReport report) {
+  private static RunReport check(RunReport report) {
     if (!report.succeeded()) {
       throw new IllegalStateException("The framework run failed: " + report.tables());
     }
+    return report;
   }
 
   private static double seconds(long start) {

@@ -1,0 +1,8 @@
+package dev.lakehouse.bench;
+
+/**
+ * A step's result, its wall and CPU seconds, and its report line ({@link CpuTime#since}).
+ *
+ * @param <T> what the step returns ({@link Void} for none)
+ */
+record Measured<T>(T result, double wall, double cpu, String line) {}
