@@ -28,17 +28,16 @@ record CpuTime(long processNanos, long gcMillis, long jitMillis, long queryClass
     CpuTime start = now();
     T result = work.get();
     double wall = (System.nanoTime() - wall0) / 1e9;
-    double cpu = (now().processNanos - start.processNanos) / 1e9;
-    return new Measured<>(result, wall, cpu, start.since(step, wall, spark));
+    CpuTime end = now();
+    return new Measured<>(result, wall, (end.processNanos - start.processNanos) / 1e9, start.report(step, wall, end, spark));
   }
 
   /**
-   * What a step that started at this mark and took {@code wallSeconds} used, and what {@code
-   * spark}'s block manager holds afterwards: rows a step stored and did not free stay there until
-   * the garbage collector finds them unused.
+   * What a step that started at this mark, ended at {@code end} and took {@code wallSeconds} used,
+   * and what {@code spark}'s block manager holds afterwards: rows a step stored and did not free
+   * stay there until the garbage collector finds them unused.
    */
-  String since(String step, double wallSeconds, org.apache.spark.sql.SparkSession spark) {
-    CpuTime end = now();
+  private String report(String step, double wallSeconds, CpuTime end, org.apache.spark.sql.SparkSession spark) {
     double cpu = (end.processNanos - processNanos) / 1e9;
     int cores = Runtime.getRuntime().availableProcessors();
     return String.format("CPU %s: %.1f s of CPU in %.1f s on %d cores (%.0f %% busy); GC threads %.1f s, JIT %.1f s;"

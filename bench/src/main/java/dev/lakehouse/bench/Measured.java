@@ -1,7 +1,7 @@
 package dev.lakehouse.bench;
 
 /**
- * A step's result, its wall and CPU seconds, and its report line ({@link CpuTime#since}).
+ * A step's result, its wall and CPU seconds, and its report line.
  *
  * @param <T> what the step returns ({@link Void} for none)
  */

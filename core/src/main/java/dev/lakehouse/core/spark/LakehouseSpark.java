@@ -86,7 +86,7 @@ public final class LakehouseSpark {
     stored.persist(StorageLevel.MEMORY_AND_DISK());
     stored.localCheckpoint();
     BatchStorage.track(stored);
-    // The job that stores the rows counts them too: the callers' counts of stored rows need no job.
+    // The job that stores the rows counts them too (each array's header): counts of stored rows need no job.
     long count = stored.toJavaRDD().map(RowChunks::rows).fold(0L, Long::sum);
     RDD<InternalRow> read = stored.toJavaRDD().mapPartitions(chunks -> RowChunks.unpack(chunks, fields), true).rdd();
     read.setName(STORED_ROWS);

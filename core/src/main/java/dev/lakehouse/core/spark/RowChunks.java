@@ -12,7 +12,7 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.unsafe.Platform;
 
 /**
- * Rows stored as a few byte arrays: after a header with the bytes used, each row's length, then
+ * Rows stored as a few byte arrays: after a header with the bytes used and the rows held, each row's length, then
  * its bytes in Spark's {@link UnsafeRow} format, one row after the other, as Spark's own shuffle
  * files hold them. Read back, each row points into its array, nothing is copied. Spark's serialized
  * storage levels write a row at a time through the session's serializer (Kryo), which clears its
@@ -24,7 +24,7 @@ final class RowChunks {
   private static final int FIRST = 64 << 10;
   /** The chunks grow to this: the garbage collector sees a few arrays per partition. */
   private static final int LARGEST = 4 << 20;
-  private static final int HEADER = 4;
+  private static final int HEADER = 8;
 
   private RowChunks() {}
 
@@ -34,6 +34,7 @@ final class RowChunks {
     UnsafeProjection toUnsafe = null;
     byte[] chunk = new byte[FIRST];
     int at = HEADER;
+    int held = 0;
     while (rows.hasNext()) {
       InternalRow next = rows.next();
       UnsafeRow row;
@@ -48,35 +49,33 @@ final class RowChunks {
       int size = row.getSizeInBytes();
       if (at + 4 + size > chunk.length) {
         if (at > HEADER) { // a row too large for an empty chunk leaves no empty chunk behind
-          chunks.add(closed(chunk, at));
+          chunks.add(closed(chunk, at, held));
         }
         chunk = new byte[Math.max(Math.min(chunk.length * 2, LARGEST), HEADER + 4 + size)];
         at = HEADER;
+        held = 0;
       }
       Platform.putInt(chunk, Platform.BYTE_ARRAY_OFFSET + at, size);
       row.writeToMemory(chunk, Platform.BYTE_ARRAY_OFFSET + at + 4);
       at += 4 + size;
+      held++;
     }
     if (at > HEADER) {
       // The last chunk cut to its rows: the block manager sizes the stored rows by their arrays.
-      chunks.add(closed(Arrays.copyOf(chunk, at), at));
+      chunks.add(closed(Arrays.copyOf(chunk, at), at, held));
     }
     return chunks.iterator();
   }
 
-  private static byte[] closed(byte[] chunk, int used) {
+  private static byte[] closed(byte[] chunk, int used, int rows) {
     Platform.putInt(chunk, Platform.BYTE_ARRAY_OFFSET, used);
+    Platform.putInt(chunk, Platform.BYTE_ARRAY_OFFSET + 4, rows);
     return chunk;
   }
 
-  /** The number of rows a packed chunk holds (their lengths walked, no row read). */
+  /** The number of rows a packed chunk holds, from its header. */
   static long rows(byte[] chunk) {
-    int end = Platform.getInt(chunk, Platform.BYTE_ARRAY_OFFSET);
-    long n = 0;
-    for (int at = HEADER; at < end; at += 4 + Platform.getInt(chunk, Platform.BYTE_ARRAY_OFFSET + at)) {
-      n++;
-    }
-    return n;
+    return Platform.getInt(chunk, Platform.BYTE_ARRAY_OFFSET + 4);
   }
 
   /** The rows of packed chunks, each a new {@link UnsafeRow} over its bytes in its chunk. */
