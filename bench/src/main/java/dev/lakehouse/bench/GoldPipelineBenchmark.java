@@ -43,7 +43,8 @@ import org.apache.spark.sql.expressions.Window;
  *
  * <p>Usage: {@code bench/run GoldPipelineBenchmark [scale-factor=1] [work-dir=/tmp/lakehouse-bench-gold] [profile]};
  * {@code profile} prints the full and the incremental run's Spark jobs, where their micro-batch threads
- * spent their time, the tasks' time per table, and when each table started and ended.
+ * spent their time, the tasks' time per table, and when each table started and ended
+ * ({@code BENCH_JOBS=each} also lists every job, in order, with its table and time).
  * {@code BENCH_SET="key=value;..."} applies settings to both jobs (they share the session), to try them.
  */
 public final class GoldPipelineBenchmark {

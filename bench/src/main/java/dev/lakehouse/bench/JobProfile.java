@@ -22,6 +22,10 @@ import org.apache.spark.sql.SparkSession;
 final class JobProfile extends SparkListener {
   private final Map<Integer, Long> started = new ConcurrentHashMap<>();
   private final Map<Integer, String> sites = new ConcurrentHashMap<>();
+  private final Map<Integer, String> pools = new ConcurrentHashMap<>();
+  /** {@code BENCH_JOBS=each}: also list every job, in order, with its table and time. */
+  private static final boolean EACH = "each".equals(System.getenv("BENCH_JOBS"));
+  private final StringBuilder each = new StringBuilder();
   private final List<String[]> done = new ArrayList<>();
   private final Map<Integer, String> stagePools = new ConcurrentHashMap<>();
   private final Map<String, long[]> taskTime = new ConcurrentHashMap<>();
@@ -47,6 +51,7 @@ final class JobProfile extends SparkListener {
       }
     }
     sites.put(start.jobId(), shortSite + " <- " + ours);
+    pools.put(start.jobId(), props == null ? "?" : props.getProperty("spark.scheduler.pool", "(no table)"));
   }
 
   @Override
@@ -73,8 +78,12 @@ final class JobProfile extends SparkListener {
   public void onJobEnd(SparkListenerJobEnd end) {
     Long t0 = started.remove(end.jobId());
     String site = sites.remove(end.jobId());
+    String pool = pools.remove(end.jobId());
     synchronized (done) {
       done.add(new String[] {site, String.valueOf(t0 == null ? 0 : end.time() - t0)});
+      if (EACH) {
+        each.append(String.format("  job %5d %-24s %6d ms  %s%n", end.jobId(), pool, t0 == null ? 0 : end.time() - t0, site));
+      }
     }
   }
 
@@ -92,6 +101,10 @@ final class JobProfile extends SparkListener {
         ms += Long.parseLong(d[1]);
       }
       done.clear();
+      if (EACH) {
+        System.out.print("EACH JOB " + title + "\n" + each);
+        each.setLength(0);
+      }
     }
     StringBuilder sb = new StringBuilder("JOBS " + title + ": " + jobs + " jobs, " + ms + " ms in jobs\n");
     by.entrySet().stream().sorted((x, y) -> Long.compare(y.getValue()[1], x.getValue()[1]))
