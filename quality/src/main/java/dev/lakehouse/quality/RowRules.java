@@ -61,7 +61,7 @@ final class RowRules {
         out = unique(rows, out, u, name);
         continue;
       } else if (r instanceof Expectation.References f) {
-        out = references(out, f, tables.apply(f.table()), name);
+        out = references(rows, out, f, tables.apply(f.table()), name);
         continue;
       } else {
         continue; // a set rule: Deequ's part
@@ -89,12 +89,31 @@ final class RowRules {
     return flaggedByJoin(rows, u.columns(), repeated, name, Column::eqNullSafe, lit(false), false);
   }
 
-  /** A left join with the distinct referenced keys: it never multiplies rows. */
-  private static Dataset<Row> references(Dataset<Row> rows, Expectation.References f, Dataset<Row> target, String name) {
-    // Materialised, the referenced keys are planned by their stored size: a small table's keys are
-    // broadcast instead of shuffling the batch to meet them.
-    Dataset<Row> known = LakehouseSpark.materialize(
-        target.select(f.refColumns().stream().map(RowRules::q).toArray(Column[]::new)).distinct());
+  /**
+   * A left join with the distinct referenced keys: it never multiplies rows. Only the keys the batch
+   * names are kept from the referenced table (a semi join with the batch's distinct values), so what
+   * a batch stores follows the batch: a dimension of millions of keys is scanned, not stored, for
+   * a batch of a few thousand facts.
+   *
+   * @param batch the batch, materialised, whose values are looked up
+   * @param rows the batch with the flags of earlier rules
+   */
+  private static Dataset<Row> references(Dataset<Row> batch, Dataset<Row> rows, Expectation.References f,
+      Dataset<Row> target, String name) {
+    List<String> columns = f.columns();
+    Column[] values = new Column[columns.size()];
+    for (int k = 0; k < values.length; k++) {
+      values[k] = q(columns.get(k)).as(name + "_v" + k);
+    }
+    Dataset<Row> named = batch.select(values).distinct();
+    Dataset<Row> referenced = target.select(f.refColumns().stream().map(RowRules::q).toArray(Column[]::new));
+    Column wanted = lit(true);
+    for (int k = 0; k < values.length; k++) {
+      wanted = wanted.and(referenced.col(quoted(f.refColumns().get(k))).equalTo(named.col(name + "_v" + k)));
+    }
+    // Materialised, the referenced keys are planned by their stored size: a small set is broadcast
+    // instead of shuffling the batch to meet it.
+    Dataset<Row> known = LakehouseSpark.materialize(referenced.join(named, wanted, "left_semi").distinct());
     Column anyNull = lit(false);
     for (String c : f.columns()) {
       anyNull = anyNull.or(rows.col(quoted(c)).isNull());
