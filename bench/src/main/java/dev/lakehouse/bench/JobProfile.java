@@ -20,11 +20,11 @@ import org.apache.spark.sql.SparkSession;
  * wall times of tables run side by side on shared cores do not show.
  */
 final class JobProfile extends SparkListener {
+  /** {@code BENCH_JOBS=each}: also list every job, in order, with its table and time. */
+  private static final boolean EACH = "each".equals(System.getenv("BENCH_JOBS"));
   private final Map<Integer, Long> started = new ConcurrentHashMap<>();
   private final Map<Integer, String> sites = new ConcurrentHashMap<>();
   private final Map<Integer, String> pools = new ConcurrentHashMap<>();
-  /** {@code BENCH_JOBS=each}: also list every job, in order, with its table and time. */
-  private static final boolean EACH = "each".equals(System.getenv("BENCH_JOBS"));
   private final StringBuilder each = new StringBuilder();
   private final List<String[]> done = new ArrayList<>();
   private final Map<Integer, String> stagePools = new ConcurrentHashMap<>();
@@ -51,13 +51,18 @@ final class JobProfile extends SparkListener {
       }
     }
     sites.put(start.jobId(), shortSite + " <- " + ours);
-    pools.put(start.jobId(), props == null ? "?" : props.getProperty("spark.scheduler.pool", "(no table)"));
+    pools.put(start.jobId(), poolOf(props));
   }
 
   @Override
   public void onStageSubmitted(SparkListenerStageSubmitted submitted) {
     Properties props = submitted.properties();
-    stagePools.put(submitted.stageInfo().stageId(), props == null ? "?" : props.getProperty("spark.scheduler.pool", "(no table)"));
+    stagePools.put(submitted.stageInfo().stageId(), poolOf(props));
+  }
+
+  /** The table a job or stage ran for: the scheduler pool its table run set. */
+  private static String poolOf(Properties props) {
+    return props == null ? "?" : props.getProperty("spark.scheduler.pool", "(no table)");
   }
 
   @Override

@@ -90,16 +90,30 @@ final class RowRules {
   }
 
   /**
-   * A left join with the distinct referenced keys: it never multiplies rows. Only the keys the batch
-   * names are kept from the referenced table (a semi join with the batch's distinct values), so what
-   * a batch stores follows the batch: a dimension of millions of keys is scanned, not stored, for
-   * a batch of a few thousand facts.
+   * A left join with the distinct referenced keys the batch names ({@link #referencedKeys}): it
+   * never multiplies rows.
    *
    * @param batch the batch, materialised, whose values are looked up
    * @param rows the batch with the flags of earlier rules
    */
   private static Dataset<Row> references(Dataset<Row> batch, Dataset<Row> rows, Expectation.References f,
       Dataset<Row> target, String name) {
+    Dataset<Row> known = referencedKeys(batch, f, target, name);
+    Column anyNull = lit(false);
+    for (String c : f.columns()) {
+      anyNull = anyNull.or(rows.col(quoted(c)).isNull());
+    }
+    return flaggedByJoin(rows, f.columns(), known, name, Column::equalTo, anyNull, true);
+  }
+
+  /**
+   * The distinct keys of {@code target} that {@code batch}'s values name (a semi join with the
+   * batch's distinct values), stored: what a batch stores follows the batch, not the referenced
+   * table, so a dimension of millions of keys is scanned, not stored, for a batch of a few thousand
+   * facts. Stored, they are planned by their size: a small set is broadcast instead of shuffling the
+   * batch to meet it.
+   */
+  static Dataset<Row> referencedKeys(Dataset<Row> batch, Expectation.References f, Dataset<Row> target, String name) {
     List<String> columns = f.columns();
     Column[] values = new Column[columns.size()];
     for (int k = 0; k < values.length; k++) {
@@ -111,14 +125,7 @@ final class RowRules {
     for (int k = 0; k < values.length; k++) {
       wanted = wanted.and(referenced.col(quoted(f.refColumns().get(k))).equalTo(named.col(name + "_v" + k)));
     }
-    // Materialised, the referenced keys are planned by their stored size: a small set is broadcast
-    // instead of shuffling the batch to meet it.
-    Dataset<Row> known = LakehouseSpark.materialize(referenced.join(named, wanted, "left_semi").distinct());
-    Column anyNull = lit(false);
-    for (String c : f.columns()) {
-      anyNull = anyNull.or(rows.col(quoted(c)).isNull());
-    }
-    return flaggedByJoin(rows, f.columns(), known, name, Column::equalTo, anyNull, true);
+    return LakehouseSpark.materialize(referenced.join(named, wanted, "left_semi").distinct());
   }
 
   /**

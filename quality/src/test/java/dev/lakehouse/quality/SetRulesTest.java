@@ -7,6 +7,7 @@ import dev.lakehouse.core.errors.TableRunException;
 import dev.lakehouse.core.format.BatchMark;
 import dev.lakehouse.core.run.BatchContext;
 import dev.lakehouse.core.run.TableRunResult;
+import dev.lakehouse.core.spec.Expectation;
 import dev.lakehouse.core.spec.TableName;
 import java.util.List;
 import java.util.Map;
@@ -49,7 +50,7 @@ class SetRulesTest {
         """);
     assertThat(f.spec.table(TableName.parse("silver.orders")).upstream())
         .containsExactly(TableName.parse("bronze.src"), TableName.parse("silver.customers"));
-    // CAT is named by no order: the lookup keeps only the keys the batch names, with the same outcome.
+    // CAT is named by no order: a referenced key the batch does not name changes no outcome.
     f.table("silver.customers").append(rows(f, new Object[] {1L, "O", 1.0, "ANN"}, new Object[] {2L, "O", 1.0, "BOB"},
         new Object[] {3L, "O", 1.0, "CAT"}), Optional.empty());
     f.table("bronze.src").append(rows(f, new Object[] {10L, "O", 1.0, "ANN"}, new Object[] {11L, "O", 1.0, "ZED"},
@@ -68,6 +69,12 @@ class SetRulesTest {
     assertThat(f.results("run-ri").where("rule = 'known_customer'").first().<Long>getAs("failing_rows")).isEqualTo(2L);
     // Deequ's uniqueness, the share of rows whose key occurs once: 3 of 5.
     assertThat(outcomes(f, "run-ri")).containsEntry("order_pk", "false:0.6");
+
+    // What the rule stores: the customers' names the orders name (ANN, BOB), not CAT, nor ZED or NULL.
+    Expectation.References known = (Expectation.References) f.spec.table(TableName.parse("silver.orders"))
+        .expectations().get(1).rule();
+    assertThat(RowRules.referencedKeys(f.table("bronze.src").read(f.spark), known, f.table("silver.customers").read(f.spark),
+        "k").collectAsList().stream().map(x -> x.<String>getAs("name")).toList()).containsExactlyInAnyOrder("ANN", "BOB");
   }
 
   @Test
