@@ -6,10 +6,14 @@ import java.util.List;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.catalyst.expressions.And;
 import org.apache.spark.sql.catalyst.expressions.AttributeReference;
+import org.apache.spark.sql.catalyst.expressions.AttributeSet;
+import org.apache.spark.sql.catalyst.expressions.EqualNullSafe;
+import org.apache.spark.sql.catalyst.expressions.EqualTo;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.Literal;
 import org.apache.spark.sql.catalyst.expressions.SubqueryExpression;
 import org.apache.spark.sql.catalyst.plans.Cross$;
+import org.apache.spark.sql.catalyst.plans.ExistenceJoin;
 import org.apache.spark.sql.catalyst.plans.Inner$;
 import org.apache.spark.sql.catalyst.plans.JoinType;
 import org.apache.spark.sql.catalyst.plans.LeftAnti$;
@@ -19,11 +23,17 @@ import org.apache.spark.sql.catalyst.plans.RightOuter$;
 import org.apache.spark.sql.catalyst.plans.logical.Aggregate;
 import org.apache.spark.sql.catalyst.plans.logical.Distinct;
 import org.apache.spark.sql.catalyst.plans.logical.Filter;
+import org.apache.spark.sql.catalyst.plans.logical.GlobalLimit;
 import org.apache.spark.sql.catalyst.plans.logical.Join;
+import org.apache.spark.sql.catalyst.plans.logical.LocalLimit;
 import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
+import org.apache.spark.sql.catalyst.plans.logical.Offset;
 import org.apache.spark.sql.catalyst.plans.logical.Project;
+import org.apache.spark.sql.catalyst.plans.logical.Sample;
+import org.apache.spark.sql.catalyst.plans.logical.SetOperation;
 import org.apache.spark.sql.catalyst.plans.logical.Sort;
 import org.apache.spark.sql.catalyst.plans.logical.SubqueryAlias;
+import org.apache.spark.sql.catalyst.plans.logical.Tail;
 import scala.collection.JavaConverters;
 
 /**
@@ -102,6 +112,51 @@ final class SourceConditions {
       }
     }
     return new Column(seen);
+  }
+
+  /**
+   * True when the query can leave out a row of {@code sources} for a reason other than a condition
+   * on that source's own columns (which {@link #of} cuts its change rows to): a condition on another
+   * source, one across sources other than an equality of columns, a {@code HAVING}, a filter on a
+   * window's result, a semi or anti join ({@code IN}, {@code EXISTS}), a limit, a set operation, a
+   * sample or a subquery. Then the query over their change rows may reach far fewer keys than the
+   * rows name (TPC-H Q3's new orders: most are of another segment or shipped earlier). Otherwise it
+   * reaches about as many: it loses only the rows a join finds no match for (an order whose line
+   * items have not landed yet), and finding them is not worth a join with the other sources. Also
+   * true when a source is read more than once.
+   */
+  static boolean leavesOutMore(LogicalPlan analysed, List<TableName> sources) {
+    List<AttributeSet> own = new ArrayList<>();
+    for (TableName source : sources) {
+      if (!KeyLineage.readOnce(analysed, source)) {
+        return true;
+      }
+      for (LogicalPlan p : JavaConverters.seqAsJavaList(analysed.collect(new KeyLineage.Matching<LogicalPlan>(
+          p -> KeyLineage.isSource(p, source))))) {
+        own.add(p.outputSet());
+      }
+    }
+    for (LogicalPlan p : JavaConverters.seqAsJavaList(analysed.collectWithSubqueries(new KeyLineage.Matching<LogicalPlan>(p -> true)))) {
+      if (p instanceof GlobalLimit || p instanceof LocalLimit || p instanceof Tail || p instanceof Offset
+          || p instanceof Sample || p instanceof SetOperation) {
+        return true;
+      }
+      if (p instanceof Join j && (j.joinType() == LeftSemi$.MODULE$ || j.joinType() == LeftAnti$.MODULE$
+          || j.joinType() instanceof ExistenceJoin)) {
+        return true;
+      }
+      Expression condition = p instanceof Filter f ? f.condition()
+          : p instanceof Join j && j.condition().isDefined() ? j.condition().get() : null;
+      for (Expression c : condition == null ? List.<Expression>of() : KeyLineage.conjuncts(condition)) {
+        boolean equality = (c instanceof EqualTo || c instanceof EqualNullSafe)
+            && c.children().apply(0) instanceof AttributeReference && c.children().apply(1) instanceof AttributeReference;
+        boolean ofOneSource = own.stream().anyMatch(attributes -> c.references().subsetOf(attributes));
+        if (SubqueryExpression.hasSubquery(c) || !(equality || ofOneSource)) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /** True when each row {@code side} gives {@code j} appears in its output as it is, or not at all. */

@@ -77,6 +77,42 @@ class SourceConditionsTest {
   }
 
   @Test
+  void onlyAConditionBeyondASourcesOwnCanLeaveOutMoreOfItsRows() {
+    // Revenue per day: the orders' own condition, and the equality that joins them to their lines.
+    assertThat(leavesOutMore(REVENUE, ORDERS)).isFalse();
+    // For the line items, the orders' condition is another source's: it leaves out the lines of orders it leaves out.
+    assertThat(leavesOutMore(REVENUE, LINES)).isTrue();
+    assertThat(leavesOutMore(REVENUE, List.of(ORDERS, LINES))).isFalse();
+    // The line items' condition: their own, but it leaves out orders (those whose lines are all cheap).
+    assertThat(leavesOutMore(BIG_LINES, LINES)).isFalse();
+    assertThat(leavesOutMore(BIG_LINES, ORDERS)).isTrue();
+    String byDay = "SELECT o.order_date, count(*) AS n FROM silver.orders o JOIN silver.lineitem l ON l.order_id = o.order_id ";
+    // A condition across the sources that is not an equality of columns, a HAVING, a filter on a
+    // window's result, a semi join (IN), a limit, a subquery.
+    assertThat(leavesOutMore(byDay + "WHERE l.price > o.amount GROUP BY o.order_date", ORDERS)).isTrue();
+    assertThat(leavesOutMore(byDay + "GROUP BY o.order_date HAVING count(*) > 1", ORDERS)).isTrue();
+    assertThat(leavesOutMore("SELECT order_date, count(*) AS n FROM (SELECT o.*, row_number() OVER (PARTITION BY o.customer"
+        + " ORDER BY o.amount DESC) AS r FROM silver.orders o) WHERE r = 1 GROUP BY order_date", ORDERS)).isTrue();
+    assertThat(leavesOutMore("SELECT order_date, count(*) AS n FROM silver.orders"
+        + " WHERE order_id IN (SELECT order_id FROM silver.lineitem) GROUP BY order_date", ORDERS)).isTrue();
+    assertThat(leavesOutMore(byDay.replace("silver.lineitem l", "(SELECT * FROM silver.lineitem LIMIT 5) l")
+        + "GROUP BY o.order_date", ORDERS)).isTrue();
+    assertThat(leavesOutMore(byDay + "WHERE o.amount > (SELECT min(price) FROM silver.lineitem) GROUP BY o.order_date",
+        ORDERS)).isTrue();
+    // Read twice (a self-join): a change on one side moves rows of the other.
+    assertThat(leavesOutMore("SELECT a.order_date, count(*) AS n FROM silver.orders a JOIN silver.orders b"
+        + " ON a.customer = b.customer GROUP BY a.order_date", ORDERS)).isTrue();
+  }
+
+  private boolean leavesOutMore(String sql, TableName source) {
+    return leavesOutMore(sql, List.of(source));
+  }
+
+  private boolean leavesOutMore(String sql, List<TableName> sources) {
+    return SourceConditions.leavesOutMore(OrdersFixture.analysed(spark, sql), sources);
+  }
+
+  @Test
   void keysFoundByTheQueryOverTheSeenChangesHoldEveryKeyWhoseRowChanges() {
     Dataset<Row> orders = orders(List.of("(1, 'c0', 'r0', 5.00, DATE '2024-01-01')", "(2, 'c1', 'r0', 5.00, DATE '2024-01-01')",
         "(3, 'c2', 'r0', 5.00, DATE '2024-01-01')", "(4, 'c3', 'r0', 5.00, DATE '2024-01-01')"));

@@ -139,8 +139,9 @@ class IncrementalGoldTest {
     // Drop 4: an order of 20 of the 30 customers in each of the first three months reaches about
     // two thirds of the monthly aggregate's groups: recomputing most keys costs more than a full
     // refresh, which it does instead (it writes every row, not only the touched ones). Its 60
-    // days are also most of daily_regions' days, read off the orders' change rows and found again
-    // by the query over them. Of region r0's days they reach about 15, those of the orders of its
+    // days are also most of daily_regions' days, read off the orders' change rows: nothing in its
+    // query but the orders' own amount > 0 leaves an order out, so it goes full at once, without the
+    // query over them (SourceConditions.leavesOutMore). Of region r0's days they reach about 15, those of the orders of its
     // five customers among the 20, and customer 9 leaves r0 with its orders' days: read off, most
     // days; found by the query, far fewer, which region_r0_daily recomputes alone.
     orders.clear();

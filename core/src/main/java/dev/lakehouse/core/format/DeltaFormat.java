@@ -338,6 +338,12 @@ final class DeltaFormat implements TableFormat {
     spark.sql("CREATE TABLE " + table.name() + " USING delta LOCATION " + LakehouseTable.sqlLiteral(table.location()));
   }
 
+  /** Delta's catalog only keeps the location: each read of the name loads the newest snapshot, its schema too. */
+  @Override
+  public boolean entryFollowsCommits() {
+    return true;
+  }
+
   @Override
   public void unregister(SparkSession spark, LakehouseTable table) {
     LakehouseTable.unregister(spark, table.name().toString());

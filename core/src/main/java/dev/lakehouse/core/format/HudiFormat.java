@@ -261,6 +261,12 @@ final class HudiFormat implements TableFormat {
     spark.sql("CREATE VIEW " + table.name() + " AS SELECT " + String.join(", ", columns) + " FROM " + raw);
   }
 
+  /** The view under the table's name lists the columns it had when it was made. */
+  @Override
+  public boolean entryFollowsCommits() {
+    return false;
+  }
+
   @Override
   public void unregister(SparkSession spark, LakehouseTable table) {
     LakehouseTable.unregister(spark, table.name().toString());

@@ -203,6 +203,10 @@ public final class LakehouseTable {
   public void register(SparkSession spark) {
     // Tables of one run register from several threads; the catalog's CREATE DATABASE races otherwise.
     synchronized (LakehouseTable.class) {
+      // Each table run ends here: making the entry again cost a snapshot load and three catalog commands.
+      if (format.entryFollowsCommits() && registeredAt(spark, name.toString(), location)) {
+        return;
+      }
       spark.sql("CREATE DATABASE IF NOT EXISTS " + name.layer().id());
       format.unregister(spark, this);
       format.register(spark, this);

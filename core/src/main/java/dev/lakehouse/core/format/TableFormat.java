@@ -138,6 +138,12 @@ public interface TableFormat {
    */
   void register(SparkSession spark, LakehouseTable table);
 
+  /**
+   * True when an entry {@link #register} made shows the table as every later commit leaves it,
+   * columns included, so an entry already naming the table's location need not be made again.
+   */
+  boolean entryFollowsCommits();
+
   /** Removes every catalog entry {@link #register} made; data stays. */
   void unregister(SparkSession spark, LakehouseTable table);
 

@@ -71,6 +71,29 @@ class TableFormatTest {
   }
 
   /**
+   * Each table run ends by registering its table (on Delta only when the name does not already
+   * name its location): the name then shows what its last write left, columns it added included.
+   */
+  @ParameterizedTest
+  @EnumSource(FormatKind.class)
+  void theRegisteredNameShowsTheColumnsAWriteAdded(FormatKind kind) {
+    LakehouseTable t = table(kind, "widened", List.of());
+    t.append(rows(new Object[] {1L, "a", 1L}), Optional.empty());
+    t.register(spark);
+    // Nullable, as a column that appears in later data is: the earlier rows have none.
+    t.appendAddingColumns(rows(new Object[] {2L, "b", 1L}).withColumn("extra", org.apache.spark.sql.functions.expr("IF(id > 0, 'x', NULL)")),
+        Optional.empty());
+    t.register(spark);
+    assertThat(spark.sql("SELECT id, extra FROM " + t.name() + " ORDER BY id").collectAsList()).map(Row::toString)
+        .containsExactly("[1,null]", "[2,x]");
+    if (kind == FormatKind.DELTA) { // Hudi refuses a write whose rows lack a column of the table's
+      t.overwrite(rows(new Object[] {3L, "c", 1L}).drop("name"));
+      t.register(spark);
+      assertThat(spark.table(t.name().toString()).columns()).containsExactly("id", "seq");
+    }
+  }
+
+  /**
    * A long-lived session (a notebook, a benchmark) may have registered a table's name for another
    * root, whose files are gone since: a write to the table at its own location must still succeed,
    * and leave the stale entry alone until the table run registers it again.
