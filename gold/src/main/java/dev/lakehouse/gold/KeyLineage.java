@@ -178,11 +178,16 @@ final class KeyLineage {
   /** The pairs of columns that {@code condition}'s conjuncts {@code a = b} (or {@code <=>}) make equal. */
   static void collectEqualities(Expression condition, List<AttributeReference[]> equal) {
     for (Expression c : conjuncts(condition)) {
-      if ((c instanceof EqualTo || c instanceof EqualNullSafe) && c.children().apply(0) instanceof AttributeReference a
-          && c.children().apply(1) instanceof AttributeReference b) {
-        equal.add(new AttributeReference[] {a, b});
+      if (isColumnEquality(c)) {
+        equal.add(new AttributeReference[] {(AttributeReference) c.children().apply(0), (AttributeReference) c.children().apply(1)});
       }
     }
+  }
+
+  /** True for a conjunct {@code a = b} (or {@code <=>}) of two columns. */
+  static boolean isColumnEquality(Expression c) {
+    return (c instanceof EqualTo || c instanceof EqualNullSafe) && c.children().apply(0) instanceof AttributeReference
+        && c.children().apply(1) instanceof AttributeReference;
   }
 
   /** {@code exprs} with each column outside {@code side} replaced by a column of {@code side} equal to it, if any. */

@@ -7,8 +7,6 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.catalyst.expressions.And;
 import org.apache.spark.sql.catalyst.expressions.AttributeReference;
 import org.apache.spark.sql.catalyst.expressions.AttributeSet;
-import org.apache.spark.sql.catalyst.expressions.EqualNullSafe;
-import org.apache.spark.sql.catalyst.expressions.EqualTo;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.Literal;
 import org.apache.spark.sql.catalyst.expressions.SubqueryExpression;
@@ -148,10 +146,8 @@ final class SourceConditions {
       Expression condition = p instanceof Filter f ? f.condition()
           : p instanceof Join j && j.condition().isDefined() ? j.condition().get() : null;
       for (Expression c : condition == null ? List.<Expression>of() : KeyLineage.conjuncts(condition)) {
-        boolean equality = (c instanceof EqualTo || c instanceof EqualNullSafe)
-            && c.children().apply(0) instanceof AttributeReference && c.children().apply(1) instanceof AttributeReference;
         boolean ofOneSource = own.stream().anyMatch(attributes -> c.references().subsetOf(attributes));
-        if (SubqueryExpression.hasSubquery(c) || !(equality || ofOneSource)) {
+        if (SubqueryExpression.hasSubquery(c) || !(KeyLineage.isColumnEquality(c) || ofOneSource)) {
           return true;
         }
       }

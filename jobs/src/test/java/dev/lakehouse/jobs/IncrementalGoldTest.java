@@ -141,9 +141,10 @@ class IncrementalGoldTest {
     // refresh, which it does instead (it writes every row, not only the touched ones). Its 60
     // days are also most of daily_regions' days, read off the orders' change rows: nothing in its
     // query but the orders' own amount > 0 leaves an order out, so it goes full at once, without the
-    // query over them (SourceConditions.leavesOutMore). Of region r0's days they reach about 15, those of the orders of its
-    // five customers among the 20, and customer 9 leaves r0 with its orders' days: read off, most
-    // days; found by the query, far fewer, which region_r0_daily recomputes alone.
+    // query over them (SourceConditions.leavesOutMore). Of region r0's days they reach about 15,
+    // those of the orders of its five customers among the 20, and customer 9 leaves r0 with its
+    // orders' days: read off, most days; found by the query, far fewer, which region_r0_daily
+    // recomputes alone.
     orders.clear();
     for (long c = 1; c <= 20; c++) {
       for (int month = 0; month < 3; month++) {
