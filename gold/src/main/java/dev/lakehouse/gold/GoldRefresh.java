@@ -133,12 +133,14 @@ public final class GoldRefresh implements RefreshJob {
    * @param last the versions its last refresh read, if it recorded them
    */
   private long refresh(SparkSession spark, Optional<SourceVersions> last, SourceVersions now, BatchContext context) {
-    if (gold.refresh() == Refresh.INCREMENTAL && sources.size() == 1) {
-      LakehouseTable source = sources.get(0);
-      Dataset<Row> atNow = source.readAt(spark, now.sources().get(source.name()).version());
-      MergeableAggregate.Analysis m = MergeableAggregate.of(spark, query, source.name(), atNow, target.keys());
+    if (gold.refresh() == Refresh.INCREMENTAL) {
+      // A top n merges the states of all the groups it ranks, then ranks them again.
+      Optional<GoldQuery> unranked = query.unranked(spark);
+      Map<TableName, Dataset<Row>> atNow = at(spark, now);
+      MergeableAggregate.Analysis m = MergeableAggregate.of(spark, unranked.orElse(query), atNow, target.keys());
       if (m.aggregate() != null) {
-        return new AggregateStates(spec, target, source, m.aggregate()).refresh(spark, now, atNow, context);
+        return new AggregateStates(spec, target, sources, m.aggregate(), unranked.isEmpty() ? null : rows -> ranked(spark, rows))
+            .refresh(spark, now, atNow, context);
       }
       LOG.info("{} refreshes by key, not by merging partial aggregates: {}", spec.name(), m.whyNot());
     }

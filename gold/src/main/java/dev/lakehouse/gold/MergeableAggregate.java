@@ -2,7 +2,6 @@ package dev.lakehouse.gold;
 
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
@@ -10,9 +9,12 @@ import static org.apache.spark.sql.functions.when;
 import dev.lakehouse.core.format.LakehouseTable;
 import dev.lakehouse.core.spec.TableName;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Dataset$;
@@ -31,28 +33,41 @@ import org.apache.spark.sql.catalyst.expressions.aggregate.Complete$;
 import org.apache.spark.sql.catalyst.expressions.aggregate.Count;
 import org.apache.spark.sql.catalyst.expressions.aggregate.DeclarativeAggregate;
 import org.apache.spark.sql.catalyst.expressions.aggregate.Sum;
+import org.apache.spark.sql.catalyst.plans.Cross$;
+import org.apache.spark.sql.catalyst.plans.Inner$;
 import org.apache.spark.sql.catalyst.plans.logical.Aggregate;
 import org.apache.spark.sql.catalyst.plans.logical.Filter;
+import org.apache.spark.sql.catalyst.plans.logical.Join;
 import org.apache.spark.sql.catalyst.plans.logical.LeafNode;
 import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
 import org.apache.spark.sql.catalyst.plans.logical.Project;
 import org.apache.spark.sql.catalyst.plans.logical.Sort;
 import org.apache.spark.sql.catalyst.plans.logical.SubqueryAlias;
 import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.DecimalType;
 import org.apache.spark.sql.types.IntegralType;
+import org.apache.spark.sql.types.StructField;
 import scala.collection.JavaConverters;
 import scala.runtime.AbstractPartialFunction;
 
 /**
- * A gold query whose result can be brought up to date from its source's changes alone: {@code
- * SELECT <group-by columns>, <expressions of sum, count, avg> FROM <one table> [WHERE ...] GROUP BY
- * ... [ORDER BY ...]}. Each group keeps a partial state in a state table: per aggregate, the sum
- * and the count of its non-null inputs, and the group's row count. These states add up: a refresh
- * aggregates the new images of the changed rows, subtracts the aggregate of their old images, adds
- * the difference to the stored states of the groups it touches, and derives those groups' rows from
- * their states with Spark's own final expression of each aggregate (so {@code avg} of a decimal
- * rounds as Spark rounds it). Its cost follows the number of changed rows, not the table's size.
+ * A gold query whose result can be brought up to date from its sources' changes: {@code SELECT
+ * <group-by columns>, <expressions of sum, count, avg> FROM <tables joined by inner joins> [WHERE
+ * ...] GROUP BY ... [ORDER BY ...]}. Each group keeps a partial state in a state table: per
+ * aggregate, the sum and the count of its non-null inputs, and the group's row count. These states
+ * add up: a refresh aggregates the rows the query's joined input gains, subtracts the aggregate of
+ * those it loses, adds the difference to the stored states of the groups it touches, and derives
+ * those groups' rows from their states with Spark's own final expression of each aggregate (so
+ * {@code avg} of a decimal rounds as Spark rounds it).
+ *
+ * <p>Over one table, the rows gained and lost are the new and old images of its changed rows: the
+ * cost follows the number of changed rows. Over a join, an inner join distributes over the change
+ * of each side, so with sources S1 … Sn (in the order of {@link #delta}) and ΔSi the change of Si,
+ * <pre>  Δ(S1 ⋈ … ⋈ Sn) = Σi  S1_old ⋈ … ⋈ S(i-1)_old ⋈ ΔSi ⋈ S(i+1)_now ⋈ … ⋈ Sn_now</pre>
+ * (the view-maintenance rule; a term whose source did not change is empty). Each term joins one
+ * source's change rows with the other sources' whole rows, which Spark does by broadcasting the
+ * change: one scan of the other sources, no shuffle of them, no aggregate of the whole join.
  *
  * <p>Only exact arithmetic merges: sums and averages of decimals and integers. A floating-point sum
  * depends on the order of its additions, so it would drift from a full refresh; {@code min},
@@ -63,27 +78,26 @@ final class MergeableAggregate {
   /** The state column of a group's row count; a group with none left has no result row. */
   static final String ROWS = "_lh_rows";
   static final String COUNT_PREFIX = "_lh_count_";
+  private static final String SUM_PREFIX = "_lh_sum_";
   private static final Set<String> BUFFERS = Set.of("sum", "count", "isEmpty");
 
   private final GoldQuery query;
-  private final TableName source;
   private final List<String> keys;
 
-  private MergeableAggregate(GoldQuery query, TableName source, List<String> keys) {
+  private MergeableAggregate(GoldQuery query, List<String> keys) {
     this.query = query;
-    this.source = source;
     this.keys = keys;
   }
 
   /**
-   * The mergeable form of {@code query} over {@code source}, or why it has none.
+   * The mergeable form of {@code query} over its sources, or why it has none.
    *
-   * @param rows the source's rows (any version), to analyse the query against
+   * @param sources each source the query reads, bound to its rows (any version), to analyse the query against
    * @param keys the gold table's keys: they must be exactly its GROUP BY columns
    */
-  static Analysis of(SparkSession spark, GoldQuery query, TableName source, Dataset<Row> rows, List<String> keys) {
-    MergeableAggregate m = new MergeableAggregate(query, source, keys);
-    String why = m.shape(spark, rows).why();
+  static Analysis of(SparkSession spark, GoldQuery query, Map<TableName, Dataset<Row>> sources, List<String> keys) {
+    MergeableAggregate m = new MergeableAggregate(query, keys);
+    String why = m.shape(spark, sources).why();
     return why == null ? new Analysis(m, null) : new Analysis(null, why);
   }
 
@@ -92,25 +106,77 @@ final class MergeableAggregate {
 
   /** The state columns of aggregate {@code i}: the sum of its inputs (not for count) and their count. */
   static String sumColumn(int i) {
-    return "_lh_sum_" + i;
+    return SUM_PREFIX + i;
   }
 
   static String countColumn(int i) {
     return COUNT_PREFIX + i;
   }
 
+  /** The query's analysed plan over {@code sources}: what it reads of each ({@link NetChanges}). */
+  LogicalPlan analysed(SparkSession spark, Map<TableName, Dataset<Row>> sources) {
+    return query.evaluate(spark, sources).queryExecution().analyzed();
+  }
+
   /**
-   * The partial state of every group of the query over {@code rows} (the source's rows, or only
-   * changed ones): the key columns, then per aggregate its sum and count, then the row count.
+   * The partial state of every group of the query over {@code sources} (each source's rows, or
+   * only changed ones): the key columns, then per aggregate its sum and count, then the row count.
    */
-  Dataset<Row> partial(SparkSession spark, Dataset<Row> rows) {
-    Shape s = shape(spark, rows).require();
-    Dataset<Row> input = Dataset$.MODULE$.ofRows(spark, s.aggregate.child());
-    List<Column> groups = new ArrayList<>();
-    for (int k = 0; k < keys.size(); k++) {
-      groups.add(new Column(s.groupings.get(k)).as(keys.get(k)));
+  Dataset<Row> partial(SparkSession spark, Map<TableName, Dataset<Row>> sources) {
+    return states(spark, signed(spark, sources, 1));
+  }
+
+  /** A source's change rows: the new images (inserts, updates' new rows) and the old ones (deletes, updates' old rows), null when none. */
+  record Images(Dataset<Row> after, Dataset<Row> before) {}
+
+  /**
+   * The change of the partial states when each source in {@code changes} goes from its old rows to
+   * its rows {@code now}, per group the rows the joined input gains minus those it loses: the sum
+   * over the changed sources, in the order of {@code now}, of the source's images joined with the
+   * sources before it as they were and those after it as they are (the rule in the class comment).
+   * All terms are one query with one aggregate: each term's rows carry their sign.
+   *
+   * @param now every source at its new version
+   * @param old a source's rows at its old version, asked only for a changed source that another changed source follows
+   */
+  Dataset<Row> delta(SparkSession spark, Map<TableName, Dataset<Row>> now, Map<TableName, Images> changes,
+      Function<TableName, Dataset<Row>> old) {
+    Map<TableName, Dataset<Row>> bound = new LinkedHashMap<>(now);
+    Dataset<Row> terms = null;
+    int left = changes.size();
+    for (TableName source : now.keySet()) {
+      Images images = changes.get(source);
+      if (images == null) {
+        continue; // old and new rows are the same: no term, and no old version to read
+      }
+      for (int sign : new int[] {1, -1}) {
+        Dataset<Row> rows = sign > 0 ? images.after() : images.before();
+        if (rows != null) {
+          bound.put(source, rows);
+          Dataset<Row> term = signed(spark, bound, sign);
+          terms = terms == null ? term : terms.unionByName(term);
+        }
+      }
+      if (--left > 0) {
+        bound.put(source, old.apply(source));
+      }
     }
-    List<Column> aggs = new ArrayList<>();
+    // No term: the query's input with none of its rows, which Spark plans as empty.
+    return states(spark, terms == null ? signed(spark, now, 1).limit(0) : terms);
+  }
+
+  /**
+   * The rows under the query's GROUP BY over {@code sources}, each cut to what a state adds up:
+   * its keys, per aggregate its input (in the type of its sum, negated for a sign of -1) and the
+   * sign when all its inputs are present (0 otherwise), and the sign itself.
+   */
+  private Dataset<Row> signed(SparkSession spark, Map<TableName, Dataset<Row>> sources, int sign) {
+    Shape s = shape(spark, sources).require();
+    Dataset<Row> input = Dataset$.MODULE$.ofRows(spark, s.aggregate.child());
+    List<Column> columns = new ArrayList<>();
+    for (int k = 0; k < keys.size(); k++) {
+      columns.add(new Column(s.groupings.get(k)).as(keys.get(k)));
+    }
     for (int i = 0; i < s.functions.size(); i++) {
       DeclarativeAggregate f = s.functions.get(i);
       Column allPresent = lit(true);
@@ -119,55 +185,48 @@ final class MergeableAggregate {
       }
       if (!(f instanceof Count)) {
         DataType t = sumType(f);
-        aggs.add(coalesce(sum(new Column(f.children().head()).cast(t)), lit(0).cast(t)).cast(t).as(sumColumn(i)));
+        Column value = new Column(f.children().head()).cast(t);
+        columns.add((sign > 0 ? value : value.unary_$minus().cast(t)).as(sumColumn(i)));
       }
-      aggs.add(count(when(allPresent, lit(1))).as(countColumn(i)));
+      columns.add(when(allPresent, lit(sign)).otherwise(lit(0)).as(countColumn(i)));
     }
-    aggs.add(count(lit(1)).as(ROWS));
-    return input.groupBy(groups.toArray(Column[]::new)).agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(Column[]::new));
+    columns.add(lit(sign).as(ROWS));
+    return input.select(columns.toArray(Column[]::new));
+  }
+
+  /** Per group of {@link #signed} rows, the sum of each column: the sums in their buffer's type, the counts as longs. */
+  private Dataset<Row> states(SparkSession spark, Dataset<Row> signed) {
+    List<Column> sums = new ArrayList<>();
+    for (StructField f : signed.schema().fields()) {
+      if (!keys.contains(f.name())) {
+        DataType t = f.name().startsWith(SUM_PREFIX) ? f.dataType() : DataTypes.LongType;
+        sums.add(coalesce(sum(col(f.name())).cast(t), lit(0).cast(t)).as(f.name()));
+      }
+    }
+    Column[] groups = keys.stream().map(k -> col(quote(k))).toArray(Column[]::new);
+    return signed.groupBy(groups).agg(sums.get(0), sums.subList(1, sums.size()).toArray(Column[]::new));
   }
 
   /**
-   * The states of the groups {@code after} and {@code before} reach, once the rows of {@code before}
-   * are taken out of {@code stored} and those of {@code after} put in; a group whose row count falls
-   * to 0 keeps a row with count 0 (its result row is to be deleted).
+   * The states of the groups {@code delta} reaches, once it is added to {@code stored}; a group
+   * whose row count falls to 0 keeps a row with count 0 (its result row is to be deleted).
    *
-   * @param after the partial states of the changed rows' new images
-   * @param before the partial states of their old images
+   * @param delta the change of the states ({@link #delta})
    * @param stored the stored states (only the touched groups need be there)
    */
-  Dataset<Row> merge(Dataset<Row> after, Dataset<Row> before, Dataset<Row> stored) {
-    List<String> measures = new ArrayList<>(List.of(after.columns()));
-    measures.removeAll(keys);
-    List<Column> negated = new ArrayList<>();
-    for (String k : keys) {
-      negated.add(col(quote(k)));
-    }
-    for (String m : measures) {
-      negated.add(col(m).unary_$minus().cast(after.schema().apply(m).dataType()).as(m));
-    }
-    List<Column> sums = new ArrayList<>();
-    for (String m : measures) {
-      sums.add(sum(col(m)).cast(after.schema().apply(m).dataType()).as(m));
-    }
-    Column[] groupCols = keys.stream().map(k -> col(quote(k))).toArray(Column[]::new);
-    Dataset<Row> delta = after.unionByName(before.select(negated.toArray(Column[]::new)))
-        .groupBy(groupCols).agg(sums.get(0), sums.subList(1, sums.size()).toArray(Column[]::new));
+  Dataset<Row> merge(Dataset<Row> delta, Dataset<Row> stored) {
     List<Column> out = new ArrayList<>();
-    for (String k : keys) {
-      out.add(col("d." + quote(k)).as(k));
-    }
-    for (String m : measures) {
-      DataType t = after.schema().apply(m).dataType();
-      out.add(col("d." + m).plus(coalesce(col("s." + m), lit(0))).cast(t).as(m));
+    for (StructField f : delta.schema().fields()) {
+      Column d = col("d." + quote(f.name()));
+      out.add((keys.contains(f.name()) ? d : d.plus(coalesce(col("s." + quote(f.name())), lit(0))).cast(f.dataType())).as(f.name()));
     }
     return delta.as("d").join(stored.as("s"), LakehouseTable.keysMatch(keys, "d", "s"), "left")
         .select(out.toArray(Column[]::new));
   }
 
   /** The query's result rows of the groups in {@code states} (those with rows), from their states alone. */
-  Dataset<Row> result(SparkSession spark, Dataset<Row> states, Dataset<Row> anySourceRows) {
-    Shape s = shape(spark, anySourceRows).require();
+  Dataset<Row> result(SparkSession spark, Dataset<Row> states, Map<TableName, Dataset<Row>> sources) {
+    Shape s = shape(spark, sources).require();
     Dataset<Row> live = states.where(col(ROWS).gt(0));
     List<Column> out = new ArrayList<>();
     for (Attribute a : JavaConverters.seqAsJavaList(s.output)) {
@@ -243,16 +302,23 @@ final class MergeableAggregate {
   }
 
   /** The analysed query's parts, or why it is not mergeable. */
-  private Shape shape(SparkSession spark, Dataset<Row> rows) {
-    LogicalPlan plan = query.evaluate(spark, Map.of(source, rows)).queryExecution().analyzed();
+  private Shape shape(SparkSession spark, Map<TableName, Dataset<Row>> sources) {
+    LogicalPlan plan = analysed(spark, sources);
     scala.collection.Seq<Attribute> output = plan.output();
     while (plan instanceof Sort || plan instanceof Project p && onlyColumns(p)) {
       plan = plan.children().head(); // ORDER BY, and the projection that drops what only ORDER BY needed
     }
     if (!(plan instanceof Aggregate aggregate)) {
-      return Shape.not("it is not one GROUP BY over one table");
+      return Shape.not("it is not one GROUP BY over its tables' rows");
     }
-    String why = plainRows(aggregate.child());
+    Map<TableName, Integer> reads = new HashMap<>();
+    String why = plainRows(aggregate.child(), sources.keySet(), reads);
+    for (TableName source : sources.keySet()) {
+      int n = reads.getOrDefault(source, 0);
+      if (why == null && n != 1) {
+        why = "it reads " + source + (n == 0 ? " outside its joins" : " " + n + " times; the change of each read is not its own");
+      }
+    }
     if (why != null) {
       return Shape.not(why);
     }
@@ -324,20 +390,38 @@ final class MergeableAggregate {
     return t instanceof DecimalType || t instanceof IntegralType;
   }
 
-  /** Null when {@code plan} only selects and filters one table's rows, deterministically; else what it does. */
-  private static String plainRows(LogicalPlan plan) {
-    if (plan instanceof LeafNode) {
-      return null;
+  /**
+   * Null when {@code plan} only selects, filters and inner-joins its sources' rows,
+   * deterministically; else what it does. Counts in {@code reads} each source it reads.
+   */
+  private static String plainRows(LogicalPlan plan, Set<TableName> sources, Map<TableName, Integer> reads) {
+    for (TableName source : sources) {
+      if (KeyLineage.isSource(plan, source)) {
+        reads.merge(source, 1, Integer::sum);
+        return null;
+      }
     }
-    if (!(plan instanceof Project || plan instanceof Filter || plan instanceof SubqueryAlias)) {
-      return "it reads its table through " + plan.nodeName() + ", not only WHERE and SELECT";
+    if (plan instanceof LeafNode) {
+      return null; // rows of its own (VALUES), which no change reaches
+    }
+    if (plan instanceof Join j && !(j.joinType() == Inner$.MODULE$ || j.joinType() == Cross$.MODULE$)) {
+      return "it joins with " + j.joinType().sql() + " JOIN; only inner joins take the change of each side apart";
+    }
+    if (!(plan instanceof Project || plan instanceof Filter || plan instanceof SubqueryAlias || plan instanceof Join)) {
+      return "it reads its tables through " + plan.nodeName() + ", not only joins, WHERE and SELECT";
     }
     for (Expression e : JavaConverters.seqAsJavaList(plan.expressions())) {
       if (!e.deterministic() || SubqueryExpression.hasSubquery(e)) {
-        return "it filters or selects with a subquery or a non-deterministic expression";
+        return "it filters, joins or selects with a subquery or a non-deterministic expression";
       }
     }
-    return plainRows(plan.children().head());
+    for (LogicalPlan child : JavaConverters.seqAsJavaList(plan.children())) {
+      String why = plainRows(child, sources, reads);
+      if (why != null) {
+        return why;
+      }
+    }
+    return null;
   }
 
   /**

@@ -53,6 +53,33 @@ final class NetChanges {
    * @param changes the source's change rows, with {@link TableFormat#CHANGE_TYPE}
    */
   static Dataset<Row> of(Dataset<Row> changes, LogicalPlan analysed, TableName source) {
+    Dataset<Row> rows = cut(changes, analysed, source);
+    if (rows == null) {
+      return changes;
+    }
+    rows = LakehouseSpark.materialize(rows);
+    return images(rows).before().isEmpty() ? rows : cancel(rows); // appends only: nothing to cancel
+  }
+
+  /**
+   * The new and the old images of {@code changes} as {@link #of} cuts them, materialised, a side
+   * without rows null; with the fewest Spark jobs, for a refresh that needs no more of them.
+   */
+  static MergeableAggregate.Images split(Dataset<Row> changes, LogicalPlan analysed, TableName source) {
+    Dataset<Row> cut = cut(changes, analysed, source);
+    Dataset<Row> rows = LakehouseSpark.materialize(cut == null ? changes : cut);
+    long before = rows.where(TableFormat.isBeforeImage()).count();
+    if (cut != null && before > 0 && before < LakehouseSpark.count(rows)) {
+      rows = cancel(rows);
+      before = rows.where(TableFormat.isBeforeImage()).count();
+    }
+    MergeableAggregate.Images images = images(rows);
+    return new MergeableAggregate.Images(LakehouseSpark.count(rows) > before ? images.after() : null,
+        before > 0 ? images.before() : null);
+  }
+
+  /** {@code changes} cut to the read columns, or null when there is nothing to cut or they cannot be compared. */
+  private static Dataset<Row> cut(Dataset<Row> changes, LogicalPlan analysed, TableName source) {
     Set<String> read = readColumns(analysed, source);
     List<Column> cut = new ArrayList<>();
     boolean comparable = true;
@@ -63,15 +90,22 @@ final class NetChanges {
       }
     }
     if (cut.size() >= changes.columns().length - 1 || !comparable) {
-      return changes;
+      return null;
     }
     cut.add(col(TableFormat.CHANGE_TYPE));
-    Dataset<Row> rows = LakehouseSpark.materialize(changes.select(cut.toArray(Column[]::new)));
-    Dataset<Row> before = rows.where(TableFormat.isBeforeImage()).drop(TableFormat.CHANGE_TYPE);
-    if (before.isEmpty()) {
-      return rows; // appends only: nothing to cancel
-    }
-    Dataset<Row> after = rows.where(not(TableFormat.isBeforeImage())).drop(TableFormat.CHANGE_TYPE);
+    return changes.select(cut.toArray(Column[]::new));
+  }
+
+  private static MergeableAggregate.Images images(Dataset<Row> rows) {
+    return new MergeableAggregate.Images(rows.where(not(TableFormat.isBeforeImage())).drop(TableFormat.CHANGE_TYPE),
+        rows.where(TableFormat.isBeforeImage()).drop(TableFormat.CHANGE_TYPE));
+  }
+
+  /** Cut change rows with each old image that equals a new one cancelled against it, materialised. */
+  private static Dataset<Row> cancel(Dataset<Row> rows) {
+    MergeableAggregate.Images images = images(rows);
+    Dataset<Row> after = images.after();
+    Dataset<Row> before = images.before();
     return LakehouseSpark.materialize(after.exceptAll(before).withColumn(TableFormat.CHANGE_TYPE, lit(TableFormat.INSERT))
         .union(before.exceptAll(after).withColumn(TableFormat.CHANGE_TYPE, lit(TableFormat.DELETE))));
   }

@@ -93,6 +93,39 @@ class NetChangesTest {
     assertThat(expected.exceptAll(got).collectAsList()).isEmpty();
   }
 
+  /** What a merge of partial aggregates gets: each side's images, or null for a side without rows (no term to join). */
+  @Test
+  void splitGivesEachSideOfTheNetChangesOrNoneWhenItHasNoRows() {
+    Random random = new Random(5);
+    String first = order(1, "c0", random);
+    String second = order(2, "c0", random);
+    String moved = first.replaceFirst("'c0'", "'c9'"); // a customer, which REVENUE does not read
+    String changed = order(2, "c0", random);
+
+    MergeableAggregate.Images appends = split(List.of(first, second), List.of());
+    assertThat(appends.after().count()).isEqualTo(2);
+    assertThat(appends.before()).isNull();
+    assertThat(appends.after().columns()).containsExactlyInAnyOrder("order_id", "order_date", "amount");
+
+    MergeableAggregate.Images cancelled = split(List.of(moved), List.of(first));
+    assertThat(cancelled.after()).isNull();
+    assertThat(cancelled.before()).isNull();
+
+    MergeableAggregate.Images updated = split(List.of(moved, changed), List.of(first, second));
+    assertThat(updated.after().collectAsList()).isEqualTo(orders(List.of(changed)).select("order_id", "order_date", "amount")
+        .selectExpr(updated.after().columns()).collectAsList());
+    assertThat(updated.before().collectAsList()).isEqualTo(orders(List.of(second)).select("order_id", "order_date", "amount")
+        .selectExpr(updated.before().columns()).collectAsList());
+  }
+
+  private MergeableAggregate.Images split(List<String> after, List<String> before) {
+    Dataset<Row> changes = orders(after).withColumn(TableFormat.CHANGE_TYPE, lit(TableFormat.INSERT));
+    if (!before.isEmpty()) {
+      changes = changes.unionByName(orders(before).withColumn(TableFormat.CHANGE_TYPE, lit(TableFormat.UPDATE_PREIMAGE)));
+    }
+    return NetChanges.split(changes, analysed(REVENUE), ORDERS);
+  }
+
   private Set<String> read(String sql, TableName source) {
     return NetChanges.readColumns(analysed(sql), source);
   }

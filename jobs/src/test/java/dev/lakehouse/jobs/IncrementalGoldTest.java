@@ -33,7 +33,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * Incremental gold refresh equals full refresh: drops of new orders on new and old dates, orders
  * moved to another date or customer, customers moved to another region (which moves their whole
  * history between groups), late stale events that must lose, a change no group sees, lost
- * partial aggregates of a mergeable query, a drop that reaches most groups (refreshed in full),
+ * partial aggregates of a mergeable query, partial aggregates of a join whose both sides change, a drop that reaches most groups (refreshed in full),
  * and an update of a column no gold query reads.
  */
 class IncrementalGoldTest {
@@ -43,6 +43,8 @@ class IncrementalGoldTest {
   private static final String CUSTOMER_DAILY = ConfigFactory.parseFile(CONF.toFile()).resolve().getString("vars.customer-daily");
   /** A join keyed by a column of one side, as the pipeline declares it. */
   private static final String DAILY_REGIONS = ConfigFactory.parseFile(CONF.toFile()).resolve().getString("vars.daily-regions");
+  /** A join of sums, counts and averages, merged into partial aggregates. */
+  private static final String REGION_SPEND = ConfigFactory.parseFile(CONF.toFile()).resolve().getString("vars.region-spend");
   /** A join keyed by a column of one side, filtered by the other's. */
   private static final String REGION_R0_DAILY = ConfigFactory.parseFile(CONF.toFile()).resolve().getString("vars.region-r0-daily");
   /** A top n (ORDER BY ... LIMIT 5) and the rows it ranks, as the pipeline declares them. */
@@ -115,6 +117,10 @@ class IncrementalGoldTest {
     assertThat(states).isDirectory();
     assertThat(second.table("gold.customer_daily_incremental").rowsWritten())
         .isPositive().isLessThan(p.sql(CUSTOMER_DAILY).count() / 3);
+    // The join's partial aggregates too: the orders' changes joined with the customers reach a few groups.
+    assertThat(root.resolve("gold/region_spend_incremental.state")).isDirectory();
+    assertThat(second.table("gold.region_spend_incremental").rowsWritten())
+        .isPositive().isLessThan(p.sql(REGION_SPEND).count() / 3);
     // The days the orders' changes reach, read off the change rows: a few of them, not all.
     assertThat(second.table("gold.daily_regions_incremental").rowsWritten())
         .isPositive().isLessThan(p.sql(DAILY_REGIONS).count() / 3);
@@ -129,6 +135,10 @@ class IncrementalGoldTest {
     RunReport third = p.run();
     assertEqualToFull(p, third);
     assertThat(states).isDirectory();
+    // Both sides of the join changed: the customers' moves joined with the orders as they are now,
+    // the orders' changes with the customers as they were. A few groups, not a rebuild.
+    assertThat(third.table("gold.region_spend_incremental").rowsWritten())
+        .isPositive().isLessThan(p.sql(REGION_SPEND).count() / 2);
     // The top n replaced the rows of the few customers these changes reach among the rows it ranks, and ranked them again.
     assertThat(third.table("gold.top_customers_incremental").rowsWritten()).isEqualTo(5);
     if (format == FormatKind.DELTA) {
@@ -178,6 +188,7 @@ class IncrementalGoldTest {
     // was a MERGE of no keys, which failed in the Bloom filter of its keys).
     assertThat(fifth.table("gold.customer_daily_incremental").rowsWritten()).isZero();
     assertThat(fifth.table("gold.monthly_incremental").rowsWritten()).isZero();
+    assertThat(fifth.table("gold.region_spend_incremental").rowsWritten()).isZero();
     assertThat(fifth.table("gold.top_customers_incremental").rowsWritten()).isZero();
     assertThat(fifth.table("gold.region_daily_full").rowsWritten()).isPositive();
 
@@ -200,6 +211,7 @@ class IncrementalGoldTest {
       }
     }
     assertSameRows("customer_daily", p.table("gold.customer_daily_incremental"), p.sql(CUSTOMER_DAILY));
+    assertSameRows("region_spend", p.table("gold.region_spend_incremental"), p.sql(REGION_SPEND));
     assertSameRows("daily_regions", p.table("gold.daily_regions_incremental"), p.sql(DAILY_REGIONS));
     assertSameRows("region_r0_daily", p.table("gold.region_r0_daily_incremental"), p.sql(REGION_R0_DAILY));
     assertSameRows("top_customers", p.table("gold.top_customers_incremental"), p.sql(TOP_CUSTOMERS));
