@@ -43,6 +43,8 @@ import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
 import org.apache.spark.sql.catalyst.plans.logical.Project;
 import org.apache.spark.sql.catalyst.plans.logical.Sort;
 import org.apache.spark.sql.catalyst.plans.logical.SubqueryAlias;
+import org.apache.spark.sql.types.AtomicType;
+import org.apache.spark.sql.types.BinaryType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.DecimalType;
@@ -67,7 +69,8 @@ import scala.runtime.AbstractPartialFunction;
  * <pre>  Δ(S1 ⋈ … ⋈ Sn) = Σi  S1_old ⋈ … ⋈ S(i-1)_old ⋈ ΔSi ⋈ S(i+1)_now ⋈ … ⋈ Sn_now</pre>
  * (the view-maintenance rule; a term whose source did not change is empty). Each term joins one
  * source's change rows with the other sources' whole rows, which Spark does by broadcasting the
- * change: one scan of the other sources, no shuffle of them, no aggregate of the whole join.
+ * change: one scan of the other sources, no shuffle of them, no aggregate of the whole join. The
+ * change rows carry filters of their own values into those scans ({@link KeyRestriction}).
  *
  * <p>Only exact arithmetic merges: sums and averages of decimals and integers. A floating-point sum
  * depends on the order of its additions, so it would drift from a full refresh; {@code min},
@@ -152,7 +155,7 @@ final class MergeableAggregate {
       for (int sign : new int[] {1, -1}) {
         Dataset<Row> rows = sign > 0 ? images.after() : images.before();
         if (rows != null) {
-          bound.put(source, rows);
+          bound.put(source, now.size() > 1 ? withOwnValues(rows) : rows);
           Dataset<Row> term = signed(spark, bound, sign);
           terms = terms == null ? term : terms.unionByName(term);
         }
@@ -163,6 +166,21 @@ final class MergeableAggregate {
     }
     // No term: the query's input with none of its rows, which Spark plans as empty.
     return states(spark, terms == null ? signed(spark, now, 1).limit(0) : terms);
+  }
+
+  /**
+   * Change rows with filters of their own values (they remove none): Spark carries them through
+   * the query's join equalities into the other sources' scans, where file statistics skip the
+   * files no change can join (appended facts with growing keys leave the old files out).
+   */
+  private static Dataset<Row> withOwnValues(Dataset<Row> rows) {
+    List<String> columns = new ArrayList<>();
+    for (StructField f : rows.schema().fields()) {
+      if (f.dataType() instanceof AtomicType && !(f.dataType() instanceof BinaryType)) {
+        columns.add(f.name());
+      }
+    }
+    return KeyRestriction.withOwnValues(rows, columns).orElse(rows);
   }
 
   /**
