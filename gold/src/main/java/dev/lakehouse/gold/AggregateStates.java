@@ -124,7 +124,7 @@ final class AggregateStates {
     Dataset<Row> live = merged.where(col(MergeableAggregate.ROWS).gt(0));
     if (topN != null) {
       // Every group's state is read to rank them; the table is only the top n.
-      Dataset<Row> keptStates = LakehouseSpark.materialize(states.readWithoutKeys(spark, touched).unionByName(live));
+      Dataset<Row> keptStates = keptStates(spark, touched, live);
       Dataset<Row> top = LakehouseSpark.materialize(context.checked(ranked(aggregate.result(spark, keptStates, atNow))));
       long written = LakehouseSpark.count(top);
       long kept = LakehouseSpark.count(keptStates);
@@ -147,7 +147,7 @@ final class AggregateStates {
       // less than two MERGEs, which each find and rewrite the files of the touched groups.
       LOG.info("Refreshing {} by merging partial aggregates: {} of its {} groups touched, {} rows written;"
           + " rewriting it and its states", spec.name(), groups, stored, written);
-      Dataset<Row> keptStates = LakehouseSpark.materialize(states.readWithoutKeys(spark, touched).unionByName(live));
+      Dataset<Row> keptStates = keptStates(spark, touched, live);
       Dataset<Row> keptRows = LakehouseSpark.materialize(target.readWithoutKeys(spark, touched).unionByName(rows));
       states.overwrite(keptStates, Optional.of(now.encode()));
       target.overwrite(keptRows, Optional.of(now.encode()));
@@ -170,6 +170,11 @@ final class AggregateStates {
     target.commitNote(spark, now.encode());
     LOG.info("Refreshing {} by merging partial aggregates: its sources' changes touch no group", spec.name());
     return Optional.of(0L);
+  }
+
+  /** Every group's state after a merge: the stored ones of the untouched groups and {@code live}, materialised. */
+  private Dataset<Row> keptStates(SparkSession spark, Dataset<Row> touched, Dataset<Row> live) {
+    return LakehouseSpark.materialize(states.readWithoutKeys(spark, touched).unionByName(live));
   }
 
   /** The share of the stored groups beyond which a merge rewrites both tables instead of merging into them. */

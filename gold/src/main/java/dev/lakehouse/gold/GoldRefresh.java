@@ -133,10 +133,10 @@ public final class GoldRefresh implements RefreshJob {
    * @param last the versions its last refresh read, if it recorded them
    */
   private long refresh(SparkSession spark, Optional<SourceVersions> last, SourceVersions now, BatchContext context) {
+    Map<TableName, Dataset<Row>> atNow = at(spark, now); // every path reads the sources at these versions
     if (gold.refresh() == Refresh.INCREMENTAL) {
       // A top n merges the states of all the groups it ranks, then ranks them again.
       Optional<GoldQuery> unranked = query.unranked(spark);
-      Map<TableName, Dataset<Row>> atNow = at(spark, now);
       MergeableAggregate.Analysis m = MergeableAggregate.of(spark, unranked.orElse(query), atNow, target.keys());
       if (m.aggregate() != null) {
         return new AggregateStates(spec, target, sources, m.aggregate(), unranked.isEmpty() ? null : rows -> ranked(spark, rows))
@@ -147,14 +147,14 @@ public final class GoldRefresh implements RefreshJob {
     if (gold.refresh() == Refresh.INCREMENTAL) {
       ByKey byKey = query.unranked(spark).map(u -> new ByKey(u, target.keptBeside("unranked"), true))
           .orElse(new ByKey(query, target, false));
-      Incremental outcome = last.map(l -> refreshIncrementally(spark, l, now, context, byKey))
+      Incremental outcome = last.map(l -> refreshIncrementally(spark, l, now, atNow, context, byKey))
           .orElse(Incremental.impossible("it has no recorded source versions yet"));
       if (outcome.fullRefreshReason() == null) {
         return outcome.rowsWritten();
       }
       LOG.info("Refreshing {} in full: {}", spec.name(), outcome.fullRefreshReason());
       if (byKey.ranked()) {
-        Dataset<Row> all = LakehouseSpark.materialize(byKey.query().evaluate(spark, at(spark, now)));
+        Dataset<Row> all = LakehouseSpark.materialize(byKey.query().evaluate(spark, atNow));
         checkKeysUnique(all);
         Dataset<Row> top = ranked(spark, all); // an ORDER BY that cannot rank them fails here, before any write
         // The rows it ranks first: a crash before the table's commit leaves notes that differ,
@@ -163,7 +163,7 @@ public final class GoldRefresh implements RefreshJob {
         return writeRanked(top, now, context);
       }
     }
-    Dataset<Row> result = LakehouseSpark.materialize(context.checked(query.evaluate(spark, at(spark, now))));
+    Dataset<Row> result = LakehouseSpark.materialize(context.checked(query.evaluate(spark, atNow)));
     long n = LakehouseSpark.count(result);
     target.overwrite(result, Optional.of(now.encode()));
     return n;
@@ -203,9 +203,11 @@ public final class GoldRefresh implements RefreshJob {
   /**
    * Replaces the rows of the keys that the sources' changes since {@code last} reach, in the table
    * or, for a top n, in the rows it ranks (then ranks them again).
+   *
+   * @param atNow each source at its version in {@code now}
    */
   private Incremental refreshIncrementally(SparkSession spark, SourceVersions last, SourceVersions now,
-      BatchContext context, ByKey byKey) {
+      Map<TableName, Dataset<Row>> atNow, BatchContext context, ByKey byKey) {
     Optional<String> stale = last.whyNotContinuedBy(now, spark, sources);
     if (stale.isPresent()) {
       return Incremental.impossible(stale.get());
@@ -215,7 +217,6 @@ public final class GoldRefresh implements RefreshJob {
       return Incremental.impossible("the rows its ORDER BY ... LIMIT ranks, kept beside it, do not match its last commit");
     }
     LakehouseTable keyed = byKey.table();
-    Map<TableName, Dataset<Row>> atNow = at(spark, now);
     Dataset<Row> recomputed = byKey.query().evaluate(spark, atNow);
     checkKeysAreColumns(recomputed);
     LogicalPlan analysed = recomputed.queryExecution().analyzed();
