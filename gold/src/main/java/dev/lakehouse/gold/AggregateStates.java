@@ -50,28 +50,31 @@ final class AggregateStates {
     this.sources = sources;
     this.aggregate = aggregate;
     this.topN = topN;
-    this.states = target.keptBeside("state");
+    this.states = target.keptBeside(LakehouseTable.Kept.STATE);
   }
 
   /**
    * Brings the table to the sources' versions in {@code now}; returns the rows written.
    *
+   * @param last the versions of its last commit, if it recorded them
    * @param atNow each source at that version
+   * @param restart why it cannot continue from {@code last} by reading the changes since; empty when it can
    */
-  long refresh(SparkSession spark, SourceVersions now, Map<TableName, Dataset<Row>> atNow, BatchContext context) {
-    Optional<String> note = target.lastCommitNote(spark);
-    Optional<SourceVersions> last = note.flatMap(SourceVersions::decode);
-    String whyNot = last.isEmpty() ? "it has no recorded source versions yet"
-        : !states.exists(spark) || !states.lastCommitNote(spark).equals(note) ? "its aggregate states do not match its last commit"
-        : last.get().whyNotContinuedBy(now, spark, sources).orElse(null);
+  long refresh(SparkSession spark, Optional<SourceVersions> last, SourceVersions now, Map<TableName, Dataset<Row>> atNow,
+      Optional<SourceVersions.Restart> restart, BatchContext context) {
+    SourceVersions.Restart whyNot = restart.orElse(null);
+    if (whyNot == null && !(states.exists(spark) && states.lastCommitNote(spark).equals(target.lastCommitNote(spark)))) {
+      whyNot = new SourceVersions.Restart("its aggregate states do not match its last commit", false);
+    }
     if (whyNot == null) {
-      Optional<Long> written = merge(spark, last.get(), atNow, now, context);
+      Optional<Long> written = merge(spark, last.orElseThrow(), atNow, now, context);
       if (written.isPresent()) {
         return written.get();
       }
-      whyNot = "its aggregate states disagree with its sources' changes (a group would have fewer than no rows)";
+      whyNot = new SourceVersions.Restart(
+          "its aggregate states disagree with its sources' changes (a group would have fewer than no rows)", true);
     }
-    LOG.info("Refreshing {} in full, keeping its aggregate states: {}", spec.name(), whyNot);
+    GoldRefresh.logFullRefresh(LOG, spec.name(), ", keeping its aggregate states", whyNot);
     Dataset<Row> all = LakehouseSpark.materialize(aggregate.partial(spark, atNow));
     Dataset<Row> rows = LakehouseSpark.materialize(context.checked(ranked(aggregate.result(spark, all, atNow))));
     long n = LakehouseSpark.count(rows);

@@ -92,7 +92,8 @@ public final class GoldRefresh implements RefreshJob {
     // A signal of changes the last refresh covered already: a stream that started afresh after a
     // batch run, whose first micro-batch is its sources' whole content.
     Optional<SourceVersions> last = last(spark);
-    return last.filter(now::equals).isPresent() ? 0 : refresh(spark, last, now, context);
+    return last.filter(now::equals).isPresent() ? 0
+        : refresh(spark, last, now, SourceVersions.restart(last, now, spark, sources), context);
   }
 
   /**
@@ -107,7 +108,8 @@ public final class GoldRefresh implements RefreshJob {
     if (last.filter(now::equals).isPresent()) {
       return OptionalLong.empty();
     }
-    boolean continued = last.isPresent() && last.get().whyNotContinuedBy(now, spark, sources).isEmpty();
+    Optional<SourceVersions.Restart> restart = SourceVersions.restart(last, now, spark, sources);
+    boolean continued = restart.isEmpty();
     Dataset<Row> read = null; // one count for all sources: a job costs the same for 10 rows as for 10 000
     for (LakehouseTable source : sources) {
       TableVersion to = now.sources().get(source.name()).version();
@@ -120,7 +122,7 @@ public final class GoldRefresh implements RefreshJob {
     if (read != null) {
       context.read(read.count());
     }
-    return OptionalLong.of(refresh(spark, last, now, context));
+    return OptionalLong.of(refresh(spark, last, now, restart, context));
   }
 
   private Optional<SourceVersions> last(SparkSession spark) {
@@ -131,28 +133,33 @@ public final class GoldRefresh implements RefreshJob {
    * Brings the table to the sources' versions {@code now}; returns the rows written.
    *
    * @param last the versions its last refresh read, if it recorded them
+   * @param restart why it cannot continue from {@code last} by reading the changes since; empty when it can
    */
-  private long refresh(SparkSession spark, Optional<SourceVersions> last, SourceVersions now, BatchContext context) {
+  private long refresh(SparkSession spark, Optional<SourceVersions> last, SourceVersions now,
+      Optional<SourceVersions.Restart> restart, BatchContext context) {
     Map<TableName, Dataset<Row>> atNow = at(spark, now); // every path reads the sources at these versions
     if (gold.refresh() == Refresh.INCREMENTAL) {
       // A top n merges the states of all the groups it ranks, then ranks them again.
       Optional<GoldQuery> unranked = query.unranked(spark);
       MergeableAggregate.Analysis m = MergeableAggregate.of(spark, unranked.orElse(query), atNow, target.keys());
       if (m.aggregate() != null) {
-        return new AggregateStates(spec, target, sources, m.aggregate(), unranked.isEmpty() ? null : rows -> ranked(spark, rows))
-            .refresh(spark, now, atNow, context);
+        return keeping(spark, new AggregateStates(spec, target, sources, m.aggregate(),
+            unranked.isEmpty() ? null : rows -> ranked(spark, rows)).refresh(spark, last, now, atNow, restart, context),
+            LakehouseTable.Kept.STATE);
       }
       LOG.info("{} refreshes by key, not by merging partial aggregates: {}", spec.name(), m.whyNot());
     }
     if (gold.refresh() == Refresh.INCREMENTAL) {
-      ByKey byKey = query.unranked(spark).map(u -> new ByKey(u, target.keptBeside("unranked"), true))
+      ByKey byKey = query.unranked(spark).map(u -> new ByKey(u, target.keptBeside(LakehouseTable.Kept.UNRANKED), true))
           .orElse(new ByKey(query, target, false));
-      Incremental outcome = last.map(l -> refreshIncrementally(spark, l, now, atNow, context, byKey))
-          .orElse(Incremental.impossible("it has no recorded source versions yet"));
-      if (outcome.fullRefreshReason() == null) {
-        return outcome.rowsWritten();
+      LakehouseTable.Kept[] kept = byKey.ranked() ? new LakehouseTable.Kept[] {LakehouseTable.Kept.UNRANKED}
+          : new LakehouseTable.Kept[0];
+      Incremental outcome = restart.isPresent() ? new Incremental(0, restart.get())
+          : refreshIncrementally(spark, last.get(), now, atNow, context, byKey);
+      if (outcome.fullRefresh() == null) {
+        return keeping(spark, outcome.rowsWritten(), kept);
       }
-      LOG.info("Refreshing {} in full: {}", spec.name(), outcome.fullRefreshReason());
+      logFullRefresh(LOG, spec.name(), "", outcome.fullRefresh());
       if (byKey.ranked()) {
         Dataset<Row> all = LakehouseSpark.materialize(byKey.query().evaluate(spark, atNow));
         checkKeysUnique(all);
@@ -160,13 +167,29 @@ public final class GoldRefresh implements RefreshJob {
         // The rows it ranks first: a crash before the table's commit leaves notes that differ,
         // and the next refresh writes both again.
         byKey.table().overwrite(all, Optional.of(now.encode()));
-        return writeRanked(top, now, context);
+        return keeping(spark, writeRanked(top, now, context), kept);
       }
     }
     Dataset<Row> result = LakehouseSpark.materialize(context.checked(query.evaluate(spark, atNow)));
     long n = LakehouseSpark.count(result);
     target.overwrite(result, Optional.of(now.encode()));
-    return n;
+    return keeping(spark, n);
+  }
+
+  /**
+   * Deletes what earlier refreshes kept beside the table for a path this one no longer takes (a
+   * top n that now merges partial aggregates, a merge whose query gained a {@code max}, an
+   * incremental table made full): unused, and stale if the path came back. Returns {@code written}.
+   */
+  private long keeping(SparkSession spark, long written, LakehouseTable.Kept... used) {
+    for (LakehouseTable.Kept k : LakehouseTable.Kept.values()) {
+      LakehouseTable kept = target.keptBeside(k);
+      if (!List.of(used).contains(k) && kept.exists(spark)) {
+        LOG.info("Deleting {}: {} no longer refreshes through it", kept, spec.name());
+        kept.delete(spark);
+      }
+    }
+    return written;
   }
 
   /**
@@ -194,10 +217,16 @@ public final class GoldRefresh implements RefreshJob {
   }
 
   /** The rows an incremental refresh wrote, or why it could not run (then the refresh is full). */
-  private record Incremental(long rowsWritten, String fullRefreshReason) {
+  private record Incremental(long rowsWritten, SourceVersions.Restart fullRefresh) {
     static Incremental impossible(String why) {
-      return new Incremental(0, why);
+      return new Incremental(0, new SourceVersions.Restart(why, false));
     }
+  }
+
+  /** At WARN when the restart is {@link SourceVersions.Restart#unexpected}, else at INFO. */
+  static void logFullRefresh(Logger log, TableName table, String how, SourceVersions.Restart restart) {
+    log.atLevel(restart.unexpected() ? org.slf4j.event.Level.WARN : org.slf4j.event.Level.INFO)
+        .log("Refreshing {} in full{}: {}", table, how, restart.reason());
   }
 
   /**
@@ -208,10 +237,6 @@ public final class GoldRefresh implements RefreshJob {
    */
   private Incremental refreshIncrementally(SparkSession spark, SourceVersions last, SourceVersions now,
       Map<TableName, Dataset<Row>> atNow, BatchContext context, ByKey byKey) {
-    Optional<String> stale = last.whyNotContinuedBy(now, spark, sources);
-    if (stale.isPresent()) {
-      return Incremental.impossible(stale.get());
-    }
     if (byKey.ranked() && !(byKey.table().exists(spark)
         && byKey.table().lastCommitNote(spark).equals(target.lastCommitNote(spark)))) {
       return Incremental.impossible("the rows its ORDER BY ... LIMIT ranks, kept beside it, do not match its last commit");

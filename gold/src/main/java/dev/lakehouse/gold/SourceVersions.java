@@ -29,22 +29,45 @@ record SourceVersions(String specHash, Map<TableName, Entry> sources) {
   }
 
   /**
-   * Why a refresh at {@code now} cannot continue from this one by reading the sources' changes
-   * since: the spec changed, or a source's recorded version is gone or means other data now.
-   * Empty when it can.
+   * Why a refresh cannot continue from the last one by reading the sources' changes since.
+   *
+   * @param unexpected not the user's doing (an edited spec, a full refresh) nor a first refresh: a
+   *     source's own cleanup removed what the changes needed, say; worth a warning, since it costs
+   *     a full refresh and may recur (keep more history, or refresh more often)
    */
-  Optional<String> whyNotContinuedBy(SourceVersions now, SparkSession spark, List<LakehouseTable> tables) {
-    if (!specHash.equals(now.specHash())) {
-      return Optional.of("its spec changed since the last refresh");
+  record Restart(String reason, boolean unexpected) {
+    static Optional<Restart> because(String reason) {
+      return Optional.of(new Restart(reason, false));
+    }
+  }
+
+  /**
+   * Why a refresh at {@code now} cannot continue from {@code last} (the versions the last refresh
+   * recorded, if any): there is none, the spec changed, or a source's recorded version is gone,
+   * means other data now, or its files were cleaned. Empty when it can.
+   */
+  static Optional<Restart> restart(Optional<SourceVersions> last, SourceVersions now, SparkSession spark,
+      List<LakehouseTable> tables) {
+    if (last.isEmpty()) {
+      return Restart.because("it has no recorded source versions yet");
+    }
+    if (!last.get().specHash().equals(now.specHash())) {
+      return Restart.because("its spec changed since the last refresh");
     }
     for (LakehouseTable source : tables) {
-      Entry before = sources.get(source.name());
+      Entry before = last.get().sources().get(source.name());
       if (before == null) {
-        return Optional.of(source.name() + " was not read by the last refresh");
+        return Restart.because(source.name() + " was not read by the last refresh");
       }
       if (!source.commitId(spark, before.version()).equals(Optional.of(before.commitId()))) {
-        return Optional.of(source.name() + " no longer has the version " + before.version()
-            + " the last refresh read (it was re-created or its history cleaned)");
+        return Restart.because(source.name() + " no longer has the version " + before.version()
+            + " the last refresh read (it was re-created or its log cleaned)");
+      }
+      Optional<String> cleaned = source.historyCleanedAfter(spark, before.version());
+      if (cleaned.isPresent()) {
+        return Optional.of(new Restart(source.name() + "'s history since the last refresh was cleaned: " + cleaned.get()
+            + ". To keep refreshing incrementally, refresh more often than the cleanup runs, or keep more history"
+            + " (delta.deletedFileRetentionDuration, hoodie.clean.commits.retained)", true));
       }
     }
     return Optional.empty();

@@ -11,8 +11,6 @@ import dev.lakehouse.core.spec.TableName;
 import dev.lakehouse.core.testing.SharedSpark;
 import dev.lakehouse.jobs.pipeline.Pipeline;
 import dev.lakehouse.jobs.pipeline.RunReport;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -69,8 +67,8 @@ class IncrementalGoldTest {
     for (long c = 1; c <= 30; c++) {
       customers.add(customer(c, "r" + (c % 3), 1));
     }
-    land(root, "orders", 1, orders);
-    land(root, "customers", 1, customers);
+    JsonDrops.land(root, "orders", 1, orders);
+    JsonDrops.land(root, "customers", 1, customers);
     Set<String> pools = ConcurrentHashMap.newKeySet();
     SparkListener poolOfEachJob = new SparkListener() {
       @Override
@@ -100,7 +98,7 @@ class IncrementalGoldTest {
     for (long id : new long[] {5, 17, 42}) {
       orders.add(order(id, 1 + random.nextInt(30), START.plusDays(random.nextInt(90)), random, 2));
     }
-    land(root, "orders", 2, orders);
+    JsonDrops.land(root, "orders", 2, orders);
     RunReport second = p.run();
     assertEqualToFull(p, second);
     // The cost follows the change: far fewer rows recomputed than a full refresh writes.
@@ -129,8 +127,8 @@ class IncrementalGoldTest {
     // that is older than what silver holds (must lose), and an order whose amount drops to 0
     // (leaves the monthly aggregate's filter: its group must shrink or vanish). And the mergeable
     // table's states are lost, as after a crash between their commit and the table's: rebuilt.
-    land(root, "customers", 3, List.of(customer(7, "r_new", 3), customer(8, "r0", 3)));
-    land(root, "orders", 3, List.of(order(17, 3, START, random, 0), order(100, 4, START.plusDays(3), "0.00", 3)));
+    JsonDrops.land(root, "customers", 3, List.of(customer(7, "r_new", 3), customer(8, "r0", 3)));
+    JsonDrops.land(root, "orders", 3, List.of(order(17, 3, START, random, 0), order(100, 4, START.plusDays(3), "0.00", 3)));
     LakehouseTable.deletePath(p.spark(), states.toString());
     RunReport third = p.run();
     assertEqualToFull(p, third);
@@ -161,8 +159,8 @@ class IncrementalGoldTest {
         orders.add(order(1000 + c * 10 + month, c, START.plusMonths(month).plusDays(c % 28), random, 4));
       }
     }
-    land(root, "orders", 4, orders);
-    land(root, "customers", 4, List.of(customer(9, "r_new", 4)));
+    JsonDrops.land(root, "orders", 4, orders);
+    JsonDrops.land(root, "customers", 4, List.of(customer(9, "r_new", 4)));
     RunReport fourth = p.run();
     assertEqualToFull(p, fourth);
     assertThat(fourth.table("gold.monthly_incremental").rowsWritten())
@@ -176,8 +174,8 @@ class IncrementalGoldTest {
     // is recomputed (before, the join of its change rows with the orders reached its orders' days).
     // And order 100, of amount 0 since drop 3, moves to another day: daily_regions' WHERE o.amount > 0
     // keeps both its images out, so it reaches none of its days (before, it reached two).
-    land(root, "customers", 5, List.of(customer(5, "r2", 5)));
-    land(root, "orders", 5, List.of(order(100, 4, START.plusDays(40), "0.00", 5)));
+    JsonDrops.land(root, "customers", 5, List.of(customer(5, "r2", 5)));
+    JsonDrops.land(root, "orders", 5, List.of(order(100, 4, START.plusDays(40), "0.00", 5)));
     RunReport fifth = p.run();
     assertEqualToFull(p, fifth);
     assertThat(fifth.table("silver.customers").rowsWritten()).isEqualTo(1);
@@ -217,7 +215,7 @@ class IncrementalGoldTest {
     assertSameRows("top_customers", p.table("gold.top_customers_incremental"), p.sql(TOP_CUSTOMERS));
     assertThat(p.table("gold.top_customers_incremental").count()).isEqualTo(5);
     LakehouseTable unranked = LakehouseTable.of(p.spec().table(TableName.parse("gold.top_customers_incremental")))
-        .keptBeside("unranked");
+        .keptBeside(LakehouseTable.Kept.UNRANKED);
     assertSameRows("the rows top_customers ranks", unranked.read(p.spark()), p.sql(CUSTOMER_SPENDING));
   }
 
@@ -261,12 +259,5 @@ class IncrementalGoldTest {
 
   private static String customer(long id, String region, long updatedAt) {
     return String.format("{\"customer_id\":%d,\"region\":\"%s\",\"updated_at\":%d}", id, region, updatedAt);
-  }
-
-  private static void land(Path root, String table, int drop, List<String> lines) throws IOException {
-    Path dir = Files.createDirectories(root.resolve("landing").resolve(table));
-    Path tmp = dir.resolve(".drop-" + drop + ".json");
-    Files.writeString(tmp, String.join("\n", lines) + "\n");
-    Files.move(tmp, dir.resolve("drop-" + drop + ".json"));
   }
 }

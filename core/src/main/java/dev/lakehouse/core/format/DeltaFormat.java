@@ -31,7 +31,10 @@ import org.apache.spark.sql.delta.DeltaLog;
 import org.apache.spark.sql.delta.DeltaOperations;
 import org.apache.spark.sql.delta.Snapshot;
 import org.apache.spark.sql.delta.actions.Action;
+import org.apache.spark.sql.delta.actions.AddCDCFile;
+import org.apache.spark.sql.delta.actions.AddFile;
 import org.apache.spark.sql.delta.actions.CommitInfo;
+import org.apache.spark.sql.delta.actions.RemoveFile;
 import org.apache.spark.sql.delta.actions.SetTransaction;
 import org.apache.spark.sql.types.StructType;
 import scala.collection.JavaConverters;
@@ -260,6 +263,63 @@ final class DeltaFormat implements TableFormat {
     } catch (IOException | NumberFormatException e) {
       return Optional.empty();
     }
+  }
+
+  /**
+   * A version's snapshot needs the files (and deletion vectors) later commits removed, and its
+   * changes need their change files. VACUUM deletes them once older than the retention, oldest
+   * first, so the first commit after {@code version} that made any of them unreferenced tells: if
+   * one of those is gone, the history was cleaned. Reads commit files, no Spark job.
+   */
+  @Override
+  public Optional<String> historyCleanedAfter(SparkSession spark, LakehouseTable table, TableVersion version) {
+    long from = Long.parseLong(version.id()) + 1;
+    long to = latestCommit(spark, table);
+    if (to < from) {
+      return Optional.empty();
+    }
+    DeltaLog log = DeltaLog.forTable(spark, table.location());
+    scala.collection.Iterator<scala.Tuple2<Object, scala.collection.Seq<Action>>> commits = log.getChanges(from, to, false);
+    while (commits.hasNext()) {
+      scala.Tuple2<Object, scala.collection.Seq<Action>> commit = commits.next();
+      List<Action> actions = JavaConverters.seqAsJavaList(commit._2());
+      // A file re-added by the same commit only got a new deletion vector: it stays, its old vector goes.
+      java.util.Set<String> readded = new java.util.HashSet<>();
+      for (Action a : actions) {
+        if (a instanceof AddFile add) {
+          readded.add(add.path());
+        }
+      }
+      List<Path> needed = new ArrayList<>();
+      for (Action a : actions) {
+        if (a instanceof RemoveFile remove) {
+          if (!readded.contains(remove.path())) {
+            needed.add(remove.absolutePath(log));
+          }
+          if (remove.deletionVector() != null && remove.deletionVector().isOnDisk()) {
+            needed.add(remove.deletionVector().absolutePath(log.dataPath()));
+          }
+        } else if (a instanceof AddCDCFile change) {
+          needed.add(change.absolutePath(log));
+        }
+      }
+      if (!needed.isEmpty()) {
+        try {
+          FileSystem fs = log.dataPath().getFileSystem(spark.sparkContext().hadoopConfiguration());
+          for (Path file : needed) {
+            if (!fs.exists(file)) {
+              return Optional.of("VACUUM deleted " + file.getName() + ", which its version " + commit._1()
+                  + " replaced or wrote as change data, so its state at version " + version
+                  + " and the changes since can no longer be read");
+            }
+          }
+          return Optional.empty();
+        } catch (IOException e) {
+          throw new LakehouseException("Cannot check the history of " + table + ": " + e.getMessage(), e);
+        }
+      }
+    }
+    return Optional.empty();
   }
 
   @Override

@@ -18,6 +18,8 @@ import org.apache.hudi.common.model.HoodieTableType;
 import org.apache.hudi.common.table.HoodieTableMetaClient;
 import org.apache.hudi.common.table.timeline.HoodieInstant;
 import org.apache.hudi.common.table.timeline.HoodieTimeline;
+import org.apache.hudi.common.table.timeline.TimelineUtils;
+import org.apache.hudi.exception.HoodieTimeTravelException;
 import org.apache.hudi.hadoop.fs.HadoopFSUtils;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -191,6 +193,17 @@ final class HudiFormat implements TableFormat {
       }
     }
     return Optional.empty();
+  }
+
+  /** Hudi's own check before a time travel: the last clean's earliest retained commit. */
+  @Override
+  public Optional<String> historyCleanedAfter(SparkSession spark, LakehouseTable table, TableVersion version) {
+    try {
+      TimelineUtils.validateTimestampAsOf(metaClient(spark, table), requestedTimeOf(spark, table, version));
+      return Optional.empty();
+    } catch (IllegalArgumentException | HoodieTimeTravelException e) {
+      return Optional.of("Hudi cannot read it as of version " + version + " (" + e.getMessage() + ")");
+    }
   }
 
   @Override

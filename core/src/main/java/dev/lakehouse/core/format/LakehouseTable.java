@@ -151,15 +151,26 @@ public final class LakehouseTable {
     return new LakehouseTable(companion.nameOf(name), companion.locationOf(location), List.of(), List.of(), format.kind());
   }
 
+  /** What a refresh may keep beside a table ({@link #keptBeside}). */
+  public enum Kept {
+    /** A gold table's partial aggregates per group, merged with each refresh's changes. */
+    STATE,
+    /** Every row a top n (ORDER BY ... LIMIT) ranks, refreshed by key and ranked again. */
+    UNRANKED;
+
+    String suffix() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
   /**
-   * A table keyed as this one that a refresh keeps beside it for its own use (a gold table's
-   * partial aggregates, the rows a top n ranks): named {@code <name>_<suffix>}, at this table's
-   * location plus {@code .<suffix>}. A dot cannot occur in a table name, so no declared table's
-   * default location is this one.
+   * A table keyed as this one that a refresh keeps beside it for its own use: named {@code
+   * <name>_<kept>}, at this table's location plus {@code .<kept>} ({@code gold/daily.state}). A dot
+   * cannot occur in a table name, so no declared table's default location is this one.
    */
-  public LakehouseTable keptBeside(String suffix) {
-    return new LakehouseTable(new TableName(name.layer(), name.name() + "_" + suffix), location + "." + suffix, keys,
-        List.of(), format.kind());
+  public LakehouseTable keptBeside(Kept kept) {
+    return new LakehouseTable(new TableName(name.layer(), name.name() + "_" + kept.suffix()), location + "." + kept.suffix(),
+        keys, List.of(), format.kind());
   }
 
   /** See {@link TableFormat#lastBatches}. */
@@ -174,6 +185,10 @@ public final class LakehouseTable {
 
   public Optional<String> commitId(SparkSession spark, TableVersion version) {
     return format.commitId(spark, this, version);
+  }
+
+  public Optional<String> historyCleanedAfter(SparkSession spark, TableVersion version) {
+    return format.historyCleanedAfter(spark, this, version);
   }
 
   public Dataset<Row> read(SparkSession spark) {

@@ -123,6 +123,14 @@ public interface TableFormat {
    */
   Optional<String> commitId(SparkSession spark, LakehouseTable table, TableVersion version);
 
+  /**
+   * Why the table's rows at {@code version}, or its changes after it, can no longer all be read:
+   * its own cleanup (Delta {@code VACUUM}, Hudi's cleaner) removed files they need. Empty when
+   * they can. Asked before reading them, so that a reader that recorded {@code version} starts
+   * over instead of failing halfway on a missing file.
+   */
+  Optional<String> historyCleanedAfter(SparkSession spark, LakehouseTable table, TableVersion version);
+
   /** The latest committed version, empty when the table does not exist or has no commit. */
   Optional<TableVersion> currentVersion(SparkSession spark, LakehouseTable table);
 

@@ -152,12 +152,16 @@ public final class TableRunner {
    * Deletes a table, the tables kept beside it and its stream's checkpoint: what a rebuild from
    * the sources starts from. The tables beside it go too: the rebuild writes them again from the
    * same input, and kept, they would refuse its appends (each append carries its batch's id, the ids
-   * start again at 0 with the new checkpoint, and a table skips an id it holds as a replay).
+   * start again at 0 with the new checkpoint, and a table skips an id it holds as a replay); a
+   * gold table's partial aggregates and ranked rows would only take space.
    */
   public static void deleteWithState(SparkSession spark, LakehouseTable table, String checkpoint) {
     table.delete(spark);
     for (Companion companion : Companion.values()) {
       LakehouseTable.deletePath(spark, companion.locationOf(table.location()));
+    }
+    for (LakehouseTable.Kept kept : LakehouseTable.Kept.values()) {
+      table.keptBeside(kept).delete(spark);
     }
     LakehouseTable.deletePath(spark, checkpoint);
   }

@@ -166,6 +166,67 @@ class TableFormatTest {
 
   @ParameterizedTest
   @EnumSource(FormatKind.class)
+  void historyCleanedAfterAVersionSaysSoOnceTheCleanupRemovedWhatItNeeds(FormatKind kind) {
+    LakehouseTable t = table(kind, "cleaned", List.of("id"));
+    t.upsert(rows(new Object[] {1L, "a", 1L}, new Object[] {2L, "b", 1L}), Optional.of("seq"));
+    TableVersion v1 = t.currentVersion(spark).orElseThrow();
+    for (long seq = 2; seq <= 3; seq++) { // each upsert rewrites the file that holds id 1
+      t.upsert(rows(new Object[] {1L, "a" + seq, seq}), Optional.of("seq"));
+    }
+    TableVersion v3 = t.currentVersion(spark).orElseThrow();
+    assertThat(t.historyCleanedAfter(spark, v1)).isEmpty();
+    assertThat(content(t.readAt(spark, v1))).containsExactly("1:a:1", "2:b:1");
+
+    clean(t);
+    assertThat(t.historyCleanedAfter(spark, v1)).hasValueSatisfying(why -> assertThat(why).contains(v1.id()));
+    assertThat(t.historyCleanedAfter(spark, v3)).isEmpty();
+    assertThat(content(t.read(spark))).containsExactly("1:a3:3", "2:b:1");
+  }
+
+  /**
+   * A table replaced by key keeps its files on Delta and marks replaced rows in deletion vectors:
+   * the first replace leaves the first version's files in place, the second makes the first
+   * replace's vector unreferenced, which VACUUM then deletes.
+   */
+  @ParameterizedTest
+  @EnumSource(FormatKind.class)
+  void historyCleanedAfterAVersionSeesDeletionVectorsTheCleanupRemoved(FormatKind kind) {
+    LakehouseTable t = table(kind, "cleaned_dv", List.of("id"));
+    Dataset<Row> key1 = spark.createDataFrame(List.of(RowFactory.create(1L)), new StructType().add("id", DataTypes.LongType));
+    // Created by a replace, one file of three rows: replacing one of them marks it in a deletion
+    // vector instead of rewriting the file.
+    t.replaceKeys(rows(new Object[] {1L, "a", 1L}, new Object[] {2L, "b", 1L}, new Object[] {3L, "c", 1L}).coalesce(1), key1, "v1");
+    TableVersion v1 = t.currentVersion(spark).orElseThrow();
+    t.replaceKeys(rows(new Object[] {1L, "a2", 2L}), key1, "v2");
+    TableVersion v2 = t.currentVersion(spark).orElseThrow();
+    Dataset<Row> key2 = spark.createDataFrame(List.of(RowFactory.create(2L)), new StructType().add("id", DataTypes.LongType));
+    t.replaceKeys(rows(new Object[] {2L, "b3", 3L}), key2, "v3"); // the same file, a new vector
+    clean(t);
+    // From the first version on, the changes need the first vector; from the second, its rows do.
+    assertThat(t.historyCleanedAfter(spark, v1)).isPresent();
+    assertThat(t.historyCleanedAfter(spark, v2)).isPresent();
+    assertThat(t.historyCleanedAfter(spark, t.currentVersion(spark).orElseThrow())).isEmpty();
+    assertThat(content(t.read(spark))).containsExactly("1:a2:2", "2:b3:3", "3:c:1");
+  }
+
+  /** Removes every file the table's current version does not need: VACUUM keeping no time travel, Hudi's cleaner the newest commit. */
+  private void clean(LakehouseTable t) {
+    if (t.formatKind() == FormatKind.DELTA) {
+      String check = "spark.databricks.delta.retentionDurationCheck.enabled";
+      spark.conf().set(check, "false");
+      try {
+        spark.sql("VACUUM delta.`" + t.location() + "` RETAIN 0 HOURS").collect();
+      } finally {
+        spark.conf().unset(check);
+      }
+    } else {
+      t.register(spark);
+      spark.sql("CALL run_clean(table => 'silver._hudi_" + t.name().name() + "', retain_commits => 1)").collect();
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(FormatKind.class)
   void replaceKeysReplacesInsertsAndDeletesInOneCommitThatCarriesItsNote(FormatKind kind) {
     LakehouseTable t = table(kind, "replace", List.of("id"));
     t.overwrite(rows(new Object[] {1L, "a", 1L}, new Object[] {2L, "b", 1L}, new Object[] {3L, "c", 1L}), Optional.of("first"));

@@ -1,0 +1,134 @@
+package dev.lakehouse.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.typesafe.config.ConfigFactory;
+import dev.lakehouse.core.config.ConfigLayers;
+import dev.lakehouse.core.spec.FormatKind;
+import dev.lakehouse.core.testing.SharedSpark;
+import dev.lakehouse.jobs.pipeline.Pipeline;
+import dev.lakehouse.jobs.pipeline.RunReport;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * An incremental gold table whose source's history was cleaned (Delta {@code VACUUM}, Hudi's
+ * cleaner) since its last refresh: the changes since then, and the source as it was, can no longer
+ * be read. The refresh must notice before reading them and refresh in full, equal to its query,
+ * instead of failing on a missing file or, where the format reads around it, giving a wrong answer.
+ */
+class CleanedHistoryTest {
+  private static final Path CONF = Path.of("src/test/resources/pipelines/sales.conf");
+  /** Merged partial aggregates of one table, of a join (which reads the orders as they were), and by key. */
+  private static final Map<String, String> GOLD = Map.of(
+      "gold.customer_daily_incremental", query("vars.customer-daily"),
+      "gold.region_spend_incremental", query("vars.region-spend"),
+      "gold.region_r0_daily_incremental", query("vars.region-r0-daily"));
+
+  @ParameterizedTest
+  @EnumSource(FormatKind.class)
+  void aRefreshAfterTheSourcesHistoryWasCleanedRecomputesInFull(FormatKind format) throws Exception {
+    Path root = SharedSpark.newDir("cleaned-" + format.id());
+    Pipeline p = Lakehouse.open(new ConfigLayers.Request(CONF, Optional.empty(), List.of("pipeline.format=" + format.id()),
+        Map.of("LAKEHOUSE_ROOT", root.toString())), SharedSpark.session());
+    List<String> orders = new ArrayList<>();
+    for (long id = 1; id <= 60; id++) {
+      orders.add(order(id, 1 + id % 12, 1 + id % 20, 10 + id, 1));
+    }
+    JsonDrops.land(root, "orders", 1, orders);
+    List<String> customers = new ArrayList<>();
+    for (long c = 1; c <= 12; c++) {
+      customers.add(String.format("{\"customer_id\":%d,\"region\":\"r%d\",\"updated_at\":1}", c, c % 3));
+    }
+    JsonDrops.land(root, "customers", 1, customers);
+    assertSucceeded(p.run(GOLD.keySet().stream().map(t -> "+" + t).toArray(String[]::new)));
+
+    // Two upserts of silver.orders the gold tables do not see yet: each rewrites the files of the
+    // orders it updates (the old ones stay for time travel), and on Delta writes change files.
+    for (int drop = 2; drop <= 3; drop++) {
+      List<String> updates = new ArrayList<>();
+      for (long id = drop * 10; id < drop * 10 + 5; id++) {
+        updates.add(order(id, 1 + id % 12, 1 + id % 20, 500 + id, drop));
+      }
+      JsonDrops.land(root, "orders", drop, updates);
+      assertSucceeded(p.run("+silver.orders"));
+    }
+    long removed = cleanHistory(p.spark(), format, root.resolve("silver/orders"));
+    assertThat(removed).as("files the cleanup removed").isPositive();
+
+    RunReport refresh = p.run(GOLD.keySet().toArray(String[]::new));
+    assertSucceeded(refresh);
+    for (Map.Entry<String, String> gold : GOLD.entrySet()) {
+      Dataset<Row> expected = p.sql(gold.getValue());
+      assertSameRows(gold.getKey(), p.table(gold.getKey()), expected);
+      // In full: every row written, where the two updates' orders reach a few of them.
+      assertThat(refresh.table(gold.getKey()).rowsWritten()).as(gold.getKey()).isEqualTo(expected.count());
+    }
+
+    // The next refresh continues from the full one's versions: incremental again.
+    JsonDrops.land(root, "orders", 4, List.of(order(7, 8, 3, 999, 4)));
+    RunReport next = p.run(GOLD.keySet().stream().map(t -> "+" + t).toArray(String[]::new));
+    assertSucceeded(next);
+    for (Map.Entry<String, String> gold : GOLD.entrySet()) {
+      Dataset<Row> expected = p.sql(gold.getValue());
+      assertSameRows(gold.getKey(), p.table(gold.getKey()), expected);
+      assertThat(next.table(gold.getKey()).rowsWritten()).as(gold.getKey()).isLessThan(expected.count());
+    }
+  }
+
+  /**
+   * Removes what the source's history no longer needs at once: Delta's {@code VACUUM} keeping no
+   * time travel, Hudi's cleaner keeping the newest commit. Returns the number of files removed.
+   */
+  private static long cleanHistory(SparkSession spark, FormatKind format, Path table) throws IOException {
+    long before = countFiles(table);
+    if (format == FormatKind.DELTA) {
+      String check = "spark.databricks.delta.retentionDurationCheck.enabled";
+      spark.conf().set(check, "false");
+      try {
+        spark.sql("VACUUM delta.`" + table + "` RETAIN 0 HOURS").collect();
+      } finally {
+        spark.conf().unset(check);
+      }
+    } else {
+      spark.sql("CALL run_clean(table => 'silver._hudi_orders', retain_commits => 1)").collect();
+    }
+    return before - countFiles(table);
+  }
+
+  private static long countFiles(Path dir) throws IOException {
+    try (Stream<Path> files = Files.walk(dir)) {
+      return files.filter(f -> f.toString().endsWith(".parquet")).count();
+    }
+  }
+
+  private static void assertSucceeded(RunReport report) {
+    assertThat(report.succeeded()).as(report.tables().toString()).isTrue();
+  }
+
+  private static void assertSameRows(String t, Dataset<Row> actual, Dataset<Row> expected) {
+    assertThat(actual.count()).as(t).isEqualTo(expected.count()).isPositive();
+    assertThat(actual.exceptAll(expected).collectAsList()).as(t + " rows not in its query's result").isEmpty();
+    assertThat(expected.exceptAll(actual).collectAsList()).as(t + " rows missing").isEmpty();
+  }
+
+  private static String query(String path) {
+    return ConfigFactory.parseFile(CONF.toFile()).resolve().getString(path);
+  }
+
+  private static String order(long id, long customer, long day, long amount, long updatedAt) {
+    return String.format("{\"order_id\":%d,\"customer_id\":%d,\"order_date\":\"2024-01-%02d\",\"amount\":%d.00,\"updated_at\":%d}",
+        id, customer, day, amount, updatedAt);
+  }
+}
