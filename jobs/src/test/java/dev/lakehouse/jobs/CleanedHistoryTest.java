@@ -88,6 +88,35 @@ class CleanedHistoryTest {
   }
 
   /**
+   * A silver table that fell behind its bronze source's cleanup: bronze's retention deleted rows
+   * the silver stream had yet to read and VACUUM removed their files. Its run fails saying which
+   * file is gone and how to recover; {@code --full-refresh} rebuilds it from what bronze holds.
+   */
+  @org.junit.jupiter.api.Test
+  void aStreamThatFellBehindItsSourcesCleanupFailsSayingHowToRecover() throws Exception {
+    Path root = SharedSpark.newDir("fell-behind");
+    Pipeline p = Lakehouse.open(new ConfigLayers.Request(CONF, Optional.empty(),
+        List.of("pipeline.format=delta", "pipeline.tables.bronze.orders.retention=1 ms"),
+        Map.of("LAKEHOUSE_ROOT", root.toString())), SharedSpark.session());
+    for (int drop = 1; drop <= 3; drop++) {
+      JsonDrops.land(root, "orders", drop, List.of(order(drop, 1, drop, 10 * drop, drop), order(10 + drop, 2, drop, 5, drop)));
+      // Each bronze run first deletes every row it holds (retention of 1 ms), then appends the drop.
+      assertSucceeded(drop == 1 ? p.run("+silver.orders") : p.run("bronze.orders"));
+    }
+    cleanHistory(p.spark(), FormatKind.DELTA, root.resolve("bronze/orders"));
+
+    RunReport behind = p.run("silver.orders");
+    assertThat(behind.succeeded()).isFalse();
+    assertThat(behind.table("silver.orders").error()).hasValueSatisfying(e -> assertThat(e)
+        .contains("bronze/orders/", "does not exist", "VACUUM", "--full-refresh").doesNotContain("\n").hasSizeLessThan(600));
+
+    RunReport rebuilt = p.run(List.of("silver.orders"), true, r -> {});
+    assertSucceeded(rebuilt);
+    assertThat(p.table("silver.orders").select("order_id").as(org.apache.spark.sql.Encoders.LONG()).collectAsList())
+        .containsExactlyInAnyOrder(3L, 13L);
+  }
+
+  /**
    * Removes what the source's history no longer needs at once: Delta's {@code VACUUM} keeping no
    * time travel, Hudi's cleaner keeping the newest commit. Returns the number of files removed.
    */

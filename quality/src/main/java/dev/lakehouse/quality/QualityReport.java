@@ -54,7 +54,13 @@ public final class QualityReport {
       return Optional.empty();
     }
     List<String> tables = run.stream().map(r -> r.<String>getAs("table_name")).distinct().toList();
-    List<Row> history = all.where(all.col("table_name").isin(tables.toArray()))
+    // Only what the charts draw reaches the driver: the last HISTORY measured checks per rule, not
+    // every check since the table's first run (which grows with each run).
+    org.apache.spark.sql.expressions.WindowSpec newestFirst = org.apache.spark.sql.expressions.Window
+        .partitionBy("table_name", "rule").orderBy(all.col("checked_at").desc(), all.col("batch_id").desc());
+    List<Row> history = all.where(all.col("table_name").isin(tables.toArray()).and(all.col("metric_value").isNotNull()))
+        .withColumn("_newest", org.apache.spark.sql.functions.row_number().over(newestFirst))
+        .where("_newest <= " + HISTORY).drop("_newest")
         .orderBy("checked_at", "batch_id").collectAsList();
     String html = render(runId, run, history);
     String file = location(settings, runId);

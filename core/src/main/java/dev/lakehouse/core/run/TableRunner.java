@@ -199,8 +199,29 @@ public final class TableRunner {
         return c.getMessage();
       }
     }
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof java.io.FileNotFoundException) {
+        return missingFile(c.getMessage());
+      }
+    }
     String m = t.getMessage();
     return t.getClass().getSimpleName() + (m == null ? "" : ": " + m.lines().findFirst().orElse(""));
+  }
+
+  /**
+   * A file the run needed is gone. Most often a source's own cleanup (Delta {@code VACUUM}, Hudi's
+   * cleaner, after bronze's {@code retention} deleted rows) removed files of commits this table had
+   * yet to read, because it fell behind by more than the cleanup keeps: its stream cannot go on from
+   * where it stopped, and a rebuild from what the sources hold now can.
+   */
+  private static String missingFile(String message) {
+    String m = message == null ? "" : message.lines().findFirst().orElse("");
+    int end = m.indexOf(". ");
+    String what = end > 0 ? m.substring(0, end + 1) : m.isEmpty() ? "A file is missing." : m;
+    return what + " A source's cleanup (Delta VACUUM, Hudi's cleaner) removed files this table had yet to read,"
+        + " or the file was deleted by hand. If the source's current version is intact, run this table with"
+        + " --full-refresh to rebuild it from what its sources hold now; to avoid it, run it more often than the"
+        + " sources are cleaned, or keep their history longer";
   }
 
   /** A started table run. */
