@@ -92,7 +92,7 @@ public final class GoldRefresh implements RefreshJob {
     // A signal of changes the last refresh covered already: a stream that started afresh after a
     // batch run, whose first micro-batch is its sources' whole content.
     Optional<SourceVersions> last = last(spark);
-    return last.filter(now::equals).isPresent() ? 0
+    return last.filter(l -> l.sameDataAs(now, spark, sources)).isPresent() ? 0
         : refresh(spark, last, now, SourceVersions.restart(last, now, spark, sources), context);
   }
 
@@ -105,8 +105,8 @@ public final class GoldRefresh implements RefreshJob {
   public OptionalLong refreshOnce(SparkSession spark, BatchContext context) {
     SourceVersions now = currentVersions(spark);
     Optional<SourceVersions> last = last(spark);
-    if (last.filter(now::equals).isPresent()) {
-      return OptionalLong.empty();
+    if (last.filter(l -> l.sameDataAs(now, spark, sources)).isPresent()) {
+      return OptionalLong.empty(); // nothing changed, or only maintenance commits (VACUUM, OPTIMIZE)
     }
     Optional<SourceVersions.Restart> restart = SourceVersions.restart(last, now, spark, sources);
     boolean continued = restart.isEmpty();

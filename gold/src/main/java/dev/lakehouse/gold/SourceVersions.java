@@ -73,6 +73,30 @@ record SourceVersions(String specHash, Map<TableName, Entry> sources) {
     return Optional.empty();
   }
 
+  /**
+   * Whether {@code now} holds the data this recorded: the same spec, and each source at the same
+   * version or at a later one whose commits since changed no row (Delta's {@code VACUUM} and
+   * {@code OPTIMIZE} commit too). A refresh then has nothing to do, and writes nothing.
+   */
+  boolean sameDataAs(SourceVersions now, SparkSession spark, List<LakehouseTable> tables) {
+    if (equals(now)) {
+      return true;
+    }
+    if (!specHash.equals(now.specHash()) || !sources.keySet().equals(now.sources().keySet())) {
+      return false;
+    }
+    for (LakehouseTable source : tables) {
+      Entry before = sources.get(source.name());
+      TableVersion after = now.sources().get(source.name()).version();
+      if (!before.version().equals(after)
+          && (!source.commitId(spark, before.version()).equals(Optional.of(before.commitId()))
+              || source.changesData(spark, before.version(), after))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** Empty for a note this class did not write (or an older layout): the refresh then starts over. */
   static Optional<SourceVersions> decode(String note) {
     String[] parts = note.trim().split(" ");

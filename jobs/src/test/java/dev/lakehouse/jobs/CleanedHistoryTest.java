@@ -47,11 +47,7 @@ class CleanedHistoryTest {
       orders.add(order(id, 1 + id % 12, 1 + id % 20, 10 + id, 1));
     }
     JsonDrops.land(root, "orders", 1, orders);
-    List<String> customers = new ArrayList<>();
-    for (long c = 1; c <= 12; c++) {
-      customers.add(String.format("{\"customer_id\":%d,\"region\":\"r%d\",\"updated_at\":1}", c, c % 3));
-    }
-    JsonDrops.land(root, "customers", 1, customers);
+    JsonDrops.land(root, "customers", 1, customers());
     assertSucceeded(p.run(GOLD.keySet().stream().map(t -> "+" + t).toArray(String[]::new)));
 
     // Two upserts of silver.orders the gold tables do not see yet: each rewrites the files of the
@@ -84,6 +80,49 @@ class CleanedHistoryTest {
       Dataset<Row> expected = p.sql(gold.getValue());
       assertSameRows(gold.getKey(), p.table(gold.getKey()), expected);
       assertThat(next.table(gold.getKey()).rowsWritten()).as(gold.getKey()).isLessThan(expected.count());
+    }
+  }
+
+  /**
+   * Commits that only maintain a source (Delta's {@code OPTIMIZE}, and {@code VACUUM}, which
+   * commits its start and end) change no row: no gold table refreshes, the full one included,
+   * and none writes a version. The next real change refreshes them as before.
+   */
+  @org.junit.jupiter.api.Test
+  void aSourcesMaintenanceCommitsRefreshNoGoldTable() throws Exception {
+    Path root = SharedSpark.newDir("maintained");
+    Pipeline p = Lakehouse.open(new ConfigLayers.Request(CONF, Optional.empty(), List.of("pipeline.format=delta"),
+        Map.of("LAKEHOUSE_ROOT", root.toString())), SharedSpark.session());
+    List<String> gold = new ArrayList<>(GOLD.keySet());
+    gold.add("gold.region_daily_full");
+    List<String> orders = new ArrayList<>();
+    for (long id = 1; id <= 40; id++) {
+      orders.add(order(id, 1 + id % 12, 1 + id % 20, 10 + id, 1));
+    }
+    JsonDrops.land(root, "orders", 1, orders);
+    JsonDrops.land(root, "customers", 1, customers());
+    String[] withUpstream = gold.stream().map(t -> "+" + t).toArray(String[]::new);
+    assertSucceeded(p.run(withUpstream));
+    JsonDrops.land(root, "orders", 2, List.of(order(41, 2, 3, 70, 2)));
+    assertSucceeded(p.run(withUpstream)); // silver.orders gets a second file, for OPTIMIZE to compact
+    Map<String, Optional<dev.lakehouse.core.format.TableVersion>> before = new java.util.HashMap<>();
+    gold.forEach(t -> before.put(t, p.version(t)));
+    String orders2 = root.resolve("silver/orders").toString();
+    p.spark().sql("OPTIMIZE delta.`" + orders2 + "`").collect();
+    p.spark().sql("VACUUM delta.`" + orders2 + "`").collect();
+
+    RunReport maintained = p.run(gold.toArray(String[]::new));
+    assertSucceeded(maintained);
+    for (String t : gold) {
+      assertThat(maintained.table(t).batches()).as(t).isZero();
+      assertThat(p.version(t)).as(t).isEqualTo(before.get(t));
+    }
+    JsonDrops.land(root, "orders", 3, List.of(order(5, 3, 4, 80, 3), order(42, 1, 5, 90, 3)));
+    RunReport next = p.run(withUpstream);
+    assertSucceeded(next);
+    assertThat(next.table("gold.region_daily_full").batches()).isPositive();
+    for (Map.Entry<String, String> g : GOLD.entrySet()) {
+      assertSameRows(g.getKey(), p.table(g.getKey()), p.sql(g.getValue()));
     }
   }
 
@@ -162,6 +201,15 @@ class CleanedHistoryTest {
     assertThat(actual.count()).as(t).isEqualTo(expected.count()).isPositive();
     assertThat(actual.exceptAll(expected).collectAsList()).as(t + " rows not in its query's result").isEmpty();
     assertThat(expected.exceptAll(actual).collectAsList()).as(t + " rows missing").isEmpty();
+  }
+
+  /** 12 customers in 3 regions. */
+  private static List<String> customers() {
+    List<String> customers = new ArrayList<>();
+    for (long c = 1; c <= 12; c++) {
+      customers.add(String.format("{\"customer_id\":%d,\"region\":\"r%d\",\"updated_at\":1}", c, c % 3));
+    }
+    return customers;
   }
 
   private static String query(String path) {

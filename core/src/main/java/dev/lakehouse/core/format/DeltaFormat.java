@@ -34,6 +34,7 @@ import org.apache.spark.sql.delta.actions.Action;
 import org.apache.spark.sql.delta.actions.AddCDCFile;
 import org.apache.spark.sql.delta.actions.AddFile;
 import org.apache.spark.sql.delta.actions.CommitInfo;
+import org.apache.spark.sql.delta.actions.Metadata;
 import org.apache.spark.sql.delta.actions.RemoveFile;
 import org.apache.spark.sql.delta.actions.SetTransaction;
 import org.apache.spark.sql.types.StructType;
@@ -320,6 +321,28 @@ final class DeltaFormat implements TableFormat {
       }
     }
     return Optional.empty();
+  }
+
+  /** From the commit files: a data change flag on an added or removed file, change data, or new metadata. */
+  @Override
+  public boolean changesData(SparkSession spark, LakehouseTable table, TableVersion from, TableVersion to) {
+    long start = Long.parseLong(from.id()) + 1;
+    long end = Long.parseLong(to.id());
+    if (end < start) {
+      return false;
+    }
+    scala.collection.Iterator<scala.Tuple2<Object, scala.collection.Seq<Action>>> commits =
+        DeltaLog.forTable(spark, table.location()).getChanges(start, end, false);
+    while (commits.hasNext()) {
+      for (Action a : JavaConverters.seqAsJavaList(commits.next()._2())) {
+        if (a instanceof AddFile add ? add.dataChange()
+            : a instanceof RemoveFile remove ? remove.dataChange()
+            : a instanceof AddCDCFile || a instanceof Metadata) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   @Override

@@ -195,6 +195,15 @@ final class HudiFormat implements TableFormat {
     return Optional.empty();
   }
 
+  /**
+   * Hudi's cleaner commits nothing to the commit timeline; a clustering or a compaction does, and
+   * is counted as a change (a refresh more, never one less).
+   */
+  @Override
+  public boolean changesData(SparkSession spark, LakehouseTable table, TableVersion from, TableVersion to) {
+    return !from.equals(to);
+  }
+
   /** Hudi's own check before a time travel: the last clean's earliest retained commit. */
   @Override
   public Optional<String> historyCleanedAfter(SparkSession spark, LakehouseTable table, TableVersion version) {

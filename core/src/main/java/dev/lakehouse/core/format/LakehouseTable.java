@@ -191,6 +191,10 @@ public final class LakehouseTable {
     return format.historyCleanedAfter(spark, this, version);
   }
 
+  public boolean changesData(SparkSession spark, TableVersion from, TableVersion to) {
+    return format.changesData(spark, this, from, to);
+  }
+
   public Dataset<Row> read(SparkSession spark) {
     return format.read(spark, this);
   }

@@ -131,6 +131,14 @@ public interface TableFormat {
    */
   Optional<String> historyCleanedAfter(SparkSession spark, LakehouseTable table, TableVersion version);
 
+  /**
+   * Whether the commits after {@code from} up to and including {@code to} changed the table's rows
+   * or schema. False for commits that only maintain it (Delta's {@code VACUUM}, which commits its
+   * start and end, and {@code OPTIMIZE}, which rewrites files without changing a row): a reader
+   * that recorded {@code from} has nothing new to read. When unsure, true.
+   */
+  boolean changesData(SparkSession spark, LakehouseTable table, TableVersion from, TableVersion to);
+
   /** The latest committed version, empty when the table does not exist or has no commit. */
   Optional<TableVersion> currentVersion(SparkSession spark, LakehouseTable table);
 

@@ -209,6 +209,23 @@ class TableFormatTest {
     assertThat(content(t.read(spark))).containsExactly("1:a2:2", "2:b3:3", "3:c:1");
   }
 
+  @org.junit.jupiter.api.Test
+  void deltaCommitsThatOnlyMaintainATableChangeNoData() {
+    LakehouseTable t = table(FormatKind.DELTA, "maintained", List.of("id"));
+    t.upsert(rows(new Object[] {1L, "a", 1L}), Optional.of("seq"));
+    t.upsert(rows(new Object[] {2L, "b", 1L}), Optional.of("seq"));
+    TableVersion v2 = t.currentVersion(spark).orElseThrow();
+    spark.sql("OPTIMIZE delta.`" + t.location() + "`").collect(); // two files into one, no row changed
+    spark.sql("VACUUM delta.`" + t.location() + "`").collect(); // commits its start and end
+    TableVersion maintained = t.currentVersion(spark).orElseThrow();
+    assertThat(Long.parseLong(maintained.id())).isGreaterThan(Long.parseLong(v2.id()) + 1);
+    assertThat(t.changesData(spark, v2, maintained)).isFalse();
+    t.upsert(rows(new Object[] {1L, "a2", 2L}), Optional.of("seq"));
+    assertThat(t.changesData(spark, v2, t.currentVersion(spark).orElseThrow())).isTrue();
+    assertThat(t.changesData(spark, maintained, t.currentVersion(spark).orElseThrow())).isTrue();
+    assertThat(content(t.read(spark))).containsExactly("1:a2:2", "2:b:1");
+  }
+
   /** Removes every file the table's current version does not need: VACUUM keeping no time travel, Hudi's cleaner the newest commit. */
   private void clean(LakehouseTable t) {
     if (t.formatKind() == FormatKind.DELTA) {
