@@ -59,7 +59,7 @@ record SourceVersions(String specHash, Map<TableName, Entry> sources) {
       if (before == null) {
         return Restart.because(source.name() + " was not read by the last refresh");
       }
-      if (!source.commitId(spark, before.version()).equals(Optional.of(before.commitId()))) {
+      if (!stillHas(spark, source, before)) {
         return Restart.because(source.name() + " no longer has the version " + before.version()
             + " the last refresh read (it was re-created or its log cleaned)");
       }
@@ -89,12 +89,16 @@ record SourceVersions(String specHash, Map<TableName, Entry> sources) {
       Entry before = sources.get(source.name());
       TableVersion after = now.sources().get(source.name()).version();
       if (!before.version().equals(after)
-          && (!source.commitId(spark, before.version()).equals(Optional.of(before.commitId()))
-              || source.changesData(spark, before.version(), after))) {
+          && (!stillHas(spark, source, before) || source.changesData(spark, before.version(), after))) {
         return false;
       }
     }
     return true;
+  }
+
+  /** Whether {@code source} still has the version {@code recorded} names, with the same data (not re-created). */
+  private static boolean stillHas(SparkSession spark, LakehouseTable source, Entry recorded) {
+    return source.commitId(spark, recorded.version()).equals(Optional.of(recorded.commitId()));
   }
 
   /** Empty for a note this class did not write (or an older layout): the refresh then starts over. */
