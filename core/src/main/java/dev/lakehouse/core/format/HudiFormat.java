@@ -8,13 +8,16 @@ import dev.lakehouse.core.errors.LakehouseException;
 import dev.lakehouse.core.spec.FormatKind;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hudi.common.model.HoodieTableType;
+import org.apache.hudi.common.model.WriteOperationType;
 import org.apache.hudi.common.table.HoodieTableMetaClient;
 import org.apache.hudi.common.table.timeline.HoodieInstant;
 import org.apache.hudi.common.table.timeline.HoodieTimeline;
@@ -43,6 +46,9 @@ final class HudiFormat implements TableFormat {
   /** Delta commits of a merge-on-read table between two compactions. */
   private static final int COMPACT_EVERY = 10;
   private static final String SMALL_FILE_LIMIT = "hoodie.parquet.small.file.limit";
+  /** Operations that rewrite a table's files and leave its rows as they were. */
+  private static final Set<WriteOperationType> REORGANISING =
+      EnumSet.of(WriteOperationType.CLUSTER, WriteOperationType.COMPACT, WriteOperationType.LOG_COMPACT);
 
   private HudiFormat() {}
 
@@ -196,12 +202,36 @@ final class HudiFormat implements TableFormat {
   }
 
   /**
-   * Hudi's cleaner commits nothing to the commit timeline; a clustering or a compaction does, and
-   * is counted as a change (a refresh more, never one less).
+   * Whether a commit after {@code from} up to {@code to} wrote rows, from each commit's operation
+   * type: a clustering or a compaction (a merge-on-read table's, every few commits) rewrites files
+   * but changes no row, and Hudi's cleaner commits nothing to this timeline. If {@code from} has
+   * left the active timeline (archived), the commits after it cannot all be seen: a change then,
+   * a refresh more, never one less.
    */
   @Override
   public boolean changesData(SparkSession spark, LakehouseTable table, TableVersion from, TableVersion to) {
-    return !from.equals(to);
+    if (from.equals(to)) {
+      return false;
+    }
+    HoodieTimeline commits = completedCommits(spark, table);
+    boolean fromSeen = false;
+    for (HoodieInstant i : commits.getInstants()) {
+      String completed = i.getCompletionTime();
+      fromSeen |= completed.equals(from.id());
+      if (completed.compareTo(from.id()) > 0 && completed.compareTo(to.id()) <= 0
+          && !REORGANISING.contains(operationOf(commits, i, table))) {
+        return true;
+      }
+    }
+    return !fromSeen;
+  }
+
+  private static WriteOperationType operationOf(HoodieTimeline commits, HoodieInstant instant, LakehouseTable table) {
+    try {
+      return commits.readCommitMetadata(instant).getOperationType();
+    } catch (IOException e) {
+      throw new LakehouseException("Cannot read the commit metadata of " + table + ": " + e.getMessage(), e);
+    }
   }
 
   /** Hudi's own check before a time travel: the last clean's earliest retained commit. */

@@ -209,6 +209,30 @@ class TableFormatTest {
     assertThat(content(t.read(spark))).containsExactly("1:a2:2", "2:b3:3", "3:c:1");
   }
 
+  /**
+   * The deletion vector branch alone: without change data files, only the replaced vectors tell
+   * that VACUUM removed what the old versions need (the test above passes through the change files).
+   */
+  @org.junit.jupiter.api.Test
+  void deltaHistoryCleanedAfterAVersionSeesDeletionVectorsWithoutChangeData() throws java.io.IOException {
+    LakehouseTable t = table(FormatKind.DELTA, "cleaned_dv_only", List.of("id"));
+    StructType keySchema = new StructType().add("id", DataTypes.LongType);
+    Dataset<Row> key1 = spark.createDataFrame(List.of(RowFactory.create(1L)), keySchema);
+    // Three rows in one file: replacing one of them at a time leaves live rows, so the file stays.
+    t.replaceKeys(rows(new Object[] {1L, "a", 1L}, new Object[] {2L, "b", 1L}, new Object[] {3L, "c", 1L}).coalesce(1), key1, "v1");
+    spark.sql("ALTER TABLE delta.`" + t.location() + "` SET TBLPROPERTIES ('delta.enableChangeDataFeed' = 'false')");
+    TableVersion v1 = t.currentVersion(spark).orElseThrow();
+    t.replaceKeys(rows(new Object[] {1L, "a2", 2L}), key1, "v2");
+    t.replaceKeys(rows(new Object[] {2L, "b3", 3L}), spark.createDataFrame(List.of(RowFactory.create(2L)), keySchema), "v3");
+    assertThat(t.historyCleanedAfter(spark, v1)).isEmpty();
+    clean(t);
+    try (var files = java.nio.file.Files.walk(java.nio.file.Path.of(t.location()))) {
+      assertThat(files.map(f -> f.getFileName().toString())).noneMatch(f -> f.startsWith("cdc-"));
+    }
+    assertThat(t.historyCleanedAfter(spark, v1)).hasValueSatisfying(why -> assertThat(why).contains("deletion_vector_"));
+    assertThat(content(t.read(spark))).containsExactly("1:a2:2", "2:b3:3", "3:c:1");
+  }
+
   @org.junit.jupiter.api.Test
   void deltaCommitsThatOnlyMaintainATableChangeNoData() {
     LakehouseTable t = table(FormatKind.DELTA, "maintained", List.of("id"));
@@ -224,6 +248,36 @@ class TableFormatTest {
     assertThat(t.changesData(spark, v2, t.currentVersion(spark).orElseThrow())).isTrue();
     assertThat(t.changesData(spark, maintained, t.currentVersion(spark).orElseThrow())).isTrue();
     assertThat(content(t.read(spark))).containsExactly("1:a2:2", "2:b:1");
+  }
+
+  /**
+   * A clustering of a copy-on-write table and a compaction of a merge-on-read one rewrite files
+   * and commit, and leave every row as it was.
+   */
+  @org.junit.jupiter.api.Test
+  void hudiCommitsThatOnlyReorganiseATableChangeNoData() {
+    LakehouseTable cow = table(FormatKind.HUDI, "clustered", List.of("id"));
+    LakehouseTable mor = table(FormatKind.HUDI, "compacted", List.of("id")).withFrequentUpdates();
+    for (LakehouseTable t : List.of(cow, mor)) {
+      Dataset<Row> first = rows(new Object[] {1L, "a", 1L}, new Object[] {2L, "b", 1L});
+      t.replaceKeys(first, first.select("id"), "first");
+      TableVersion v1 = t.currentVersion(spark).orElseThrow();
+      Dataset<Row> second = rows(new Object[] {1L, "a2", 2L});
+      t.replaceKeys(second, second.select("id"), "second");
+      TableVersion written = t.currentVersion(spark).orElseThrow();
+      spark.sql(t == cow
+          ? "CALL run_clustering(path => '" + t.location() + "')"
+          : "CALL run_compaction(op => 'scheduleAndExecute', path => '" + t.location()
+              + "', options => 'hoodie.compact.inline.max.delta.commits=1')").collect();
+      TableVersion reorganised = t.currentVersion(spark).orElseThrow();
+      assertThat(reorganised).as(t.toString()).isNotEqualTo(written);
+      assertThat(t.changesData(spark, written, reorganised)).as(t.toString()).isFalse();
+      assertThat(t.changesData(spark, v1, reorganised)).as(t.toString()).isTrue();
+      Dataset<Row> third = rows(new Object[] {3L, "c", 3L});
+      t.replaceKeys(third, third.select("id"), "third");
+      assertThat(t.changesData(spark, reorganised, t.currentVersion(spark).orElseThrow())).as(t.toString()).isTrue();
+      assertThat(content(t.read(spark))).as(t.toString()).containsExactly("1:a2:2", "2:b:1", "3:c:3");
+    }
   }
 
   /** Removes every file the table's current version does not need: VACUUM keeping no time travel, Hudi's cleaner the newest commit. */
