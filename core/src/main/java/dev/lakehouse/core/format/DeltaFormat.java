@@ -274,16 +274,9 @@ final class DeltaFormat implements TableFormat {
    */
   @Override
   public Optional<String> historyCleanedAfter(SparkSession spark, LakehouseTable table, TableVersion version) {
-    long from = Long.parseLong(version.id()) + 1;
-    long to = latestCommit(spark, table);
-    if (to < from) {
-      return Optional.empty();
-    }
     DeltaLog log = DeltaLog.forTable(spark, table.location());
-    scala.collection.Iterator<scala.Tuple2<Object, scala.collection.Seq<Action>>> commits = log.getChanges(from, to, false);
-    while (commits.hasNext()) {
-      scala.Tuple2<Object, scala.collection.Seq<Action>> commit = commits.next();
-      List<Action> actions = JavaConverters.seqAsJavaList(commit._2());
+    for (Commit commit : commitsAfter(log, version, new TableVersion(String.valueOf(latestCommit(spark, table))))) {
+      List<Action> actions = commit.actions();
       // A file re-added by the same commit only got a new deletion vector: it stays, its old vector goes.
       java.util.Set<String> readded = new java.util.HashSet<>();
       for (Action a : actions) {
@@ -309,7 +302,7 @@ final class DeltaFormat implements TableFormat {
           FileSystem fs = log.dataPath().getFileSystem(spark.sparkContext().hadoopConfiguration());
           for (Path file : needed) {
             if (!fs.exists(file)) {
-              return Optional.of("VACUUM deleted " + file.getName() + ", which its version " + commit._1()
+              return Optional.of("VACUUM deleted " + file.getName() + ", which its version " + commit.version()
                   + " replaced or wrote as change data, so its state at version " + version
                   + " and the changes since can no longer be read");
             }
@@ -326,15 +319,8 @@ final class DeltaFormat implements TableFormat {
   /** From the commit files: a data change flag on an added or removed file, change data, or new metadata. */
   @Override
   public boolean changesData(SparkSession spark, LakehouseTable table, TableVersion from, TableVersion to) {
-    long start = Long.parseLong(from.id()) + 1;
-    long end = Long.parseLong(to.id());
-    if (end < start) {
-      return false;
-    }
-    scala.collection.Iterator<scala.Tuple2<Object, scala.collection.Seq<Action>>> commits =
-        DeltaLog.forTable(spark, table.location()).getChanges(start, end, false);
-    while (commits.hasNext()) {
-      for (Action a : JavaConverters.seqAsJavaList(commits.next()._2())) {
+    for (Commit commit : commitsAfter(DeltaLog.forTable(spark, table.location()), from, to)) {
+      for (Action a : commit.actions()) {
         if (a instanceof AddFile add ? add.dataChange()
             : a instanceof RemoveFile remove ? remove.dataChange()
             : a instanceof AddCDCFile || a instanceof Metadata) {
@@ -343,6 +329,36 @@ final class DeltaFormat implements TableFormat {
       }
     }
     return false;
+  }
+
+  /** One commit file's version and actions. */
+  private record Commit(long version, List<Action> actions) {}
+
+  /**
+   * The commits after {@code from} up to {@code to}, read one by one from their files as iterated
+   * ({@code DeltaLog.getChanges}: no snapshot, no Spark job); none if {@code to} is not after {@code from}.
+   */
+  private static Iterable<Commit> commitsAfter(DeltaLog log, TableVersion from, TableVersion to) {
+    long start = Long.parseLong(from.id()) + 1;
+    long end = Long.parseLong(to.id());
+    if (end < start) {
+      return List.of();
+    }
+    return () -> {
+      scala.collection.Iterator<scala.Tuple2<Object, scala.collection.Seq<Action>>> commits = log.getChanges(start, end, false);
+      return new java.util.Iterator<>() {
+        @Override
+        public boolean hasNext() {
+          return commits.hasNext();
+        }
+
+        @Override
+        public Commit next() {
+          scala.Tuple2<Object, scala.collection.Seq<Action>> c = commits.next();
+          return new Commit((Long) c._1(), JavaConverters.seqAsJavaList(c._2()));
+        }
+      };
+    };
   }
 
   @Override
