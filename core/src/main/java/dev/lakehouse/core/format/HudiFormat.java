@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.hudi.common.model.HoodieCommitMetadata;
 import org.apache.hudi.common.model.HoodieTableType;
 import org.apache.hudi.common.model.WriteOperationType;
 import org.apache.hudi.common.table.HoodieTableMetaClient;
@@ -46,6 +47,10 @@ final class HudiFormat implements TableFormat {
   /** Delta commits of a merge-on-read table between two compactions. */
   private static final int COMPACT_EVERY = 10;
   private static final String SMALL_FILE_LIMIT = "hoodie.parquet.small.file.limit";
+  /** Operations that write records as given: their counts of updated and deleted records tell what they replaced. */
+  private static final Set<WriteOperationType> PLAIN_WRITES = EnumSet.of(WriteOperationType.INSERT,
+      WriteOperationType.INSERT_PREPPED, WriteOperationType.BULK_INSERT, WriteOperationType.BULK_INSERT_PREPPED,
+      WriteOperationType.UPSERT, WriteOperationType.UPSERT_PREPPED);
   /** Operations that rewrite a table's files and leave its rows as they were. */
   private static final Set<WriteOperationType> REORGANISING =
       EnumSet.of(WriteOperationType.CLUSTER, WriteOperationType.COMPACT, WriteOperationType.LOG_COMPACT);
@@ -213,25 +218,44 @@ final class HudiFormat implements TableFormat {
     if (from.equals(to)) {
       return false;
     }
+    Optional<List<HoodieCommitMetadata>> commits = commitsAfter(spark, table, from, to);
+    return commits.isEmpty() || commits.get().stream().anyMatch(c -> !REORGANISING.contains(c.getOperationType()));
+  }
+
+  /**
+   * Whether every commit after {@code from} up to {@code to} only added records: a plain write
+   * whose files, as Hudi counts them per file written, updated and deleted no record. Then no row
+   * of the table as of {@code from} was replaced, and the changes have no before images to find.
+   */
+  private static boolean onlyInserted(SparkSession spark, LakehouseTable table, TableVersion from, TableVersion to) {
+    return commitsAfter(spark, table, from, to).map(commits -> commits.stream().allMatch(c ->
+        PLAIN_WRITES.contains(c.getOperationType())
+            && c.getWriteStats().stream().allMatch(w -> w.getNumUpdateWrites() == 0 && w.getNumDeletes() == 0)))
+        .orElse(false);
+  }
+
+  /**
+   * The metadata of the completed commits after {@code from} up to {@code to}, by completion time;
+   * empty if {@code from} has left the active timeline (archived): the commits after it cannot all
+   * be seen.
+   */
+  private static Optional<List<HoodieCommitMetadata>> commitsAfter(SparkSession spark, LakehouseTable table,
+      TableVersion from, TableVersion to) {
     HoodieTimeline commits = completedCommits(spark, table);
     boolean fromSeen = false;
+    List<HoodieCommitMetadata> after = new ArrayList<>();
     for (HoodieInstant i : commits.getInstants()) {
       String completed = i.getCompletionTime();
       fromSeen |= completed.equals(from.id());
-      if (completed.compareTo(from.id()) > 0 && completed.compareTo(to.id()) <= 0
-          && !REORGANISING.contains(operationOf(commits, i, table))) {
-        return true;
+      if (completed.compareTo(from.id()) > 0 && completed.compareTo(to.id()) <= 0) {
+        try {
+          after.add(commits.readCommitMetadata(i));
+        } catch (IOException e) {
+          throw new LakehouseException("Cannot read the commit metadata of " + table + ": " + e.getMessage(), e);
+        }
       }
     }
-    return !fromSeen;
-  }
-
-  private static WriteOperationType operationOf(HoodieTimeline commits, HoodieInstant instant, LakehouseTable table) {
-    try {
-      return commits.readCommitMetadata(instant).getOperationType();
-    } catch (IOException e) {
-      throw new LakehouseException("Cannot read the commit metadata of " + table + ": " + e.getMessage(), e);
-    }
+    return fromSeen ? Optional.of(after) : Optional.empty();
   }
 
   /** Hudi's own check before a time travel: the last clean's earliest retained commit. */
@@ -271,6 +295,9 @@ final class HudiFormat implements TableFormat {
     Dataset<Row> changes = after.withColumn(CHANGE_TYPE, lit(UPSERT));
     if (table.keys().isEmpty()) {
       return changes; // keyless Hudi tables are only ever appended to: nothing was replaced
+    }
+    if (onlyInserted(spark, table, from, to)) {
+      return changes; // new keys only (a silver table's new rows, say): no scan of the whole table as it was
     }
     // The incremental query shows rows as they are now; the rows they replaced come from time travel.
     Dataset<Row> before = readAt(spark, table, from);
