@@ -30,6 +30,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
+import scala.collection.JavaConverters;
 
 /**
  * Apache Hudi tables, by path: copy-on-write, or merge-on-read for tables updated often
@@ -287,7 +288,7 @@ final class HudiFormat implements TableFormat {
       return readAt(spark, table, to).limit(0).withColumn(CHANGE_TYPE, lit(UPSERT));
     }
     // Begin is exclusive and end inclusive, both compared with completion times.
-    Dataset<Row> after = withoutMetaColumns(spark.read().format("hudi")
+    Dataset<Row> after = withoutMetaColumns(incrementalSession(spark).read().format("hudi")
         .option("hoodie.datasource.query.type", "incremental")
         .option("hoodie.datasource.read.begin.instanttime", from.id())
         .option("hoodie.datasource.read.end.instanttime", to.id())
@@ -308,6 +309,31 @@ final class HudiFormat implements TableFormat {
     Dataset<Row> replaced = before.join(after, on.stream().reduce(org.apache.spark.sql.Column::and).orElseThrow(), "left_semi");
     return changes.unionByName(replaced.withColumn(CHANGE_TYPE, lit(UPDATE_PREIMAGE)));
   }
+
+  /**
+   * A session of its own for Hudi's incremental query, with {@code spark}'s settings. Reading an
+   * incremental relation, Hudi 1.1 sets its session's {@code spark.sql.parquet.enableVectorizedReader}
+   * to false (such a relation cannot read in batches;
+   * {@code HoodieFileGroupReaderBasedFileFormat.buildReaderWithPartitionValues}): every Parquet scan
+   * planned in that session afterwards, Delta's too, would read row by row, and a plan made before
+   * the switch fails when adaptive execution canonicalises it afterwards ({@code ColumnarToRowExec}'s
+   * assertion, Spark's {@code INTERNAL_ERROR}; the before images of {@link #readChanges}, read in the
+   * same query, did). In a session of its own the switch reaches only incremental relations, which
+   * never read in batches. The settings are copied at each read: the caller's may have changed.
+   */
+  private static SparkSession incrementalSession(SparkSession spark) {
+    SparkSession own = INCREMENTAL_SESSIONS.computeIfAbsent(spark, SparkSession::newSession);
+    JavaConverters.mapAsJavaMap(spark.conf().getAll()).forEach((key, value) -> {
+      if (spark.conf().isModifiable(key)) {
+        own.conf().set(key, value);
+      }
+    });
+    return own;
+  }
+
+  /** Per session of the caller: its incremental query's own ({@link #incrementalSession}); forgotten with it. */
+  private static final Map<SparkSession, SparkSession> INCREMENTAL_SESSIONS =
+      java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 
   @Override
   public Optional<TableVersion> currentVersion(SparkSession spark, LakehouseTable table) {

@@ -101,6 +101,42 @@ class TableFormatTest {
   }
 
   /**
+   * Reading an incremental relation, Hudi 1.1 switches its session's vectorised Parquet reader off:
+   * the caller's session keeps it (Delta scans planned afterwards read in batches), and a plan over
+   * the changes and their before images, made before the switch, still runs after it (it failed
+   * with Spark's INTERNAL_ERROR when counted after two collects).
+   */
+  @org.junit.jupiter.api.Test
+  void aHudiIncrementalReadLeavesTheCallersSessionSettingsAsTheyWere() {
+    String vectorised = "spark.sql.parquet.enableVectorizedReader";
+    LakehouseTable t = table(FormatKind.HUDI, "vectorised", List.of("id"));
+    Dataset<Row> first = rows(new Object[] {1L, "a", 1L}, new Object[] {2L, "b", 1L}, new Object[] {3L, "c", 1L});
+    t.replaceKeys(first, first.select("id"), "first");
+    TableVersion v1 = t.currentVersion(spark).orElseThrow();
+    t.insertNew(rows(new Object[] {4L, "d", 1L}), "insert");
+    TableVersion v2 = t.currentVersion(spark).orElseThrow();
+    Dataset<Row> update = rows(new Object[] {1L, "a2", 2L}, new Object[] {5L, "e", 1L});
+    t.replaceKeys(update, update.select("id"), "update");
+    TableVersion v3 = t.currentVersion(spark).orElseThrow();
+    spark.conf().set(vectorised, "true");
+    try {
+      assertThat(content(t.readChanges(spark, v1, v2).drop(TableFormat.CHANGE_TYPE))).containsExactly("4:d:1");
+      assertThat(spark.conf().get(vectorised)).isEqualTo("true");
+
+      Dataset<Row> changes = t.readChanges(spark, v2, v3);
+      assertThat(spark.conf().get(vectorised)).isEqualTo("true");
+      assertThat(changes.collectAsList()).hasSize(3);
+      assertThat(changes.drop(TableFormat.CHANGE_TYPE).collectAsList()).hasSize(3);
+      assertThat(changes.count()).isEqualTo(3);
+      assertThat(content(changes.where(TableFormat.isBeforeImage()).drop(TableFormat.CHANGE_TYPE))).containsExactly("1:a:1");
+      assertThat(content(changes.where(TableFormat.isBeforeImage().unary_$bang()).drop(TableFormat.CHANGE_TYPE)))
+          .containsExactly("1:a2:2", "5:e:1");
+    } finally {
+      spark.conf().unset(vectorised);
+    }
+  }
+
+  /**
    * Each table run ends by registering its table (on Delta only when the name does not already
    * name its location): the name then shows what its last write left, columns it added included.
    */
