@@ -234,33 +234,27 @@ public final class GoldPipelineBenchmark {
         () -> check(pipeline.run(SELECTION, false, r -> {})));
     Supplier<Measured<Void>> h = () -> CpuTime.measure("hand-written, round " + n, spark,
         () -> handWritten(spark, framework.resolve("landing"), root.resolve("hand-written")));
-    Measured<RunReport> fm;
-    Measured<Void> hm;
-    if (frameworkFirst) {
-      fm = f.get();
-      hm = h.get();
-    } else {
-      hm = h.get();
-      fm = f.get();
-    }
+    Map.Entry<Measured<RunReport>, Measured<Void>> full = inOrder(frameworkFirst, f, h);
     // Then the same 1 % as round one's: the incremental run's figure spreads as much as the full run's.
     copyLanding(landing, framework.resolve("landing"), name -> name.contains(LAST_DROP));
     Supplier<Measured<RunReport>> fi = () -> CpuTime.measure("framework, round " + n + ", incremental run", spark,
         () -> check(pipeline.run(SELECTION, false, r -> {})));
     Supplier<Measured<Void>> hi = () -> CpuTime.measure("hand-written, round " + n + ", incremental run", spark,
         () -> handWrittenIncremental(spark, framework.resolve("landing"), LAST_DROP, root.resolve("hand-written")));
-    Measured<RunReport> inc;
-    Measured<Void> handInc;
-    if (frameworkFirst) {
-      inc = fi.get();
-      handInc = hi.get();
-    } else {
-      handInc = hi.get();
-      inc = fi.get();
-    }
-    Round round = new Round(frameworkFirst, fm, hm, inc, handInc);
+    Map.Entry<Measured<RunReport>, Measured<Void>> incremental = inOrder(frameworkFirst, fi, hi);
+    Round round = new Round(frameworkFirst, full.getKey(), full.getValue(), incremental.getKey(), incremental.getValue());
     deleteRecursively(root);
     return round;
+  }
+
+  /** Both results, {@code first} computed first if {@code firstFirst}, else {@code second}. */
+  private static <A, B> Map.Entry<A, B> inOrder(boolean firstFirst, Supplier<A> first, Supplier<B> second) {
+    if (firstFirst) {
+      A a = first.get();
+      return Map.entry(a, second.get());
+    }
+    B b = second.get();
+    return Map.entry(first.get(), b);
   }
 
   private static double median(List<Double> values) {
@@ -444,8 +438,7 @@ public final class GoldPipelineBenchmark {
   private static long q1Differing(Pipeline p, SparkSession spark, Path root) {
     Dataset<Row> framework = p.table("gold.pricing_summary");
     Dataset<Row> hand = HandWrites.read(spark, root.resolve("gold/pricing_summary").toString());
-    return framework.exceptAll(hand.select(framework.columns()[0],
-        java.util.Arrays.copyOfRange(framework.columns(), 1, framework.columns().length))).count();
+    return framework.exceptAll(hand.selectExpr(framework.columns())).count();
   }
 
   private static RunReport check(RunReport report) {

@@ -3,6 +3,7 @@ package dev.lakehouse.bench;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.hudi.common.model.HoodieRecord;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
@@ -25,8 +26,7 @@ final class HandWrites {
 
   static Dataset<Row> read(SparkSession spark, String path) {
     Dataset<Row> rows = spark.read().format(FORMAT).load(path);
-    return hudi() ? rows.drop("_hoodie_commit_time", "_hoodie_commit_seqno", "_hoodie_record_key",
-        "_hoodie_partition_path", "_hoodie_file_name") : rows;
+    return hudi() ? rows.drop(HoodieRecord.HOODIE_META_COLUMNS.toArray(String[]::new)) : rows;
   }
 
   /** Rows added to a keyless table (bronze). */

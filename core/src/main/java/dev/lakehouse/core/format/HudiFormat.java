@@ -243,20 +243,18 @@ final class HudiFormat implements TableFormat {
   private static Optional<List<HoodieCommitMetadata>> commitsAfter(SparkSession spark, LakehouseTable table,
       TableVersion from, TableVersion to) {
     HoodieTimeline commits = completedCommits(spark, table);
-    boolean fromSeen = false;
+    if (commits.getInstantsAsStream().noneMatch(i -> from.id().equals(i.getCompletionTime()))) {
+      return Optional.empty();
+    }
     List<HoodieCommitMetadata> after = new ArrayList<>();
-    for (HoodieInstant i : commits.getInstants()) {
-      String completed = i.getCompletionTime();
-      fromSeen |= completed.equals(from.id());
-      if (completed.compareTo(from.id()) > 0 && completed.compareTo(to.id()) <= 0) {
-        try {
-          after.add(commits.readCommitMetadata(i));
-        } catch (IOException e) {
-          throw new LakehouseException("Cannot read the commit metadata of " + table + ": " + e.getMessage(), e);
-        }
+    for (HoodieInstant i : commits.findInstantsInRangeByCompletionTime(from.id(), to.id()).getInstants()) {
+      try {
+        after.add(commits.readCommitMetadata(i));
+      } catch (IOException e) {
+        throw new LakehouseException("Cannot read the commit metadata of " + table + ": " + e.getMessage(), e);
       }
     }
-    return fromSeen ? Optional.of(after) : Optional.empty();
+    return Optional.of(after);
   }
 
   /** Hudi's own check before a time travel: the last clean's earliest retained commit. */
