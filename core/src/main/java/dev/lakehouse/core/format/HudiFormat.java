@@ -317,7 +317,8 @@ final class HudiFormat implements TableFormat {
    * the switch fails when adaptive execution canonicalises it afterwards ({@code ColumnarToRowExec}'s
    * assertion, Spark's {@code INTERNAL_ERROR}; the before images of {@link #readChanges}, read in the
    * same query, did). In a session of its own the switch reaches only incremental relations, which
-   * never read in batches. The settings are copied at each read: the caller's may have changed.
+   * never read in batches: the batch reads of {@link #readChanges} and the micro-batches of
+   * {@link #readStream}. The settings are copied at each read: the caller's may have changed.
    */
   private static SparkSession incrementalSession(SparkSession spark) {
     SparkSession own = INCREMENTAL_SESSIONS.computeIfAbsent(spark, SparkSession::newSession);
@@ -344,7 +345,12 @@ final class HudiFormat implements TableFormat {
 
   @Override
   public Dataset<Row> readStream(SparkSession spark, LakehouseTable table) {
-    return withoutMetaColumns(spark.readStream().format("hudi").load(table.location()));
+    // Hudi's stream source reads each micro-batch as an incremental relation of the session that
+    // created the source, not of the stream's clone: created in the caller's, it switched the
+    // caller's vectorised reader off at the stream's first batch, for every table of the run (see
+    // incrementalSession). Made in a session of its own, the plan is then the caller's to start.
+    Dataset<Row> stream = incrementalSession(spark).readStream().format("hudi").load(table.location());
+    return withoutMetaColumns(Dataset.ofRows(spark, stream.logicalPlan()));
   }
 
   @Override

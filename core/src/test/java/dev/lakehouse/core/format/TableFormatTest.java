@@ -137,6 +137,41 @@ class TableFormatTest {
   }
 
   /**
+   * Hudi's stream source reads its micro-batches as incremental relations of the session that made
+   * the source: the caller's, when the stream was read there. Its first micro-batch switched the
+   * caller's vectorised Parquet reader off, so the Delta table read after it (and every table of a
+   * run sharing the session) read row by row; each stream cloned the switched setting at its start.
+   */
+  @org.junit.jupiter.api.Test
+  void aHudiStreamLeavesTheCallersSessionSettingsAsTheyWere() throws Exception {
+    String vectorised = "spark.sql.parquet.enableVectorizedReader";
+    LakehouseTable hudi = table(FormatKind.HUDI, "streamed", List.of());
+    LakehouseTable delta = table(FormatKind.DELTA, "joined", List.of("id"));
+    Dataset<Row> rows = rows(new Object[] {1L, "a", 1L}, new Object[] {2L, "b", 1L});
+    hudi.append(rows, Optional.empty());
+    delta.append(rows, Optional.empty());
+    spark.conf().set(vectorised, "true");
+    try {
+      java.util.List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+      org.apache.spark.api.java.function.VoidFunction2<Dataset<Row>, Long> batch = (b, id) -> {
+        Dataset<Row> joined = b.join(delta.read(b.sparkSession()), "id"); // planned before the batch is read
+        seen.add(b.count() + " rows, then " + joined.count() + " joined, setting " + b.sparkSession().conf().get(vectorised));
+      };
+      for (int stream = 1; stream <= 2; stream++) {
+        hudi.readStream(spark).writeStream().option("checkpointLocation", SharedSpark.newDir("streamed-ck").toString())
+            .trigger(org.apache.spark.sql.streaming.Trigger.AvailableNow()).foreachBatch(batch).start().awaitTermination();
+        assertThat(spark.conf().get(vectorised)).as("after stream " + stream).isEqualTo("true");
+        hudi.append(rows(new Object[] {3L, "c", 1L}), Optional.empty());
+      }
+      // The second stream, a new checkpoint, reads the three rows; its session was cloned from the caller's.
+      assertThat(seen).containsExactly("2 rows, then 2 joined, setting true", "3 rows, then 2 joined, setting true");
+      assertThat(delta.read(spark).queryExecution().executedPlan().toString()).contains("ColumnarToRow");
+    } finally {
+      spark.conf().unset(vectorised);
+    }
+  }
+
+  /**
    * Each table run ends by registering its table (on Delta only when the name does not already
    * name its location): the name then shows what its last write left, columns it added included.
    */
