@@ -300,8 +300,13 @@ public final class LakehouseTable {
     }
   }
 
-  /** A session caches the files of a catalog table (Hudi's especially): SQL must see this write. */
-  private void refreshCatalog(SparkSession spark) {
+  /**
+   * A session caches the files of a catalog table (Hudi's especially): SQL in {@code spark} must see
+   * the table's last write. Each write refreshes the entry of the session it wrote in; a stream's
+   * micro-batch writes in the stream's clone of the session, whose catalog caches apart, so the
+   * runner refreshes the caller's after each batch too.
+   */
+  public void refreshCatalog(SparkSession spark) {
     synchronized (LakehouseTable.class) {
       format.refresh(spark, this);
     }

@@ -14,6 +14,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -237,6 +239,10 @@ public final class TableRunner {
     private final AtomicLong rowsWritten = new AtomicLong();
     private final LongAdder rowsQuarantined = new LongAdder();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    /** Set by {@link #stop}: a micro-batch that starts after it waits for the stop, before it writes. */
+    private volatile boolean stopping;
+    /** Counted down when a micro-batch waits for the stop. */
+    private final CountDownLatch parked = new CountDownLatch(1);
 
     /**
      * A refresh's stream starts from a new checkpoint each time (see {@link #refreshOnce}), its batch
@@ -257,6 +263,12 @@ public final class TableRunner {
       String appId = CheckpointGuard.streamAppId(job.target().name());
       BatchExpectations rules = expectations.apply(job);
       VoidFunction2<Dataset<Row>, Long> microBatch = (batch, batchId) -> {
+        if (stopping) {
+          // The stop interrupts this wait: Spark ends the query cleanly, and the batch, planned but
+          // not committed, is processed by the next start.
+          parked.countDown();
+          new CountDownLatch(1).await();
+        }
         try (BatchStorage stored = BatchStorage.open()) {
           // Materialise first when the job reads its batch more than once: the source is read once.
           boolean rereads = job.rereadsBatch();
@@ -268,6 +280,9 @@ public final class TableRunner {
           }
           long out = job.processBatch(rows, new BatchContext(runId, batchId, new BatchMark(batchAppId(appId), batchId), quarantined,
               rules, read));
+          // The batch wrote in the stream's clone of the session: queries of the table's name in
+          // this session (a notebook's, while the stream runs) would read Hudi's cached file list.
+          job.target().refreshCatalog(spark);
           long in = read.sum();
           rowsQuarantined.add(quarantined.sum()); // only once the batch succeeded: a retried batch counts once
           batches.incrementAndGet();
@@ -311,8 +326,21 @@ public final class TableRunner {
       query.processAllAvailable();
     }
 
-    /** Stops a stream-mode run after its current micro-batch. */
+    /**
+     * Stops a stream-mode run after its current micro-batch. Spark's stop interrupts a micro-batch
+     * that is running; Delta's writes end cleanly on that, Hudi's do not (its timeline server
+     * wraps the interrupt in an exception of its own) and the table was reported failed. So the
+     * running batch ends first, and one that starts meanwhile waits for the stop before it writes.
+     */
     public TableRunResult stop() {
+      stopping = true;
+      try {
+        while (query.isActive() && query.status().isTriggerActive() && !parked.await(100, TimeUnit.MILLISECONDS)) {
+          // the running micro-batch goes on to its commit
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
       try {
         query.stop();
       } catch (TimeoutException e) {
