@@ -301,12 +301,19 @@ public final class LakehouseTable {
   }
 
   /**
-   * A session caches the files of a catalog table (Hudi's especially): SQL in {@code spark} must see
-   * the table's last write. Each write refreshes the entry of the session it wrote in; a stream's
-   * micro-batch writes in the stream's clone of the session, whose catalog caches apart, so the
-   * runner refreshes the caller's after each batch too.
+   * Makes queries of the table's name in {@code spark} see its last write, written in another
+   * session: a stream's micro-batch writes in the stream's clone of the session, whose catalog
+   * caches apart. Only a format whose entry caches the table's files (Hudi) needs it; a Delta entry
+   * loads the newest snapshot at each query.
    */
-  public void refreshCatalog(SparkSession spark) {
+  public void refreshCachedEntry(SparkSession spark) {
+    if (!format.entryFollowsCommits()) {
+      refreshCatalog(spark);
+    }
+  }
+
+  /** A session caches the files of a catalog table (Hudi's especially): SQL must see this write. */
+  private void refreshCatalog(SparkSession spark) {
     synchronized (LakehouseTable.class) {
       format.refresh(spark, this);
     }

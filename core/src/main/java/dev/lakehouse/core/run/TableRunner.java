@@ -282,7 +282,7 @@ public final class TableRunner {
               rules, read));
           // The batch wrote in the stream's clone of the session: queries of the table's name in
           // this session (a notebook's, while the stream runs) would read Hudi's cached file list.
-          job.target().refreshCatalog(spark);
+          job.target().refreshCachedEntry(spark);
           long in = read.sum();
           rowsQuarantined.add(quarantined.sum()); // only once the batch succeeded: a retried batch counts once
           batches.incrementAndGet();
