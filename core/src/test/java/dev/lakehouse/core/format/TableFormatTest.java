@@ -9,10 +9,13 @@ import dev.lakehouse.core.testing.SharedSpark;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.Trigger;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -24,6 +27,9 @@ class TableFormatTest {
       .add("id", DataTypes.LongType)
       .add("name", DataTypes.StringType)
       .add("seq", DataTypes.LongType);
+
+  /** The setting Hudi's incremental reads switch in their session (see HudiFormat.incrementalSession). */
+  private static final String VECTORISED = "spark.sql.parquet.enableVectorizedReader";
 
   private final SparkSession spark = SharedSpark.session();
 
@@ -108,7 +114,6 @@ class TableFormatTest {
    */
   @org.junit.jupiter.api.Test
   void aHudiIncrementalReadLeavesTheCallersSessionSettingsAsTheyWere() {
-    String vectorised = "spark.sql.parquet.enableVectorizedReader";
     LakehouseTable t = table(FormatKind.HUDI, "vectorised", List.of("id"));
     Dataset<Row> first = rows(new Object[] {1L, "a", 1L}, new Object[] {2L, "b", 1L}, new Object[] {3L, "c", 1L});
     t.replaceKeys(first, first.select("id"), "first");
@@ -118,13 +123,13 @@ class TableFormatTest {
     Dataset<Row> update = rows(new Object[] {1L, "a2", 2L}, new Object[] {5L, "e", 1L});
     t.replaceKeys(update, update.select("id"), "update");
     TableVersion v3 = t.currentVersion(spark).orElseThrow();
-    spark.conf().set(vectorised, "true");
+    spark.conf().set(VECTORISED, "true");
     try {
       assertThat(content(t.readChanges(spark, v1, v2).drop(TableFormat.CHANGE_TYPE))).containsExactly("4:d:1");
-      assertThat(spark.conf().get(vectorised)).isEqualTo("true");
+      assertThat(spark.conf().get(VECTORISED)).isEqualTo("true");
 
       Dataset<Row> changes = t.readChanges(spark, v2, v3);
-      assertThat(spark.conf().get(vectorised)).isEqualTo("true");
+      assertThat(spark.conf().get(VECTORISED)).isEqualTo("true");
       assertThat(changes.collectAsList()).hasSize(3);
       assertThat(changes.drop(TableFormat.CHANGE_TYPE).collectAsList()).hasSize(3);
       assertThat(changes.count()).isEqualTo(3);
@@ -132,7 +137,7 @@ class TableFormatTest {
       assertThat(content(changes.where(TableFormat.isBeforeImage().unary_$bang()).drop(TableFormat.CHANGE_TYPE)))
           .containsExactly("1:a2:2", "5:e:1");
     } finally {
-      spark.conf().unset(vectorised);
+      spark.conf().unset(VECTORISED);
     }
   }
 
@@ -144,30 +149,29 @@ class TableFormatTest {
    */
   @org.junit.jupiter.api.Test
   void aHudiStreamLeavesTheCallersSessionSettingsAsTheyWere() throws Exception {
-    String vectorised = "spark.sql.parquet.enableVectorizedReader";
     LakehouseTable hudi = table(FormatKind.HUDI, "streamed", List.of());
     LakehouseTable delta = table(FormatKind.DELTA, "joined", List.of("id"));
     Dataset<Row> rows = rows(new Object[] {1L, "a", 1L}, new Object[] {2L, "b", 1L});
     hudi.append(rows, Optional.empty());
     delta.append(rows, Optional.empty());
-    spark.conf().set(vectorised, "true");
+    spark.conf().set(VECTORISED, "true");
     try {
-      java.util.List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
-      org.apache.spark.api.java.function.VoidFunction2<Dataset<Row>, Long> batch = (b, id) -> {
+      List<String> seen = new CopyOnWriteArrayList<>();
+      VoidFunction2<Dataset<Row>, Long> batch = (b, id) -> {
         Dataset<Row> joined = b.join(delta.read(b.sparkSession()), "id"); // planned before the batch is read
-        seen.add(b.count() + " rows, then " + joined.count() + " joined, setting " + b.sparkSession().conf().get(vectorised));
+        seen.add(b.count() + " rows, then " + joined.count() + " joined, setting " + b.sparkSession().conf().get(VECTORISED));
       };
       for (int stream = 1; stream <= 2; stream++) {
         hudi.readStream(spark).writeStream().option("checkpointLocation", SharedSpark.newDir("streamed-ck").toString())
-            .trigger(org.apache.spark.sql.streaming.Trigger.AvailableNow()).foreachBatch(batch).start().awaitTermination();
-        assertThat(spark.conf().get(vectorised)).as("after stream " + stream).isEqualTo("true");
+            .trigger(Trigger.AvailableNow()).foreachBatch(batch).start().awaitTermination();
+        assertThat(spark.conf().get(VECTORISED)).as("after stream " + stream).isEqualTo("true");
         hudi.append(rows(new Object[] {3L, "c", 1L}), Optional.empty());
       }
       // The second stream, a new checkpoint, reads the three rows; its session was cloned from the caller's.
       assertThat(seen).containsExactly("2 rows, then 2 joined, setting true", "3 rows, then 2 joined, setting true");
       assertThat(delta.read(spark).queryExecution().executedPlan().toString()).contains("ColumnarToRow");
     } finally {
-      spark.conf().unset(vectorised);
+      spark.conf().unset(VECTORISED);
     }
   }
 
