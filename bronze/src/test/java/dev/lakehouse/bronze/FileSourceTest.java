@@ -131,6 +131,8 @@ class FileSourceTest {
     assertThat(r.rowsQuarantined()).isZero();
     List<Row> rows = lines.rows().orderBy("id").collectAsList();
     assertThat(rows).hasSize(4);
+    // Counted by the pass that parsed them (no job of their own): two good records, two rescued.
+    assertThat(r.rowsWritten()).isEqualTo(4);
     assertThat(lines.rows().where("_rescued_data IS NULL").select("id").as(org.apache.spark.sql.Encoders.LONG())
         .collectAsList()).containsExactlyInAnyOrder(1L, 4L);
     assertThat(lines.rows().where("_rescued_data IS NOT NULL").select("_rescued_data").as(org.apache.spark.sql.Encoders.STRING())
@@ -147,6 +149,7 @@ class FileSourceTest {
     assertThat(m.error()).isEmpty();
     assertThat(multi.rows().select("id").as(org.apache.spark.sql.Encoders.LONG()).collectAsList()).containsExactlyInAnyOrder(1L, 2L, 3L);
     assertThat(m.rowsQuarantined()).isEqualTo(1);
+    assertThat(m.rowsWritten()).isEqualTo(3);
     Row bad = multi.quarantined().first();
     assertThat((String) bad.getAs("_raw")).isEqualTo("{\n  \"id\": 4,\n  \"tags\": [\"d\"\n");
     assertThat((String) bad.getAs("_reason")).isEqualTo("Cannot parse the record as a JSON object: malformed JSON");

@@ -1,20 +1,23 @@
 package dev.lakehouse.bronze.source;
 
+import static org.apache.spark.sql.functions.array;
+import static org.apache.spark.sql.functions.array_except;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.explode;
 import static org.apache.spark.sql.functions.from_json;
 import static org.apache.spark.sql.functions.json_object_keys;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.not;
+import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.when;
 
 import dev.lakehouse.bronze.BronzeColumns;
 import dev.lakehouse.core.spark.LakehouseSpark;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -30,8 +33,11 @@ import org.apache.spark.sql.types.StructType;
  * table's schema-drift policy can decide about them: they are never silently dropped.
  */
 final class JsonRecords {
-  private static final String KEYS = "_lakehouse_keys";
+  /** A document's top-level keys that the pinned schema lacks; NULL when it is not a JSON object. */
+  private static final String UNKNOWN_KEYS = "_lakehouse_unknown_keys";
   private static final String PARSED = "_lakehouse_parsed";
+  /** The name under which the storing pass observes the documents' counts. */
+  private static final String OBSERVED = "lakehouse_json_records";
 
   private JsonRecords() {}
 
@@ -45,13 +51,20 @@ final class JsonRecords {
     parseOptions.put("mode", "PERMISSIVE");
     parseOptions.put("columnNameOfCorruptRecord", BronzeColumns.CORRUPT);
     // Keys and values in one pass, stored: the unknown keys, the bad records' count and the append
-    // then read the parsed documents instead of parsing every document three times.
-    Dataset<Row> docs = LakehouseSpark.materialize(batch
+    // then read the parsed documents instead of parsing every document three times. The same pass
+    // counts the documents, the bad ones and those with unknown keys, so a batch with none (most
+    // batches) needs no job to look for unknown keys or to count its records.
+    // Only the unknown keys are stored, not every key of every document.
+    Dataset<Row> observed = batch
         .where(col(text).isNotNull().and(org.apache.spark.sql.functions.trim(col(text)).notEqual("")))
-        .withColumn(KEYS, json_object_keys(col(text)))
-        .withColumn(PARSED, document(text, pinned, parseOptions)));
+        .withColumn(UNKNOWN_KEYS, array_except(json_object_keys(col(text)), known(pinned)))
+        .withColumn(PARSED, document(text, pinned, parseOptions));
+    observed = observed.observe(OBSERVED, count(lit(1)), count(when(not(good()), true)),
+        count(when(size(col(UNKNOWN_KEYS)).gt(0), true)));
+    Dataset<Row> docs = LakehouseSpark.materialize(observed);
+    scala.Option<Row> seen = observed.queryExecution().observedMetrics().get(OBSERVED);
     StructType schema = pinned;
-    List<String> unknown = unknownKeys(docs, pinned);
+    List<String> unknown = seen.isDefined() && seen.get().getLong(2) == 0 ? List.of() : unknownKeys(docs);
     Dataset<Row> parsed = docs;
     if (!unknown.isEmpty()) {
       // Only this batch's documents are inferred, and only for the keys nobody declared.
@@ -64,22 +77,41 @@ final class JsonRecords {
       }
       parsed = docs.withColumn(PARSED, document(text, schema, parseOptions));
     }
-    Column good = col(PARSED).isNotNull().and(col(KEYS).isNotNull())
-        .and(col(PARSED + "." + BronzeColumns.CORRUPT).isNull());
 
     List<Column> out = new ArrayList<>();
     for (StructField f : schema.fields()) {
       out.add(col(PARSED + ".`" + f.name() + "`").as(f.name()));
     }
     keep.forEach(k -> out.add(col(k)));
-    Column reason = when(col(KEYS).isNull(), lit("Cannot parse the record as a JSON object: malformed JSON"))
+    Column reason = when(col(UNKNOWN_KEYS).isNull(), lit("Cannot parse the record as a JSON object: malformed JSON"))
         .otherwise(lit("Cannot read the record with schema \"" + pinned.toDDL()
             + "\": a value does not fit the type of its column"));
     List<Column> badColumns = new ArrayList<>(List.of(col(text).cast("string").as(BronzeColumns.RAW)));
     keep.forEach(k -> badColumns.add(col(k)));
     badColumns.add(reason.as(BronzeColumns.REASON));
-    return Records.split(parsed, org.apache.spark.sql.functions.not(good), g -> g.select(out.toArray(Column[]::new)),
+    Records records = Records.split(parsed, not(good()), g -> g.select(out.toArray(Column[]::new)),
         b -> b.select(badColumns.toArray(Column[]::new)));
+    // Counted with the pinned schema: they hold for the records only when no key widened it.
+    if (seen.isDefined() && unknown.isEmpty()) {
+      long bad = seen.get().getLong(1);
+      return records.withCounts(seen.get().getLong(0) - bad, bad);
+    }
+    return records;
+  }
+
+  /** True for a document that is a JSON object whose values fit their columns' types. */
+  private static Column good() {
+    return col(PARSED).isNotNull().and(col(UNKNOWN_KEYS).isNotNull()).and(col(PARSED + "." + BronzeColumns.CORRUPT).isNull());
+  }
+
+  /** The keys a document may have without widening the schema: the pinned columns and the corrupt-record column. */
+  private static Column known(StructType pinned) {
+    List<Column> names = new ArrayList<>();
+    for (String f : pinned.fieldNames()) {
+      names.add(lit(f));
+    }
+    names.add(lit(BronzeColumns.CORRUPT));
+    return array(names.toArray(Column[]::new)).cast("array<string>");
   }
 
   /** The document in {@code text} read with {@code schema}, plus the corrupt-record column. */
@@ -87,15 +119,11 @@ final class JsonRecords {
     return from_json(col(text), schema.add(BronzeColumns.CORRUPT, DataTypes.StringType), parseOptions);
   }
 
-  /** Top-level keys of this batch's documents that {@code pinned} does not have. */
-  private static List<String> unknownKeys(Dataset<Row> docs, StructType pinned) {
-    Set<String> known = new LinkedHashSet<>(List.of(pinned.fieldNames()));
+  /** The distinct unknown keys of this batch's documents, sorted. */
+  private static List<String> unknownKeys(Dataset<Row> docs) {
     List<String> unknown = new ArrayList<>();
-    for (Row r : docs.select(explode(col(KEYS)).as("k")).distinct().collectAsList()) {
-      String k = r.getString(0);
-      if (!known.contains(k) && !k.equals(BronzeColumns.CORRUPT)) {
-        unknown.add(k);
-      }
+    for (Row r : docs.select(explode(col(UNKNOWN_KEYS)).as("k")).distinct().collectAsList()) {
+      unknown.add(r.getString(0));
     }
     unknown.sort(String::compareTo);
     return unknown;

@@ -25,18 +25,27 @@ public final class Records {
   private final Dataset<Row> rows;
   private final Dataset<Row> bad;
   private final Optional<Split> split;
+  private final Optional<Counts> counts;
+
+  /**
+   * How many records parsed and how many did not, when the pass that parsed them counted them
+   * (see {@link #withCounts}).
+   */
+  public record Counts(long good, long bad) {}
 
   /** How {@link #rows} and {@link #bad} derive from one parsed dataset. */
   private record Split(Dataset<Row> parsed, Column isBad, UnaryOperator<Dataset<Row>> asRows, UnaryOperator<Dataset<Row>> asBad) {
     Records records() {
-      return new Records(asRows.apply(parsed.where(not(isBad))), asBad.apply(parsed.where(isBad)), Optional.of(this));
+      return new Records(asRows.apply(parsed.where(not(isBad))), asBad.apply(parsed.where(isBad)), Optional.of(this),
+          Optional.empty());
     }
   }
 
-  private Records(Dataset<Row> rows, Dataset<Row> bad, Optional<Split> split) {
+  private Records(Dataset<Row> rows, Dataset<Row> bad, Optional<Split> split, Optional<Counts> counts) {
     this.rows = rows;
     this.bad = bad;
     this.split = split;
+    this.counts = counts;
   }
 
   /**
@@ -46,7 +55,7 @@ public final class Records {
    *     plus the source's metadata columns; empty for sources whose records are always typed
    */
   public static Records of(Dataset<Row> rows, Dataset<Row> bad) {
-    return new Records(rows, bad, Optional.empty());
+    return new Records(rows, bad, Optional.empty(), Optional.empty());
   }
 
   /**
@@ -70,6 +79,19 @@ public final class Records {
 
   public Dataset<Row> bad() {
     return bad;
+  }
+
+  /**
+   * These records, with their counts as the pass that parsed and stored them observed them: the
+   * ingest then needs no job of its own to count them.
+   */
+  Records withCounts(long good, long bad) {
+    return new Records(rows, this.bad, split, Optional.of(new Counts(good, bad)));
+  }
+
+  /** The records' counts, when the pass that parsed them counted them; else count {@link #rows} and {@link #bad}. */
+  public Optional<Counts> counts() {
+    return counts;
   }
 
   /**
