@@ -3,14 +3,17 @@ package dev.lakehouse.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lakehouse.core.config.ConfigLayers;
+import dev.lakehouse.core.format.LakehouseTable;
 import dev.lakehouse.core.run.TableRunResult;
 import dev.lakehouse.core.run.TableRunResult.Status;
 import dev.lakehouse.core.spec.FormatKind;
+import dev.lakehouse.core.spec.TableName;
 import dev.lakehouse.core.testing.SharedSpark;
 import dev.lakehouse.jobs.cli.LakehouseMain;
 import dev.lakehouse.jobs.pipeline.Pipeline;
 import dev.lakehouse.jobs.pipeline.RunReport;
 import dev.lakehouse.jobs.pipeline.StreamingRun;
+import dev.lakehouse.quality.ExpectationQuarantine;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -102,10 +105,11 @@ class EventsPipelineTest {
     assertThat(rows(p, "SELECT id, amount FROM silver.events ORDER BY id")).containsExactly("1|12.00", "2|2.50", "3|4.00");
   }
 
-  @Test
-  void fullRefreshRebuildsTheTablesKeptBesideATableToo() throws IOException {
-    Path root = SharedSpark.newDir("events-full-refresh");
-    Pipeline p = Lakehouse.open(request(root, FormatKind.DELTA), SharedSpark.session());
+  @ParameterizedTest
+  @EnumSource(FormatKind.class)
+  void fullRefreshRebuildsTheTablesKeptBesideATableToo(FormatKind format) throws IOException {
+    Path root = SharedSpark.newDir("events-full-refresh-" + format.id());
+    Pipeline p = Lakehouse.open(request(root, format), SharedSpark.session());
     land(root, "1.csv", "1,book,10.00,2024-01-01 10:00:00", "2,pen,1.50,2024-01-01 10:00:00,surplus");
     p.run("bronze.events");
     land(root, "2.csv", "3,ink,4.00,2024-01-02 10:00:00,surplus");
@@ -122,10 +126,11 @@ class EventsPipelineTest {
         "4,cup,2.00,2024-01-03 10:00:00,surplus");
   }
 
-  @Test
-  void goldInBatchModeRefreshesWhenASourceOrItsSpecChangedWithoutAStream() throws IOException {
-    Path root = SharedSpark.newDir("events-gold-batch");
-    Pipeline p = Lakehouse.open(request(root, FormatKind.DELTA), SharedSpark.session());
+  @ParameterizedTest
+  @EnumSource(FormatKind.class)
+  void goldInBatchModeRefreshesWhenASourceOrItsSpecChangedWithoutAStream(FormatKind format) throws IOException {
+    Path root = SharedSpark.newDir("events-gold-batch-" + format.id());
+    Pipeline p = Lakehouse.open(request(root, format), SharedSpark.session());
     List<String> started = new CopyOnWriteArrayList<>();
     StreamingQueryListener listener = new StreamingQueryListener() {
       @Override
@@ -160,7 +165,7 @@ class EventsPipelineTest {
       assertThat(rows(p, "SELECT kind, n FROM gold.totals ORDER BY kind")).containsExactly("book|1", "ink|1", "pen|1");
 
       // Its query edited, its source unchanged: refreshed with the new query, from the whole source.
-      Pipeline edited = Lakehouse.open(new ConfigLayers.Request(CONF, Optional.empty(), List.of("pipeline.format=delta",
+      Pipeline edited = Lakehouse.open(new ConfigLayers.Request(CONF, Optional.empty(), List.of("pipeline.format=" + format.id(),
           "pipeline.tables.gold.totals.sql=SELECT kind, count(*) AS n FROM silver.events WHERE amount > 2 GROUP BY kind"),
           Map.of("LAKEHOUSE_ROOT", root.toString())), SharedSpark.session());
       TableRunResult third = edited.run("gold.totals").table("gold.totals");
@@ -211,18 +216,19 @@ class EventsPipelineTest {
   }
 
   /** Two writers of one quarantine table in one batch, the key guard and an expectation: both appends land. */
-  @Test
-  void keyViolationsAndBrokenExpectationsOfOneBatchAreBothQuarantined() throws IOException {
-    Path root = SharedSpark.newDir("events-two-quarantines");
-    Pipeline p = withQuarantinedAmountsOver100(root, "silver.events", "pipeline.tables.silver.events.key-violations=quarantine");
+  @ParameterizedTest
+  @EnumSource(FormatKind.class)
+  void keyViolationsAndBrokenExpectationsOfOneBatchAreBothQuarantined(FormatKind format) throws IOException {
+    Path root = SharedSpark.newDir("events-two-quarantines-" + format.id());
+    Pipeline p = withQuarantinedAmountsOver100(root, format, "silver.events", "pipeline.tables.silver.events.key-violations=quarantine");
     land(root, "1.csv", ",nobody,1.00,2024-01-01 10:00:00", "2,pen,500.00,2024-01-01 10:00:00", "3,ink,4.00,2024-01-01 10:00:00");
     TableRunResult silver = p.run(List.of("bronze.events", "silver.events"), false, r -> {}).table("silver.events");
 
     assertThat(silver.error()).isEmpty();
     assertThat(silver.rowsQuarantined()).isEqualTo(2);
     assertThat(rows(p, "SELECT id FROM silver.events")).containsExactly("3");
-    assertThat(SharedSpark.session().read().format("delta").load(root.resolve("silver/events_quarantine").toString())
-        .select("kind").as(org.apache.spark.sql.Encoders.STRING()).collectAsList()).containsExactlyInAnyOrder("nobody", "pen");
+    assertThat(quarantined(p, "silver.events").select("kind").as(org.apache.spark.sql.Encoders.STRING()).collectAsList())
+        .containsExactlyInAnyOrder("nobody", "pen");
   }
 
   /**
@@ -230,10 +236,11 @@ class EventsPipelineTest {
    * checkpoint, whose batch ids begin at 0 again. The quarantine of a gold table still holds the
    * ids of the previous start's stream: its appends must not be taken for replays of those.
    */
-  @Test
-  void aGoldTablesQuarantineKeepsEveryStreamStartsRows() throws Exception {
-    Path root = SharedSpark.newDir("events-gold-quarantine");
-    Pipeline p = withQuarantinedAmountsOver100(root, "gold.totals", "lakehouse.stream.trigger-interval=1s");
+  @ParameterizedTest
+  @EnumSource(FormatKind.class)
+  void aGoldTablesQuarantineKeepsEveryStreamStartsRows(FormatKind format) throws Exception {
+    Path root = SharedSpark.newDir("events-gold-quarantine-" + format.id());
+    Pipeline p = withQuarantinedAmountsOver100(root, format, "gold.totals", "lakehouse.stream.trigger-interval=1s");
     List<String> chain = List.of("bronze.events", "silver.events", "gold.totals");
     land(root, "1.csv", "1,book,10.00,2024-01-01 10:00:00");
 
@@ -241,7 +248,7 @@ class EventsPipelineTest {
     try {
       first.processAllAvailable();
       land(root, "2.csv", "2,pen,500.00,2024-01-01 10:00:00");
-      awaitTrue(() -> quarantinedKinds(root).contains("pen"), Duration.ofSeconds(120));
+      awaitTrue(() -> quarantinedKinds(p).contains("pen"), Duration.ofSeconds(120));
     } finally {
       first.stop();
     }
@@ -258,25 +265,36 @@ class EventsPipelineTest {
     }
 
     assertThat(results).allMatch(r -> r.status() == Status.SUCCEEDED);
-    assertThat(quarantinedKinds(root)).contains("pen", "cup");
+    assertThat(quarantinedKinds(p)).contains("pen", "cup");
     assertThat(rows(p, "SELECT kind FROM gold.totals ORDER BY kind")).containsExactly("book");
   }
 
-  /** The events pipeline on Delta, where {@code table} quarantines rows whose amount is over 100. */
-  private static Pipeline withQuarantinedAmountsOver100(Path root, String table, String setting) {
-    return Lakehouse.open(new ConfigLayers.Request(CONF, Optional.empty(), List.of("pipeline.format=delta", setting,
+  /** The events pipeline, where {@code table} quarantines rows whose amount is over 100. */
+  private static Pipeline withQuarantinedAmountsOver100(Path root, FormatKind format, String table, String setting) {
+    return Lakehouse.open(new ConfigLayers.Request(CONF, Optional.empty(), List.of("pipeline.format=" + format.id(), setting,
         "pipeline.tables." + table + ".expectations=[{ name = small, column = amount, range { at-most = 100 }, action = quarantine }]"),
         Map.of("LAKEHOUSE_ROOT", root.toString())), SharedSpark.session());
   }
 
-  /** By its path: another test's pipeline may have registered the same name elsewhere. */
-  private static List<String> quarantinedKinds(Path root) {
-    Path quarantine = root.resolve("gold/totals_quarantine");
-    if (!Files.exists(quarantine.resolve("_delta_log/00000000000000000000.json"))) { // not committed yet
+  /**
+   * The quarantine of {@code table}'s expectations, read by its location in {@code p}'s format (not
+   * by name: another test's pipeline may have registered the same name elsewhere).
+   */
+  private static org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> quarantined(Pipeline p, String table) {
+    return new ExpectationQuarantine(p.spec().table(TableName.parse(table))).table().read(SharedSpark.session());
+  }
+
+  /** The kinds in gold.totals' quarantine; none before its first commit. */
+  private static List<String> quarantinedKinds(Pipeline p) {
+    LakehouseTable quarantine = new ExpectationQuarantine(p.spec().table(TableName.parse("gold.totals"))).table();
+    if (!quarantine.exists(SharedSpark.session())) {
       return List.of();
     }
-    return SharedSpark.session().read().format("delta").load(quarantine.toString()).select("kind").distinct()
-        .as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
+    org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> rows = quarantine.read(SharedSpark.session());
+    if (!List.of(rows.columns()).contains("kind")) {
+      return List.of(); // a Hudi table made but its first commit not complete: no columns yet
+    }
+    return rows.select("kind").distinct().as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
   }
 
   @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.typesafe.config.ConfigFactory;
 import dev.lakehouse.core.config.ConfigLayers;
+import dev.lakehouse.core.spec.FormatKind;
 import dev.lakehouse.core.testing.SharedSpark;
 import dev.lakehouse.jobs.pipeline.Pipeline;
 import dev.lakehouse.jobs.pipeline.RunReport;
@@ -15,7 +16,8 @@ import java.util.Map;
 import java.util.Optional;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * A gold table whose spec edit changes how it refreshes: a top n refreshed by key (the rows it
@@ -28,33 +30,36 @@ class GoldRefreshPathTest {
   private static final String TABLE = "gold.top_customers_incremental";
   private static final String QUERY = ConfigFactory.parseFile(CONF.toFile()).resolve().getString("vars.top-customers");
 
-  @Test
-  void aTableThatChangesHowItRefreshesDeletesWhatItKeptForTheOldWay() throws Exception {
-    Path root = SharedSpark.newDir("refresh-path");
+  @ParameterizedTest
+  @EnumSource(FormatKind.class)
+  void aTableThatChangesHowItRefreshesDeletesWhatItKeptForTheOldWay(FormatKind format) throws Exception {
+    Path root = SharedSpark.newDir("refresh-path-" + format.id());
     Path unranked = root.resolve("gold/top_customers_incremental.unranked");
     Path states = root.resolve("gold/top_customers_incremental.state");
     land(root, "orders", 1, 1);
     land(root, "customers", 1, 1);
-    Pipeline byKey = open(root);
+    Pipeline byKey = open(root, format);
     assertRefreshed(byKey, byKey.run("+" + TABLE));
     assertThat(unranked).isDirectory();
     assertThat(states).doesNotExist();
 
     land(root, "orders", 2, 41);
-    Pipeline merged = open(root, "pipeline.tables." + TABLE + ".keys=[customer_id, region]");
+    Pipeline merged = open(root, format, "pipeline.tables." + TABLE + ".keys=[customer_id, region]");
     assertRefreshed(merged, merged.run("+" + TABLE));
     assertThat(states).isDirectory();
     assertThat(unranked).doesNotExist();
 
     land(root, "orders", 3, 81);
-    Pipeline full = open(root, "pipeline.tables." + TABLE + ".refresh=full");
+    Pipeline full = open(root, format, "pipeline.tables." + TABLE + ".refresh=full");
     assertRefreshed(full, full.run("+" + TABLE));
     assertThat(states).doesNotExist();
     assertThat(unranked).doesNotExist();
   }
 
-  private static Pipeline open(Path root, String... overrides) {
-    return Lakehouse.open(new ConfigLayers.Request(CONF, Optional.empty(), List.of(overrides),
+  private static Pipeline open(Path root, FormatKind format, String... overrides) {
+    List<String> all = new ArrayList<>(List.of("pipeline.format=" + format.id()));
+    all.addAll(List.of(overrides));
+    return Lakehouse.open(new ConfigLayers.Request(CONF, Optional.empty(), all,
         Map.of("LAKEHOUSE_ROOT", root.toString())), SharedSpark.session());
   }
 

@@ -41,6 +41,7 @@ final class HudiFormat implements TableFormat {
   static final HudiFormat INSTANCE = new HudiFormat();
 
   /** Commit metadata key (Hudi adds options with the commit-metadata prefix to the commit). */
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HudiFormat.class);
   private static final String BATCH_KEY = "_lakehouse.batch";
   private static final String NOTE_KEY = "_lakehouse.note";
   /** A record written with this column set to true is deleted by Hudi's default payload. */
@@ -93,6 +94,10 @@ final class HudiFormat implements TableFormat {
     }
     Map<String, String> opts = options(spark, table, table.keys().isEmpty() ? "bulk_insert" : "insert");
     mark.ifPresent(m -> opts.put(BATCH_KEY, m.appId() + "@" + m.batchId()));
+    // Rows without some of the table's columns get NULL there, as a Delta append gives them: a
+    // quarantine has two writers (the key guard's rows lack the expectations' _failed_rules), and
+    // Hudi refused the second one's rows otherwise (MissingSchemaFieldException).
+    opts.put("hoodie.write.set.null.for.missing.columns", "true");
     rows.write().format("hudi").options(opts).mode(SaveMode.Append).save(table.location());
   }
 
@@ -115,7 +120,15 @@ final class HudiFormat implements TableFormat {
   public void overwrite(Dataset<Row> rows, LakehouseTable table, Optional<String> note) {
     SparkSession spark = rows.sparkSession();
     boolean exists = exists(spark, table);
-    Map<String, String> opts = options(spark, table, exists ? "insert_overwrite_table" : "bulk_insert");
+    if (exists && !storedKeys(metaClient(spark, table)).equals(table.keys())) {
+      // Hudi keeps a table's record keys in its configuration and refuses writes with others
+      // ("Config conflict"). Rows that replace the whole table make a new one: Hudi's own
+      // overwrite mode deletes the table and writes it anew (its history goes with it).
+      LOG.warn("{} at {} was written with record keys {}; its spec now says keys = {}: the table is written anew,"
+          + " without its earlier versions", table.name(), table.location(), storedKeys(metaClient(spark, table)), table.keys());
+      exists = false;
+    }
+    Map<String, String> opts = options(spark, table, exists ? "insert_overwrite_table" : "bulk_insert", !exists);
     if (exists) {
       // The rows replace the table, their columns too, as Delta's overwriteSchema does: Hudi otherwise
       // refuses rows that lack a column of the table (a gold query that no longer selects it).
@@ -457,10 +470,34 @@ final class HudiFormat implements TableFormat {
   }
 
   private Map<String, String> options(SparkSession spark, LakehouseTable table, String operation) {
+    return options(spark, table, operation, false);
+  }
+
+  /**
+   * @param createsTable whether the write makes the table anew (it does not exist, or an overwrite
+   *     replaces it): the spec then says what it is; else the existing table does, and a write to it
+   *     under other record keys than it has is refused here, with what to do
+   */
+  private Map<String, String> options(SparkSession spark, LakehouseTable table, String operation, boolean createsTable) {
     Map<String, String> o = new HashMap<>();
     o.put("hoodie.table.name", table.name().layer().id() + "_" + table.name().name());
     o.put("hoodie.datasource.write.operation", operation);
-    HoodieTableType type = tableType(spark, table);
+    // The type the table has, or gets when this write creates it: merge-on-read for a table whose
+    // rows are replaced often and a few at a time (LakehouseTable.withFrequentUpdates), so a change
+    // writes log blocks for the file groups it touches instead of rewriting each of them
+    // (copy-on-write, which keys spread over every file group would make a rewrite of the table).
+    HoodieTableType type = table.frequentUpdates() ? HoodieTableType.MERGE_ON_READ : HoodieTableType.COPY_ON_WRITE;
+    if (!createsTable && exists(spark, table)) {
+      HoodieTableMetaClient meta = metaClient(spark, table);
+      type = meta.getTableType();
+      List<String> stored = storedKeys(meta);
+      if (!stored.equals(table.keys())) {
+        throw new LakehouseException("Cannot write to " + table.name() + ": the Hudi table at " + table.location()
+            + " has the record keys " + stored + " but its spec now says keys = " + table.keys() + ", and Hudi cannot"
+            + " change the keys of a table in place. Run it with --full-refresh to rebuild it from its sources under"
+            + " the new keys, or put the keys back in its spec");
+      }
+    }
     o.put("hoodie.datasource.write.table.type", type.name());
     if (type == HoodieTableType.MERGE_ON_READ) {
       // Log blocks are folded into new base files after this many commits, by the write that
@@ -491,17 +528,9 @@ final class HudiFormat implements TableFormat {
     return o;
   }
 
-  /**
-   * The type the table has, or gets when this write creates it: merge-on-read for a table whose
-   * rows are replaced often and a few at a time ({@link LakehouseTable#withFrequentUpdates}), so a
-   * change writes log blocks for the file groups it touches instead of rewriting each of them
-   * (copy-on-write, which keys spread over every file group would make a rewrite of the table).
-   */
-  private HoodieTableType tableType(SparkSession spark, LakehouseTable table) {
-    if (exists(spark, table)) {
-      return metaClient(spark, table).getTableType();
-    }
-    return table.frequentUpdates() ? HoodieTableType.MERGE_ON_READ : HoodieTableType.COPY_ON_WRITE;
+  /** The record key fields a table was made with; none for a table without keys (Hudi generates them). */
+  private static List<String> storedKeys(HoodieTableMetaClient meta) {
+    return meta.getTableConfig().getRecordKeyFields().map(List::of).orElse(List.of());
   }
 
   private static boolean hasTimestampKey(Dataset<Row> rows, LakehouseTable table) {

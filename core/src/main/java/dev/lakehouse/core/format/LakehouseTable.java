@@ -301,14 +301,19 @@ public final class LakehouseTable {
   }
 
   /**
-   * Makes queries of the table's name in {@code spark} see its last write, written in another
-   * session: a stream's micro-batch writes in the stream's clone of the session, whose catalog
-   * caches apart. Only a format whose entry caches the table's files (Hudi) needs it; a Delta entry
-   * loads the newest snapshot at each query.
+   * Makes queries of the table's name in {@code spark}, and of the tables beside it (quarantine,
+   * tombstones, changes), see their last writes, made in another session: a stream's micro-batch
+   * writes in the stream's clone of the session, whose catalog caches apart. Only a format whose
+   * entry caches the table's files (Hudi) needs it; a Delta entry loads the newest snapshot at each
+   * query. The tables beside it too: a full refresh deletes them and the batch writes them anew,
+   * and the entry cached before still listed the deleted files (SparkFileNotFoundException).
    */
   public void refreshCachedEntry(SparkSession spark) {
     if (!format.entryFollowsCommits()) {
       refreshCatalog(spark);
+      for (Companion c : Companion.values()) {
+        companion(c).refreshCatalog(spark);
+      }
     }
   }
 
