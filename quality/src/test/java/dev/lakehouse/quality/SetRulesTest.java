@@ -17,6 +17,8 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Set rules (Deequ), referential integrity against another table, freshness and anomaly detection. */
 class SetRulesTest {
@@ -33,13 +35,15 @@ class SetRulesTest {
         r -> r.getAs("passed") + ":" + r.getAs("metric_value")));
   }
 
-  @Test
-  void referencesQuarantineOrphansAndUniqueQuarantinesEveryDuplicate() {
-    QualityFixture f = new QualityFixture("references", """
-        bronze { src { source { type = files, format = json, path = landing/src } } }
+  @ParameterizedTest
+  @ValueSource(strings = {"delta", "hudi"})
+  void referencesQuarantineOrphansAndUniqueQuarantinesEveryDuplicate(String format) {
+    QualityFixture f = new QualityFixture("references-" + format, """
+        bronze { src { format = %1$s, source { type = files, format = json, path = landing/src } } }
         silver {
-          customers { source { type = table, table = bronze.src } }
+          customers { format = %1$s, source { type = table, table = bronze.src } }
           orders {
+            format = %1$s
             source { type = table, table = bronze.src }
             expectations = [
               { name = order_pk, unique = [id], action = quarantine }
@@ -47,7 +51,7 @@ class SetRulesTest {
             ]
           }
         }
-        """);
+        """.formatted(format));
     assertThat(f.spec.table(TableName.parse("silver.orders")).upstream())
         .containsExactly(TableName.parse("bronze.src"), TableName.parse("silver.customers"));
     // CAT is named by no order: a referenced key the batch does not name changes no outcome.
