@@ -64,15 +64,25 @@ final class HudiFormat implements TableFormat {
     return FormatKind.HUDI;
   }
 
+  /**
+   * A table exists once a commit of it completed. Hudi makes the table's folder and configuration
+   * before its first commit, so a write killed before that commit completed left a "table" without
+   * columns: every later run then read an empty schema, and bronze stopped on every column as
+   * schema drift. Such a table does not exist: the next write makes it (Hudi rolls the failed
+   * commit back). The timeline's check costs about a millisecond on a local disk.
+   */
   @Override
   public boolean exists(SparkSession spark, LakehouseTable table) {
     try {
       Path props = new Path(table.location(), ".hoodie/hoodie.properties");
       FileSystem fs = props.getFileSystem(spark.sparkContext().hadoopConfiguration());
-      return fs.exists(props);
+      if (!fs.exists(props)) {
+        return false;
+      }
     } catch (IOException e) {
       throw new LakehouseException("Cannot check whether " + table + " exists: " + e.getMessage(), e);
     }
+    return !metaClient(spark, table).getCommitsTimeline().filterCompletedInstants().empty();
   }
 
   @Override
