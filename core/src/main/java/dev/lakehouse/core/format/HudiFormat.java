@@ -40,8 +40,8 @@ import scala.collection.JavaConverters;
 final class HudiFormat implements TableFormat {
   static final HudiFormat INSTANCE = new HudiFormat();
 
-  /** Commit metadata key (Hudi adds options with the commit-metadata prefix to the commit). */
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HudiFormat.class);
+  /** Commit metadata key (Hudi adds options with the commit-metadata prefix to the commit). */
   private static final String BATCH_KEY = "_lakehouse.batch";
   private static final String NOTE_KEY = "_lakehouse.note";
   /** A record written with this column set to true is deleted by Hudi's default payload. */
@@ -130,12 +130,13 @@ final class HudiFormat implements TableFormat {
   public void overwrite(Dataset<Row> rows, LakehouseTable table, Optional<String> note) {
     SparkSession spark = rows.sparkSession();
     boolean exists = exists(spark, table);
-    if (exists && !storedKeys(metaClient(spark, table)).equals(table.keys())) {
+    List<String> stored = exists ? storedKeys(metaClient(spark, table)) : table.keys();
+    if (!stored.equals(table.keys())) {
       // Hudi keeps a table's record keys in its configuration and refuses writes with others
       // ("Config conflict"). Rows that replace the whole table make a new one: Hudi's own
       // overwrite mode deletes the table and writes it anew (its history goes with it).
       LOG.warn("{} at {} was written with record keys {}; its spec now says keys = {}: the table is written anew,"
-          + " without its earlier versions", table.name(), table.location(), storedKeys(metaClient(spark, table)), table.keys());
+          + " without its earlier versions", table.name(), table.location(), stored, table.keys());
       exists = false;
     }
     Map<String, String> opts = options(spark, table, exists ? "insert_overwrite_table" : "bulk_insert", !exists);
