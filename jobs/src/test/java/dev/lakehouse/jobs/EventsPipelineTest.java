@@ -277,11 +277,15 @@ class EventsPipelineTest {
   }
 
   /**
-   * The quarantine of {@code table}'s expectations, read by its location in {@code p}'s format (not
-   * by name: another test's pipeline may have registered the same name elsewhere).
+   * The quarantine of {@code table}'s expectations, at its location in {@code p}'s format (not by
+   * name: another test's pipeline may have registered the same name elsewhere).
    */
+  private static LakehouseTable quarantine(Pipeline p, String table) {
+    return new ExpectationQuarantine(p.spec().table(TableName.parse(table))).table();
+  }
+
   private static org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> quarantined(Pipeline p, String table) {
-    return new ExpectationQuarantine(p.spec().table(TableName.parse(table))).table().read(SharedSpark.session());
+    return quarantine(p, table).read(SharedSpark.session());
   }
 
   /**
@@ -289,12 +293,10 @@ class EventsPipelineTest {
    * configuration, made before that, is not yet a table: this wait read one without columns).
    */
   private static List<String> quarantinedKinds(Pipeline p) {
-    LakehouseTable quarantine = new ExpectationQuarantine(p.spec().table(TableName.parse("gold.totals"))).table();
-    if (!quarantine.exists(SharedSpark.session())) {
+    if (!quarantine(p, "gold.totals").exists(SharedSpark.session())) {
       return List.of();
     }
-    return quarantine.read(SharedSpark.session()).select("kind").distinct()
-        .as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
+    return quarantined(p, "gold.totals").select("kind").distinct().as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
   }
 
   @Test

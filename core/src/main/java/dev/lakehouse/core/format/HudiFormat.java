@@ -73,16 +73,22 @@ final class HudiFormat implements TableFormat {
    */
   @Override
   public boolean exists(SparkSession spark, LakehouseTable table) {
+    return committed(spark, table).isPresent();
+  }
+
+  /** The table's meta client when the table exists (see {@link #exists}), else empty. */
+  private static Optional<HoodieTableMetaClient> committed(SparkSession spark, LakehouseTable table) {
     try {
       Path props = new Path(table.location(), ".hoodie/hoodie.properties");
       FileSystem fs = props.getFileSystem(spark.sparkContext().hadoopConfiguration());
       if (!fs.exists(props)) {
-        return false;
+        return Optional.empty();
       }
     } catch (IOException e) {
       throw new LakehouseException("Cannot check whether " + table + " exists: " + e.getMessage(), e);
     }
-    return !metaClient(spark, table).getCommitsTimeline().filterCompletedInstants().empty();
+    HoodieTableMetaClient meta = metaClient(spark, table);
+    return meta.getCommitsTimeline().filterCompletedInstants().empty() ? Optional.empty() : Optional.of(meta);
   }
 
   @Override
@@ -129,17 +135,18 @@ final class HudiFormat implements TableFormat {
   @Override
   public void overwrite(Dataset<Row> rows, LakehouseTable table, Optional<String> note) {
     SparkSession spark = rows.sparkSession();
-    boolean exists = exists(spark, table);
-    List<String> stored = exists ? storedKeys(metaClient(spark, table)) : table.keys();
+    Optional<HoodieTableMetaClient> existing = committed(spark, table);
+    List<String> stored = existing.map(HudiFormat::storedKeys).orElse(table.keys());
     if (!stored.equals(table.keys())) {
       // Hudi keeps a table's record keys in its configuration and refuses writes with others
       // ("Config conflict"). Rows that replace the whole table make a new one: Hudi's own
       // overwrite mode deletes the table and writes it anew (its history goes with it).
       LOG.warn("{} at {} was written with record keys {}; its spec now says keys = {}: the table is written anew,"
           + " without its earlier versions", table.name(), table.location(), stored, table.keys());
-      exists = false;
+      existing = Optional.empty();
     }
-    Map<String, String> opts = options(spark, table, exists ? "insert_overwrite_table" : "bulk_insert", !exists);
+    boolean exists = existing.isPresent();
+    Map<String, String> opts = options(table, exists ? "insert_overwrite_table" : "bulk_insert", existing);
     if (exists) {
       // The rows replace the table, their columns too, as Delta's overwriteSchema does: Hudi otherwise
       // refuses rows that lack a column of the table (a gold query that no longer selects it).
@@ -481,15 +488,16 @@ final class HudiFormat implements TableFormat {
   }
 
   private Map<String, String> options(SparkSession spark, LakehouseTable table, String operation) {
-    return options(spark, table, operation, false);
+    return options(table, operation, committed(spark, table));
   }
 
   /**
-   * @param createsTable whether the write makes the table anew (it does not exist, or an overwrite
-   *     replaces it): the spec then says what it is; else the existing table does, and a write to it
-   *     under other record keys than it has is refused here, with what to do
+   * @param existing the meta client of the table the write goes to, empty when the write makes the
+   *     table anew (it does not exist, or an overwrite replaces it): the spec then says what it is;
+   *     else the existing table does, and a write to it under other record keys than it has is
+   *     refused here, with what to do
    */
-  private Map<String, String> options(SparkSession spark, LakehouseTable table, String operation, boolean createsTable) {
+  private static Map<String, String> options(LakehouseTable table, String operation, Optional<HoodieTableMetaClient> existing) {
     Map<String, String> o = new HashMap<>();
     o.put("hoodie.table.name", table.name().layer().id() + "_" + table.name().name());
     o.put("hoodie.datasource.write.operation", operation);
@@ -498,8 +506,8 @@ final class HudiFormat implements TableFormat {
     // writes log blocks for the file groups it touches instead of rewriting each of them
     // (copy-on-write, which keys spread over every file group would make a rewrite of the table).
     HoodieTableType type = table.frequentUpdates() ? HoodieTableType.MERGE_ON_READ : HoodieTableType.COPY_ON_WRITE;
-    if (!createsTable && exists(spark, table)) {
-      HoodieTableMetaClient meta = metaClient(spark, table);
+    if (existing.isPresent()) {
+      HoodieTableMetaClient meta = existing.get();
       type = meta.getTableType();
       List<String> stored = storedKeys(meta);
       if (!stored.equals(table.keys())) {
