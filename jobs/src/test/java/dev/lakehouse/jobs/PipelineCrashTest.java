@@ -1,0 +1,210 @@
+package dev.lakehouse.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lakehouse.core.format.TableVersion;
+import dev.lakehouse.core.spec.FormatKind;
+import dev.lakehouse.core.testing.SharedSpark;
+import dev.lakehouse.jobs.pipeline.Pipeline;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * kill -9 of a pipeline run (bronze, silver SCD type 1 and 2, gold) at random points, several
+ * times, with files landing between the runs, then a run to the end: bronze holds every event once, silver's current
+ * rows are each key's newest event (computed here from the events), and the silver history and
+ * gold equal those of the same pipeline run once, without a kill, on the same files.
+ */
+class PipelineCrashTest {
+  static final Path CONF = Path.of("src/test/resources/pipelines/changes.conf");
+  private static final int FILES = 10;
+  private static final int EVENTS_PER_FILE = 20;
+  private static final int KEYS = 25;
+  /** Runs killed, each after landing this many more files (read one per micro-batch). */
+  private static final int KILLS = 4;
+  private static final int FILES_PER_ROUND = 2;
+  /** The table whose next commit, plus up to a second, times each round's kill: in bronze, silver or gold. */
+  private static final List<String> KILL_AFTER = List.of("bronze.changes", "silver.current", "silver.history", "bronze.changes");
+
+  /** One change event as landed: a delete, or the state of the key after it. */
+  record Event(long id, String op, String name, BigDecimal amount, long seq) {
+    String csv() {
+      return id + "," + op + "," + name + "," + amount + "," + seq;
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(FormatKind.class)
+  void killedStreamsThenABatchRunEqualARunWithoutKills(FormatKind format) throws Exception {
+    List<Event> events = events(new Random(7));
+    Path crashed = SharedSpark.newDir("crash-" + format.id());
+    Path reference = SharedSpark.newDir("crash-reference-" + format.id());
+    land(reference, events, 0, FILES);
+
+    Pipeline p = Lakehouse.open(PipelineChild.request(CONF, crashed, format.id()), SharedSpark.session());
+    Random random = new Random(format.ordinal());
+    int kills = 0;
+    for (int round = 0; round < KILLS; round++) {
+      land(crashed, events, round * FILES_PER_ROUND, (round + 1) * FILES_PER_ROUND);
+      Process child = startChild(crashed, format);
+      String after = KILL_AFTER.get(round % KILL_AFTER.size());
+      if (killAfterCommit(p, after, child, crashed, random.nextInt(1000))) {
+        kills++;
+      }
+    }
+    assertThat(kills).as("the runs must have been killed mid-run at least three times").isGreaterThanOrEqualTo(3);
+    land(crashed, events, KILLS * FILES_PER_ROUND, FILES);
+    Process last = startChild(crashed, format);
+    assertThat(last.waitFor(10, TimeUnit.MINUTES)).isTrue();
+    assertThat(last.exitValue()).as(Files.readString(crashed.resolve("child.out"))).isZero();
+
+    Pipeline uninterrupted = Lakehouse.open(PipelineChild.request(CONF, reference, format.id()), SharedSpark.session());
+    assertThat(uninterrupted.run(List.of(), false, r -> {}).succeeded()).isTrue();
+
+    assertThat(p.table("bronze.changes").count()).isEqualTo(events.size());
+    assertThat(p.table("bronze.changes").select("id", "seq").distinct().count()).isEqualTo(events.size());
+    assertThat(rows(p.table("silver.current"), "id", "name", "amount", "seq")).isEqualTo(asRows(newestPerKey(events)));
+    String[] history = {"id", "name", "amount", "seq", "valid_from", "valid_to", "is_current", "is_deleted"};
+    assertThat(rows(p.table("silver.history"), history)).isEqualTo(rows(uninterrupted.table("silver.history"), history))
+        .hasSizeGreaterThan(KEYS);
+    assertThat(rows(p.table("gold.by_name"), "name", "n", "amount"))
+        .isEqualTo(rows(uninterrupted.table("gold.by_name"), "name", "n", "amount"))
+        .isEqualTo(totalsByName(newestPerKey(events)));
+    assertThat(rows(p.table("gold.events_by_name"), "name", "events", "amount"))
+        .isEqualTo(rows(uninterrupted.table("gold.events_by_name"), "name", "events", "amount"))
+        .isEqualTo(totalsByName(events));
+  }
+
+  /**
+   * Events over {@link #KEYS} keys with growing sequence values, one in five of them late (a
+   * sequence value below ones already landed, unique for its key), one in seven a delete.
+   */
+  private static List<Event> events(Random random) {
+    List<Event> events = new ArrayList<>();
+    Set<String> taken = new HashSet<>();
+    long next = 100;
+    for (int i = 0; i < FILES * EVENTS_PER_FILE; i++) {
+      long id = 1 + random.nextInt(KEYS);
+      long seq;
+      if (random.nextInt(5) == 0) {
+        do {
+          seq = 100 + 10L * random.nextInt((int) (next - 100) / 10 + 1) + 5;
+        } while (!taken.add(id + ":" + seq));
+      } else {
+        seq = next;
+        next += 10;
+        taken.add(id + ":" + seq);
+      }
+      String op = random.nextInt(7) == 0 ? "D" : "U";
+      events.add(new Event(id, op, "n" + random.nextInt(4), BigDecimal.valueOf(random.nextInt(100_000), 2), seq));
+    }
+    return events;
+  }
+
+  /** Lands files {@code from} (inclusive) to {@code to} of the events. */
+  private static void land(Path root, List<Event> events, int from, int to) throws IOException {
+    Path dir = Files.createDirectories(root.resolve("landing/changes"));
+    for (int f = from; f < to; f++) {
+      StringBuilder csv = new StringBuilder("id,op,name,amount,seq\n");
+      for (Event e : events.subList(f * EVENTS_PER_FILE, (f + 1) * EVENTS_PER_FILE)) {
+        csv.append(e.csv()).append('\n');
+      }
+      Path tmp = dir.resolve(String.format(".changes-%02d.csv", f));
+      Files.writeString(tmp, csv);
+      Files.move(tmp, dir.resolve(tmp.getFileName().toString().substring(1)));
+    }
+  }
+
+  /** SCD type 1 by hand: each key's event with the greatest sequence value, none when that is a delete. */
+  private static List<Event> newestPerKey(List<Event> events) {
+    Map<Long, Event> newest = new TreeMap<>();
+    for (Event e : events) {
+      newest.merge(e.id(), e, (a, b) -> a.seq() >= b.seq() ? a : b);
+    }
+    return newest.values().stream().filter(e -> !e.op().equals("D")).toList();
+  }
+
+  private static List<String> asRows(List<Event> events) {
+    return events.stream().map(e -> e.id() + "|" + e.name() + "|" + e.amount() + "|" + e.seq()).sorted().toList();
+  }
+
+  /** Per name: how many of the events carry it, and the sum of their amounts. */
+  private static List<String> totalsByName(List<Event> events) {
+    Map<String, long[]> count = new TreeMap<>();
+    Map<String, BigDecimal> sum = new TreeMap<>();
+    for (Event e : events) {
+      count.computeIfAbsent(e.name(), k -> new long[1])[0]++;
+      sum.merge(e.name(), e.amount(), BigDecimal::add);
+    }
+    return count.keySet().stream().map(n -> n + "|" + count.get(n)[0] + "|" + sum.get(n)).sorted().toList();
+  }
+
+  private static List<String> rows(Dataset<Row> table, String... columns) {
+    return table.selectExpr(columns).collectAsList().stream().map(r -> r.mkString("|")).sorted().toList();
+  }
+
+  /** Waits for the next commit of {@code table}, then SIGKILLs the child after {@code extraMillis}; false when it ended first. */
+  private static boolean killAfterCommit(Pipeline p, String table, Process child, Path root, int extraMillis) throws Exception {
+    Optional<TableVersion> before = version(p, table);
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+    while (child.isAlive() && System.nanoTime() < deadline && version(p, table).equals(before)) {
+      Thread.sleep(20);
+    }
+    Thread.sleep(extraMillis);
+    if (!child.isAlive()) {
+      assertThat(child.exitValue()).as(Files.readString(root.resolve("child.out"))).isZero();
+      return false;
+    }
+    child.destroyForcibly(); // SIGKILL: no shutdown hook, no cleanup
+    child.waitFor(1, TimeUnit.MINUTES);
+    Files.writeString(root.resolve("child.out"), "KILLED " + extraMillis + " ms after a commit of " + table + "\n",
+        java.nio.file.StandardOpenOption.APPEND);
+    return true;
+  }
+
+  /** A table's version as another process sees it mid-write (a table being created has none yet). */
+  private static Optional<TableVersion> version(Pipeline p, String table) {
+    try {
+      return p.version(table);
+    } catch (RuntimeException creating) {
+      return Optional.empty();
+    }
+  }
+
+  private static Process startChild(Path root, FormatKind format) throws IOException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-Xmx1g");
+    for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+      if (arg.startsWith("--add-opens") || arg.startsWith("-XX:+IgnoreUnrecognizedVMOptions") || arg.startsWith("-Djdk.reflect")) {
+        cmd.add(arg);
+      }
+    }
+    Optional.ofNullable(System.getProperty("log4j2.configurationFile")).ifPresent(f -> cmd.add("-Dlog4j2.configurationFile=" + f));
+    cmd.add("-Dlakehouse.test.tmp=" + root.resolve("child-work"));
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(PipelineChild.class.getName());
+    cmd.add(CONF.toAbsolutePath().toString());
+    cmd.add(root.toString());
+    cmd.add(format.id());
+    return new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(root.resolve("child.out").toFile())).start();
+  }
+}
