@@ -39,7 +39,8 @@ public final class ExpectationQuarantine {
   /** Appends {@code rows} (with the quarantine columns); registers the table for SQL on its first write. */
   void append(Dataset<Row> rows, BatchMark mark) {
     boolean existed = table.exists(rows.sparkSession());
-    table.append(rows, Optional.of(mark.by(BatchMark.Writer.EXPECTATIONS)));
+    // Adding columns: the rows carry the table's, which gain new upstream ones (see the silver README).
+    table.appendAddingColumns(rows, Optional.of(mark.by(BatchMark.Writer.EXPECTATIONS)));
     if (!existed) {
       table.register(rows.sparkSession());
     }

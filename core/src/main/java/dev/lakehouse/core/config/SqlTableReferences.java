@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.spark.sql.catalyst.analysis.UnresolvedRelation;
 import org.apache.spark.sql.catalyst.expressions.Expression;
@@ -39,6 +40,19 @@ public final class SqlTableReferences {
       }
     }
     return out;
+  }
+
+  /**
+   * Like {@link #of}, empty when Spark's plain parser cannot read {@code sql}: a statement of a
+   * format's own grammar ({@code VACUUM}, {@code OPTIMIZE}, Hudi's {@code CALL}), which only a
+   * session with the format's extension parses.
+   */
+  public static Optional<List<List<String>>> ofParsable(String sql) {
+    try {
+      return Optional.of(of(sql));
+    } catch (Exception e) { // Spark's ParseException is a checked AnalysisException, thrown undeclared
+      return Optional.empty();
+    }
   }
 
   private static void visit(LogicalPlan plan, Set<List<String>> relations, Set<String> cteNames) {

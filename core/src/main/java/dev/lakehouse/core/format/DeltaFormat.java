@@ -37,12 +37,14 @@ import org.apache.spark.sql.delta.actions.CommitInfo;
 import org.apache.spark.sql.delta.actions.Metadata;
 import org.apache.spark.sql.delta.actions.RemoveFile;
 import org.apache.spark.sql.delta.actions.SetTransaction;
+import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import scala.collection.JavaConverters;
 
 /** Delta Lake tables, by path. Change data feed is on for every table (see LakehouseSpark). */
 final class DeltaFormat implements TableFormat {
   static final DeltaFormat INSTANCE = new DeltaFormat();
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DeltaFormat.class);
   private static final Pattern COMMIT_FILE = Pattern.compile("(\\d{20})\\.json");
   private static final String USER_METADATA = "spark.databricks.delta.commitInfo.userMetadata";
   private static final String MATERIALIZE_SOURCE = "spark.databricks.delta.merge.materializeSource";
@@ -101,6 +103,7 @@ final class DeltaFormat implements TableFormat {
       writer(rows, table).mode("append").save(table.location());
       return;
     }
+    addMissingColumns(rows, table);
     DeltaMergeBuilder merge = DeltaTable.forPath(rows.sparkSession(), table.location()).as("t")
         .merge(rows.as("s"), LakehouseTable.keysMatch(table.keys(), "t", "s"));
     merge = sequenceBy.isPresent()
@@ -127,6 +130,7 @@ final class DeltaFormat implements TableFormat {
       createReplacedByKey(rows, table, note);
       return;
     }
+    addMissingColumns(rows, table);
     // One MERGE: each key to replace meets its new row, if any; a key without one is deleted.
     Dataset<Row> present = rows.withColumn(PRESENT, org.apache.spark.sql.functions.lit(true));
     List<Column> sourceColumns = new ArrayList<>();
@@ -195,7 +199,32 @@ final class DeltaFormat implements TableFormat {
       createReplacedByKey(rows, table, note);
       return;
     }
-    writer(rows, table).mode("append").option("userMetadata", note).save(table.location());
+    writer(rows, table).mode("append").option("mergeSchema", "true").option("userMetadata", note).save(table.location());
+  }
+
+  /**
+   * Adds the columns of {@code rows} that the table lacks, nullable, in a commit of its own (rows
+   * stored before read them as null): a MERGE can only assign the target's columns. This is how
+   * new upstream columns reach a keyed table: a silver table that takes every column of a bronze
+   * table with {@code schema-drift = add-new-columns}, a gold query that selects them. A batch
+   * replayed after a crash between the two commits finds the columns there.
+   */
+  private static void addMissingColumns(Dataset<Row> rows, LakehouseTable table) {
+    SparkSession spark = rows.sparkSession();
+    java.util.Set<String> stored = new java.util.HashSet<>();
+    for (String c : DeltaTable.forPath(spark, table.location()).toDF().columns()) {
+      stored.add(c.toLowerCase(java.util.Locale.ROOT));
+    }
+    List<String> added = new ArrayList<>();
+    for (StructField f : rows.schema().fields()) {
+      if (!stored.contains(f.name().toLowerCase(java.util.Locale.ROOT))) {
+        added.add(new StructField(f.name(), f.dataType(), true, org.apache.spark.sql.types.Metadata.empty()).toDDL());
+      }
+    }
+    if (!added.isEmpty()) {
+      LOG.info("Adding columns {} to {}", added, table.name());
+      spark.sql("ALTER TABLE delta.`" + table.location().replace("`", "``") + "` ADD COLUMNS (" + String.join(", ", added) + ")");
+    }
   }
 
   private void createReplacedByKey(Dataset<Row> rows, LakehouseTable table, String note) {

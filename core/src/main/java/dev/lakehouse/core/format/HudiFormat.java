@@ -336,7 +336,8 @@ final class HudiFormat implements TableFormat {
       on.add(before.col("`" + k + "`").eqNullSafe(after.col("`" + k + "`")));
     }
     Dataset<Row> replaced = before.join(after, on.stream().reduce(org.apache.spark.sql.Column::and).orElseThrow(), "left_semi");
-    return changes.unionByName(replaced.withColumn(CHANGE_TYPE, lit(UPDATE_PREIMAGE)));
+    // Columns added since {@code from} (upstream schema evolution) read null in the old images.
+    return changes.unionByName(replaced.withColumn(CHANGE_TYPE, lit(UPDATE_PREIMAGE)), true);
   }
 
   /**

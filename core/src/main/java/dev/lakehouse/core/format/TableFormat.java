@@ -51,7 +51,9 @@ public interface TableFormat {
   /**
    * Inserts rows with new keys and replaces rows with known keys (the table's {@code keys}). When
    * {@code sequenceBy} is given, a stored row is replaced only by a row whose sequence value is not
-   * older. {@code rows} must hold at most one row per key.
+   * older. {@code rows} must hold at most one row per key. Columns of {@code rows} that the table
+   * lacks are added to it, as {@link #replaceKeys} and {@link #insertNew} add them (on Delta in a
+   * commit before the write's; stored rows read them as null).
    */
   void upsert(Dataset<Row> rows, LakehouseTable table, Optional<String> sequenceBy);
 

@@ -104,7 +104,7 @@ public final class TableRunner {
           SparkSession.clearActiveSession();
         }
       }
-    } catch (RuntimeException | Error e) {
+    } catch (Exception | Error e) { // Spark's AnalysisException is checked, and thrown undeclared
       error = e;
     }
     Optional<TableVersion> after = safeVersion(job.target());
@@ -288,7 +288,7 @@ public final class TableRunner {
           batches.incrementAndGet();
           rowsRead.addAndGet(in);
           rowsWritten.addAndGet(out);
-        } catch (RuntimeException | Error e) {
+        } catch (Exception | Error e) {
           failure.compareAndSet(null, e);
           throw e;
         }

@@ -235,19 +235,9 @@ public final class Pipeline {
     return t;
   }
 
-  /**
-   * Registers the existing pipeline tables {@code query} names; all of them when it names none
-   * (SHOW TABLES) or Spark's plain parser cannot read it (a format's own statement).
-   */
   /** Registers the expectation quarantine tables ({@code layer.name_quarantine}) that {@code query} names. */
   private void registerQuarantines(String query) {
-    List<List<String>> refs;
-    try {
-      refs = SqlTableReferences.of(query);
-    } catch (RuntimeException e) {
-      return;
-    }
-    for (List<String> parts : refs) {
+    for (List<String> parts : SqlTableReferences.ofParsable(query).orElse(List.of())) {
       TableName q = parts.size() == 2 ? TableName.parse(parts.get(0) + "." + parts.get(1)) : null;
       TableSpec t = q == null ? null : Companion.QUARANTINE.baseOf(q).map(spec.tables()::get).orElse(null);
       if (t != null && t.expectations().stream().anyMatch(e -> e.action() == Expectation.Action.QUARANTINE)) {
@@ -259,18 +249,18 @@ public final class Pipeline {
     }
   }
 
+  /**
+   * Registers the existing pipeline tables {@code query} names; all of them when it names none
+   * (SHOW TABLES) or Spark's plain parser cannot read it (a format's own statement, such as
+   * VACUUM, OPTIMIZE or Hudi's CALL, which failed here with the plain parser's error before).
+   */
   private void registerReadBy(String query) {
-    List<TableName> named;
-    try {
-      named = SqlTableReferences.of(query).stream()
-          .filter(parts -> parts.size() == 2)
-          .map(parts -> TableName.parse(parts.get(0) + "." + parts.get(1)))
-          .filter(t -> t != null && spec.tables().containsKey(t))
-          .toList();
-      if (named.isEmpty()) {
-        named = List.copyOf(spec.tables().keySet());
-      }
-    } catch (RuntimeException e) {
+    List<TableName> named = SqlTableReferences.ofParsable(query).orElse(List.of()).stream()
+        .filter(parts -> parts.size() == 2)
+        .map(parts -> TableName.parse(parts.get(0) + "." + parts.get(1)))
+        .filter(t -> t != null && spec.tables().containsKey(t))
+        .toList();
+    if (named.isEmpty()) {
       named = List.copyOf(spec.tables().keySet());
     }
     registerQuarantines(query);

@@ -26,7 +26,8 @@ public final class AppendApply implements ChangeApply {
     Dataset<Row> rows = spec.keys().isEmpty() ? changes
         : ChangeRows.latestPerKey(changes, spec.keys(), ((LayerSpec.Silver) spec.layer()).sequenceBy());
     rows = LakehouseSpark.materialize(rows);
-    target.append(rows, Optional.of(context.mark()));
+    // New upstream columns (a bronze table with schema-drift = add-new-columns) are added.
+    target.appendAddingColumns(rows, Optional.of(context.mark()));
     return LakehouseSpark.count(rows);
   }
 }

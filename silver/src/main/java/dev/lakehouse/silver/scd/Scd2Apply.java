@@ -20,8 +20,10 @@ import dev.lakehouse.silver.ChangeApply;
 import dev.lakehouse.silver.ChangeRows;
 import dev.lakehouse.silver.guard.KeyGuard;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -162,12 +164,16 @@ public final class Scd2Apply implements ChangeApply {
    */
   private Dataset<Row> diff(Dataset<Row> recomputed, StoredRows touched) {
     String[] columns = recomputed.columns();
+    Dataset<Row> history = touched.in(target).orElseThrow();
+    Set<String> storedNames = new HashSet<>(List.of(history.columns()));
     List<Column> storedCols = new ArrayList<>();
-    for (String c : columns) {
-      storedCols.add(col(ChangeRows.quote(c)).as(STORED_PREFIX + c));
+    for (org.apache.spark.sql.types.StructField f : recomputed.schema().fields()) {
+      // A column the history lacks is new upstream (schema-drift = add-new-columns): the stored versions read null there.
+      Column c = storedNames.contains(f.name()) ? col(ChangeRows.quote(f.name())) : lit(null).cast(f.dataType());
+      storedCols.add(c.as(STORED_PREFIX + f.name()));
     }
     storedCols.add(lit(true).as(STORED));
-    Dataset<Row> stored = touched.in(target).orElseThrow().select(storedCols.toArray(Column[]::new));
+    Dataset<Row> stored = history.select(storedCols.toArray(Column[]::new));
     Column sameVersion = null;
     for (String k : target.keys()) {
       Column eq = col(ChangeRows.quote(k)).eqNullSafe(col(ChangeRows.quote(STORED_PREFIX + k)));
