@@ -74,6 +74,25 @@ class JdbcSourceTest {
     assertThat(t.rows().count()).isEqualTo(53);
   }
 
+  /**
+   * The driver's error (a checked SQLException Spark throws undeclared) escaped the source's
+   * handler and the runner's: the run ended with the driver's exception instead of a failed table.
+   */
+  @Test
+  void aMissingTableFailsItsRunWithWhatToCheck() {
+    Bronze t = Bronze.table("missing_pg", "delta", """
+        source {
+          type = jdbc, url = "jdbc:postgresql://localhost:%d/postgres", table = public.no_such_table
+          watermark-column = updated_at, options { user = postgres, password = "" }
+        }
+        """.formatted(postgres.getPort()));
+    TableRunResult run = t.run();
+    assertThat(run.status()).isEqualTo(TableRunResult.Status.FAILED);
+    assertThat(run.error().orElseThrow()).contains(
+        "Cannot read the columns of public.no_such_table at jdbc:postgresql://localhost:" + postgres.getPort() + "/postgres for bronze.missing_pg",
+        "does not exist", "check url, table or query, and the credentials in options");
+  }
+
   @Test
   void aQueryWithANumericWatermark() throws Exception {
     sql("CREATE TABLE events (seq BIGINT, kind TEXT)", "INSERT INTO events SELECT g, 'k' || (g % 3) FROM generate_series(1, 10) g");

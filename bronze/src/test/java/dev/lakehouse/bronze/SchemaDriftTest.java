@@ -6,6 +6,7 @@ import dev.lakehouse.core.run.TableRunResult;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -63,6 +64,27 @@ class SchemaDriftTest {
     assertThat(t.rows().columns()).doesNotContain("email").contains("_rescued_data");
     List<Row> rows = t.rows().orderBy("id").collectAsList();
     assertThat(rows).extracting(r -> r.getAs("_rescued_data")).containsExactly(null, null, "{\"email\":\"cy@example.org\"}", null);
+  }
+
+  /**
+   * Drift is a key the schema does not have at the top of a document. Inside an object declared as
+   * a STRUCT, the declared fields are read and others are not (a Debezium envelope's {@code source}
+   * block has more than one keeps); declared STRING, an object or array keeps its whole JSON text.
+   */
+  @Test
+  void nestedObjectsAreReadAsDeclared() {
+    Bronze t = Bronze.table("nested", "delta", """
+        source { type = files, format = json, path = landing/nested, schema = "id BIGINT, address STRUCT<city: STRING>, extra STRING" }
+        """);
+    Bronze.land(t.landing("landing/nested"), "1.json", "{\"id\": 1, \"address\": {\"city\": \"Oslo\", \"zip\": \"0150\"}, "
+        + "\"extra\": {\"tags\": [1, 2], \"note\": \"x\"}}\n");
+    TableRunResult r = t.run();
+    assertThat(r.error()).isEmpty();
+    assertThat(r.rowsWritten()).isEqualTo(1);
+    Row row = t.rows().selectExpr("address.city", "to_json(address)", "extra").first();
+    assertThat(row.getString(0)).isEqualTo("Oslo");
+    assertThat(row.getString(1)).isEqualTo("{\"city\":\"Oslo\"}");
+    assertThat(row.getString(2)).isEqualTo("{\"tags\":[1,2],\"note\":\"x\"}");
   }
 
   @ParameterizedTest

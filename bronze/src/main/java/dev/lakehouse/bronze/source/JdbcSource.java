@@ -88,7 +88,7 @@ final class JdbcSource implements BronzeSource {
   public StructType inferSchema(SparkSession spark) {
     try {
       return read(spark, null, null).drop(BronzeColumns.SOURCE).schema();
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // the driver's SQLException is checked, and thrown undeclared through Spark
       throw new LakehouseException("Cannot read the columns of " + spec.relation() + " at " + urlWithoutParameters()
           + " for " + table + ": " + e.getMessage() + "; check url, table or query, and the credentials in options", e);
     }

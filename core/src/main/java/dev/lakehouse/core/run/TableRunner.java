@@ -65,7 +65,7 @@ public final class TableRunner {
     RunningTable running;
     try {
       running = start(job, checkpoint, RunMode.BATCH, fullRefresh);
-    } catch (LakehouseException e) {
+    } catch (Exception e) { // not only ours: Spark's AnalysisException, a JDBC driver's SQLException, thrown undeclared
       return failed(job, RunMode.BATCH, e);
     }
     return running.awaitResult();

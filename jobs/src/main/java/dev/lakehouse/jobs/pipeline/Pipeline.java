@@ -204,7 +204,7 @@ public final class Pipeline {
   private void writeQualityReport(String runId) {
     try {
       QualityReport.write(spark, spec.settings(), runId);
-    } catch (RuntimeException e) { // the report describes the run; it must not fail it
+    } catch (Exception e) { // the report describes the run; it must not fail it (Spark's exceptions may be checked ones)
       org.slf4j.LoggerFactory.getLogger(Pipeline.class).warn("Cannot write the quality report of run {}: {}", runId,
           e.toString());
     }
