@@ -3,13 +3,16 @@ package dev.lakehouse.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lakehouse.core.config.ConfigLayers;
+import dev.lakehouse.core.run.TableRunResult;
 import dev.lakehouse.core.run.TableRunResult.Status;
 import dev.lakehouse.core.spec.FormatKind;
 import dev.lakehouse.core.testing.SharedSpark;
 import dev.lakehouse.jobs.pipeline.Pipeline;
 import dev.lakehouse.jobs.pipeline.RunReport;
+import dev.lakehouse.jobs.pipeline.StreamingRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -71,6 +74,39 @@ class SchemaEvolutionTest {
     assertThat(rows(p, "gold.people", "id, name, email")).containsExactly("1|a2|a@x", "2|b|b@x", "3|c|c@x");
     assertThat(rows(p, "gold.people_by_key", "id, name, seq, email")).containsExactlyElementsOf(current);
     assertThat(rows(p, "gold.emails", "id, email")).containsExactly("1|a@x", "2|b@x", "3|c@x");
+  }
+
+  /**
+   * In stream mode a running query keeps the schema it started with, and its source stops it when
+   * the schema changes (Delta: DELTA_SCHEMA_CHANGED; Hudi: Spark's "Invalid batch"): every stream
+   * below bronze failed. The runner now starts such a stream again, which reads on with the column.
+   */
+  @ParameterizedTest
+  @EnumSource(FormatKind.class)
+  void streamsBelowATableThatGainsAColumnStartAgainWithIt(FormatKind format) throws Exception {
+    Path root = SharedSpark.newDir("drift-stream-" + format.id());
+    Pipeline p = Lakehouse.open(new ConfigLayers.Request(CONF, Optional.empty(), List.of("pipeline.format=" + format.id(),
+        "lakehouse.stream.trigger-interval=1s"), Map.of("LAKEHOUSE_ROOT", root.toString())), SharedSpark.session());
+    Path landing = Files.createDirectories(root.resolve("landing/people"));
+    Files.writeString(landing.resolve("1.json"), "{\"id\": 1, \"name\": \"a\", \"seq\": 1}\n");
+    StreamingRun streams = p.startStreams(List.of("bronze.people", "silver.current", "silver.history", "silver.log", "gold.people"),
+        false, r -> {});
+    try {
+      streams.processAllAvailable();
+      Files.writeString(landing.resolve("2.json"), "{\"id\": 3, \"name\": \"c\", \"seq\": 1, \"email\": \"c@x\"}\n");
+      EventsPipelineTest.awaitTrue(() -> {
+        streams.processAllAvailable();
+        return List.of(p.table("gold.people").columns()).contains("email");
+      }, Duration.ofSeconds(180));
+    } finally {
+      streams.stop();
+    }
+    List<TableRunResult> results = streams.stop();
+    assertThat(results).allSatisfy(r -> assertThat(r.error()).as(r.table().toString()).isEmpty());
+    for (String t : List.of("silver.current", "silver.log", "gold.people")) {
+      assertThat(rows(p, t, "id, name, email")).as(t).containsExactly("1|a|null", "3|c|c@x");
+    }
+    assertThat(rows(p, "silver.history", "id, email, is_current")).containsExactly("1|null|true", "3|c@x|true");
   }
 
   private static void assertSucceeded(RunReport report) {

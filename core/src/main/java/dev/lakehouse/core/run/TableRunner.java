@@ -36,6 +36,7 @@ import org.apache.spark.sql.streaming.Trigger;
  * once across runs; a re-run with no new input runs no micro-batch and so changes nothing.
  */
 public final class TableRunner {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TableRunner.class);
   private final SparkSession spark;
   private final String runId;
   private final Duration triggerInterval;
@@ -226,11 +227,36 @@ public final class TableRunner {
         + " sources are cleaned, or keep their history longer";
   }
 
+  /** Restarts of a stream after its source's schema changed, per start (see {@link RunningTable#restartIfSourceSchemaChanged}). */
+  static final int MAX_SCHEMA_RESTARTS = 3;
+
+  /** Whether a streaming query ended because its source's schema is no longer the one it started with. */
+  static boolean sourceSchemaChanged(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      String m = String.valueOf(t.getMessage());
+      if (m.contains("DELTA_SCHEMA_CHANGED") || (t instanceof AssertionError && m.startsWith("assertion failed: Invalid batch:"))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String firstLine(String message) {
+    String m = String.valueOf(message);
+    int nl = m.indexOf('\n');
+    return nl < 0 ? m : m.substring(0, nl);
+  }
+
   /** A started table run. */
   public final class RunningTable {
     private final TableJob job;
     private final RunMode mode;
-    private final StreamingQuery query;
+    /** Replaced when the stream restarts after its source's schema changed (see {@link #restartIfSourceSchemaChanged}). */
+    private volatile StreamingQuery query;
+    private final String checkpoint;
+    private final Trigger trigger;
+    private final VoidFunction2<Dataset<Row>, Long> microBatch;
+    private int restarts;
     private final long startNanos = System.nanoTime();
     private final Instant startedAt = Instant.now();
     private final Optional<TableVersion> versionBefore;
@@ -259,10 +285,11 @@ public final class TableRunner {
     private RunningTable(TableJob job, String checkpoint, RunMode mode) {
       this.job = job;
       this.mode = mode;
+      this.checkpoint = checkpoint;
       this.versionBefore = safeVersion(job.target());
       String appId = CheckpointGuard.streamAppId(job.target().name());
       BatchExpectations rules = expectations.apply(job);
-      VoidFunction2<Dataset<Row>, Long> microBatch = (batch, batchId) -> {
+      this.microBatch = (batch, batchId) -> {
         if (stopping) {
           // The stop interrupts this wait: Spark ends the query cleanly, and the batch, planned but
           // not committed, is processed by the next start.
@@ -293,11 +320,15 @@ public final class TableRunner {
           throw e;
         }
       };
-      Trigger trigger = mode == RunMode.BATCH
+      this.trigger = mode == RunMode.BATCH
           ? Trigger.AvailableNow()
           : Trigger.ProcessingTime(triggerInterval.toMillis());
+      this.query = startQuery();
+    }
+
+    private StreamingQuery startQuery() {
       try {
-        this.query = job.input(spark).writeStream()
+        return job.input(spark).writeStream()
             .queryName(job.target().name().toString())
             .option("checkpointLocation", checkpoint)
             .trigger(trigger)
@@ -312,6 +343,29 @@ public final class TableRunner {
       return query;
     }
 
+    /**
+     * In stream mode, starts the table's query again, from its checkpoint, when it ended because its
+     * source's schema changed (a column added upstream, see {@code schema-drift = add-new-columns}):
+     * a streaming query keeps the schema it started with, and its source stops it then (Delta:
+     * {@code DELTA_SCHEMA_CHANGED}, Hudi: Spark's "Invalid batch" check). The new query reads with
+     * the new schema; the batch that stopped the old one had not committed and runs again. At most
+     * {@value #MAX_SCHEMA_RESTARTS} times per start, in case the change is one a restart cannot take.
+     *
+     * @return whether it restarted
+     */
+    public synchronized boolean restartIfSourceSchemaChanged() {
+      StreamingQuery q = query;
+      if (mode != RunMode.STREAM || stopping || q.isActive() || q.exception().isEmpty()
+          || !sourceSchemaChanged(q.exception().get()) || restarts >= MAX_SCHEMA_RESTARTS) {
+        return false;
+      }
+      restarts++;
+      LOG.warn("The source of {} changed its schema; starting its stream again with the new columns ({}): {}",
+          job.target().name(), restarts, firstLine(q.exception().get().getMessage()));
+      query = startQuery();
+      return true;
+    }
+
     /** Rows processed so far, for progress reports. */
     public long rowsRead() {
       return rowsRead.get();
@@ -321,9 +375,18 @@ public final class TableRunner {
       return batches.get();
     }
 
-    /** Blocks until every input available now is processed (stream mode). */
+    /** Blocks until every input available now is processed (stream mode), restarting the stream after a source's schema change. */
     public void processAllAvailable() {
-      query.processAllAvailable();
+      while (true) {
+        try {
+          query.processAllAvailable();
+          return;
+        } catch (Exception e) { // a StreamingQueryException: checked, thrown undeclared
+          if (!restartIfSourceSchemaChanged()) {
+            throw e;
+          }
+        }
+      }
     }
 
     /**

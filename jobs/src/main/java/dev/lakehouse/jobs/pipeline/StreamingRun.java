@@ -28,11 +28,13 @@ public final class StreamingRun {
 
   /**
    * Blocks until {@code stopRequested} is counted down or any table's query ends by itself
-   * (a failure ends the whole run); does not stop anything itself.
+   * (a failure ends the whole run); does not stop anything itself. A query that ended because its
+   * source gained columns is started again instead (see
+   * {@link TableRunner.RunningTable#restartIfSourceSchemaChanged}).
    */
   public void awaitStopOrEnd(CountDownLatch stopRequested) throws InterruptedException {
     while (!stopRequested.await(500, TimeUnit.MILLISECONDS)
-        && tables.stream().allMatch(t -> t.query().isActive())) {
+        && tables.stream().allMatch(t -> t.query().isActive() || t.restartIfSourceSchemaChanged())) {
       // poll: a StreamingQuery offers no wait-for-any across several queries
     }
   }
