@@ -128,6 +128,19 @@ class CleansingTest {
     assertThat(lines(marked.orderBy("id"), "id", ChangeRows.DELETED)).containsExactly("1|false", "2|true", "3|false");
   }
 
+  /** {@code select} with {@code *} keeps the delete mark once: it was added again, and the rows had it twice. */
+  @Test
+  void selectAllWithDeleteWhenKeepsOneDeleteMark() {
+    SilverScenario s = SilverScenario.of("delta", "id BIGINT, op STRING", """
+        keys = [id]
+        delete-when = "op = 'D'"
+        select = ["*", "id * 10 AS tenfold"]
+        """);
+    Dataset<Row> out = s.cleansed(List.of(new Object[] {1L, "U"}, new Object[] {2L, "D"}));
+    assertThat(out.columns()).containsExactly("id", "op", ChangeRows.DELETED, "tenfold");
+    assertThat(lines(out.orderBy("id"), "id", ChangeRows.DELETED, "tenfold")).containsExactly("1|false|10", "2|true|20");
+  }
+
   @Test
   void aColumnTheRowsLackIsNamedWithTheTableAndKey() {
     SilverScenario s = SilverScenario.of("delta", "id BIGINT, name STRING", """

@@ -241,10 +241,12 @@ public final class TableRunner {
     return false;
   }
 
+  /** The start of a message for a log line: its first line, at most 200 characters (Spark's "Invalid batch" lists every column twice). */
   private static String firstLine(String message) {
     String m = String.valueOf(message);
     int nl = m.indexOf('\n');
-    return nl < 0 ? m : m.substring(0, nl);
+    String line = nl < 0 ? m : m.substring(0, nl);
+    return line.length() <= 200 ? line : line.substring(0, 200) + "...";
   }
 
   /** A started table run. */

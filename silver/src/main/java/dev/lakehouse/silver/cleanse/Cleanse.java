@@ -55,8 +55,8 @@ public final class Cleanse {
     Dataset<Row> out = rows;
     if (!spec.select().isEmpty()) {
       List<String> exprs = new ArrayList<>(spec.select());
-      for (String c : carried) { // the change rows' own columns survive any select
-        if (Arrays.asList(rows.columns()).contains(c) && !exprs.contains(c)) {
+      for (String c : carried) { // the change rows' own columns survive any select ("*" keeps them already)
+        if (Arrays.asList(rows.columns()).contains(c) && !exprs.contains(c) && !exprs.contains("*")) {
           exprs.add("`" + c + "`");
         }
       }
