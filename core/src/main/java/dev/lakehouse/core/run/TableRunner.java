@@ -398,7 +398,9 @@ public final class TableRunner {
      * running batch ends first, and one that starts meanwhile waits for the stop before it writes.
      */
     public TableRunResult stop() {
-      stopping = true;
+      synchronized (this) { // a restart (see restartIfSourceSchemaChanged) either comes before, and this stops its query, or sees the stop
+        stopping = true;
+      }
       try {
         while (query.isActive() && query.status().isTriggerActive() && !parked.await(100, TimeUnit.MILLISECONDS)) {
           // the running micro-batch goes on to its commit
