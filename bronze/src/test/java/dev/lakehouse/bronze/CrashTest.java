@@ -3,11 +3,10 @@ package dev.lakehouse.bronze;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lakehouse.core.format.TableVersion;
+import dev.lakehouse.core.testing.ChildJvm;
 import dev.lakehouse.core.testing.SharedSpark;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -144,21 +143,8 @@ class CrashTest {
   }
 
   private static Process startChild(Bronze t) throws Exception {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("-Xmx1g");
-    for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (arg.startsWith("--add-opens") || arg.startsWith("-XX:+IgnoreUnrecognizedVMOptions") || arg.startsWith("-Djdk.reflect")
-          || arg.startsWith("-Dlog4j2.configurationFile")) {
-        cmd.add(arg);
-      }
-    }
-    cmd.add("-Dlakehouse.test.tmp=" + t.root.resolve("child-work"));
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add(CrashChild.class.getName());
-    cmd.add(t.root.resolve("pipeline.conf").toString());
-    return new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(t.root.resolve("child.out").toFile())).start();
+    return ChildJvm.start(CrashChild.class, t.root.resolve("child-work"), t.root.resolve("child.out"),
+        t.root.resolve("pipeline.conf").toString());
   }
+
 }

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lakehouse.core.format.TableVersion;
 import dev.lakehouse.core.spec.FormatKind;
+import dev.lakehouse.core.testing.ChildJvm;
 import dev.lakehouse.core.testing.SharedSpark;
 import dev.lakehouse.jobs.pipeline.Pipeline;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -188,23 +188,8 @@ class PipelineCrashTest {
   }
 
   private static Process startChild(Path root, FormatKind format) throws IOException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("-Xmx1g");
-    for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (arg.startsWith("--add-opens") || arg.startsWith("-XX:+IgnoreUnrecognizedVMOptions") || arg.startsWith("-Djdk.reflect")) {
-        cmd.add(arg);
-      }
-    }
-    Optional.ofNullable(System.getProperty("log4j2.configurationFile")).ifPresent(f -> cmd.add("-Dlog4j2.configurationFile=" + f));
-    cmd.add("-Dlakehouse.test.tmp=" + root.resolve("child-work"));
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add(PipelineChild.class.getName());
-    cmd.add(CONF.toAbsolutePath().toString());
-    cmd.add(root.toString());
-    cmd.add(format.id());
-    return new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(root.resolve("child.out").toFile())).start();
+    return ChildJvm.start(PipelineChild.class, root.resolve("child-work"), root.resolve("child.out"),
+        CONF.toAbsolutePath().toString(), root.toString(), format.id());
   }
+
 }

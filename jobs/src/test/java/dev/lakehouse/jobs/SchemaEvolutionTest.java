@@ -91,6 +91,7 @@ class SchemaEvolutionTest {
     Files.writeString(landing.resolve("1.json"), "{\"id\": 1, \"name\": \"a\", \"seq\": 1}\n");
     StreamingRun streams = p.startStreams(List.of("bronze.people", "silver.current", "silver.history", "silver.log", "gold.people"),
         false, r -> {});
+    List<TableRunResult> results;
     try {
       streams.processAllAvailable();
       Files.writeString(landing.resolve("2.json"), "{\"id\": 3, \"name\": \"c\", \"seq\": 1, \"email\": \"c@x\"}\n");
@@ -99,9 +100,8 @@ class SchemaEvolutionTest {
         return List.of(p.table("gold.people").columns()).contains("email");
       }, Duration.ofSeconds(180));
     } finally {
-      streams.stop();
+      results = streams.stop();
     }
-    List<TableRunResult> results = streams.stop();
     assertThat(results).allSatisfy(r -> assertThat(r.error()).as(r.table().toString()).isEmpty());
     for (String t : List.of("silver.current", "silver.log", "gold.people")) {
       assertThat(rows(p, t, "id, name, email")).as(t).containsExactly("1|a|null", "3|c|c@x");

@@ -212,7 +212,7 @@ final class DeltaFormat implements TableFormat {
   private static void addMissingColumns(Dataset<Row> rows, LakehouseTable table) {
     SparkSession spark = rows.sparkSession();
     java.util.Set<String> stored = new java.util.HashSet<>();
-    for (String c : DeltaTable.forPath(spark, table.location()).toDF().columns()) {
+    for (String c : currentSnapshot(spark, table).schema().fieldNames()) {
       stored.add(c.toLowerCase(java.util.Locale.ROOT));
     }
     List<String> added = new ArrayList<>();
@@ -225,6 +225,11 @@ final class DeltaFormat implements TableFormat {
       LOG.info("Adding columns {} to {}", added, table.name());
       spark.sql("ALTER TABLE delta.`" + table.location().replace("`", "``") + "` ADD COLUMNS (" + String.join(", ", added) + ")");
     }
+  }
+
+  /** The table's newest snapshot (Delta's log, brought up to date): no DataFrame, no Spark job. */
+  private static Snapshot currentSnapshot(SparkSession spark, LakehouseTable table) {
+    return DeltaLog.forTable(spark, table.location()).update(false, scala.Option.empty(), scala.Option.empty());
   }
 
   private void createReplacedByKey(Dataset<Row> rows, LakehouseTable table, String note) {
@@ -268,7 +273,7 @@ final class DeltaFormat implements TableFormat {
     if (!exists(spark, table)) {
       return Map.of();
     }
-    Snapshot snapshot = DeltaLog.forTable(spark, table.location()).update(false, scala.Option.empty(), scala.Option.empty());
+    Snapshot snapshot = currentSnapshot(spark, table);
     scala.Option<scala.collection.Seq<SetTransaction>> listed = snapshot.checksumOpt().isDefined()
         ? snapshot.checksumOpt().get().setTransactions() : scala.Option.empty();
     Map<String, Long> batches = new LinkedHashMap<>();

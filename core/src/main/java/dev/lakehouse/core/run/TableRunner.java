@@ -233,8 +233,11 @@ public final class TableRunner {
   /** Whether a streaming query ended because its source's schema is no longer the one it started with. */
   static boolean sourceSchemaChanged(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
-      String m = String.valueOf(t.getMessage());
-      if (m.contains("DELTA_SCHEMA_CHANGED") || (t instanceof AssertionError && m.startsWith("assertion failed: Invalid batch:"))) {
+      // Delta names it by error class (DELTA_SCHEMA_CHANGED, _WITH_VERSION, _WITH_STARTING_OPTIONS);
+      // Spark's own check, which Hudi's source meets, is a plain assertion.
+      boolean delta = t instanceof org.apache.spark.SparkThrowable st && st.getErrorClass() != null
+          && st.getErrorClass().startsWith("DELTA_SCHEMA_CHANGED");
+      if (delta || (t instanceof AssertionError && String.valueOf(t.getMessage()).startsWith("assertion failed: Invalid batch:"))) {
         return true;
       }
     }
