@@ -3,10 +3,12 @@ package dev.lakehouse.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lakehouse.core.format.TableVersion;
+import dev.lakehouse.core.run.TableRunResult;
 import dev.lakehouse.core.spec.FormatKind;
 import dev.lakehouse.core.testing.ChildJvm;
 import dev.lakehouse.core.testing.SharedSpark;
 import dev.lakehouse.jobs.pipeline.Pipeline;
+import dev.lakehouse.jobs.pipeline.RunReport;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.file.Files;
@@ -22,6 +24,7 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -29,7 +32,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * kill -9 of a pipeline run (bronze, silver SCD type 1 and 2, gold) at random points, several
  * times, with files landing between the runs, then a run to the end: bronze holds every event once, silver's current
  * rows are each key's newest event (computed here from the events), and the silver history and
- * gold equal those of the same pipeline run once, without a kill, on the same files.
+ * gold equal those of the same pipeline run once, without a kill, on the same files. And a run
+ * started while another runs is refused, table by table, leaving the first run's result intact.
  */
 class PipelineCrashTest {
   static final Path CONF = Path.of("src/test/resources/pipelines/changes.conf");
@@ -89,6 +93,42 @@ class PipelineCrashTest {
     assertThat(rows(p.table("gold.events_by_name"), "name", "events", "amount"))
         .isEqualTo(rows(uninterrupted.table("gold.events_by_name"), "name", "events", "amount"))
         .isEqualTo(totalsByName(events));
+  }
+
+  /**
+   * A second run of the pipeline while the first runs in another process (a scheduler's retry, a
+   * run by hand): Hudi's single-writer timeline lets the second writer roll back the first one's
+   * commit in flight, so the second run must touch nothing. Each of its tables that the first run
+   * holds fails at its start, naming the run that holds it; the first run ends as if alone.
+   */
+  @Test
+  void aRunOverlappingARunningOneIsRefusedAndTheFirstEndsAsIfAlone() throws Exception {
+    List<Event> events = events(new Random(11));
+    Path root = SharedSpark.newDir("overlap");
+    land(root, events, 0, FILES);
+    Pipeline p = Lakehouse.open(PipelineChild.request(CONF, root, FormatKind.HUDI.id()), SharedSpark.session());
+    Process first = startChild(root, FormatKind.HUDI);
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+    while (first.isAlive() && System.nanoTime() < deadline && version(p, "bronze.changes").isEmpty()) {
+      Thread.sleep(20);
+    }
+    assertThat(first.isAlive()).as("the first run must still be reading bronze (one file per micro-batch)").isTrue();
+
+    RunReport second = p.run(List.of(), false, r -> {});
+    List<TableRunResult> refused = second.tables().stream().filter(r -> r.status() == TableRunResult.Status.FAILED).toList();
+    assertThat(refused).as(second.tables().toString()).isNotEmpty()
+        .allSatisfy(r -> assertThat(r.error().orElseThrow())
+            .contains("process " + first.pid() + " on ").contains("is running it").contains("this run read and wrote nothing"));
+    assertThat(second.tables()).allSatisfy(r -> assertThat(r.status()).as("%s ran beside the first run", r.table())
+        .isNotEqualTo(TableRunResult.Status.SUCCEEDED));
+
+    assertThat(first.waitFor(10, TimeUnit.MINUTES)).isTrue();
+    assertThat(first.exitValue()).as(Files.readString(root.resolve("child.out"))).isZero();
+    assertThat(p.table("bronze.changes").count()).isEqualTo(events.size());
+    assertThat(p.table("bronze.changes").select("id", "seq").distinct().count()).isEqualTo(events.size());
+    assertThat(rows(p.table("silver.current"), "id", "name", "amount", "seq")).isEqualTo(asRows(newestPerKey(events)));
+    assertThat(rows(p.table("gold.events_by_name"), "name", "events", "amount")).isEqualTo(totalsByName(events));
+    assertThat(p.run(List.of(), false, r -> {}).succeeded()).as("once the first run ended, the next one runs").isTrue();
   }
 
   /**

@@ -42,7 +42,7 @@ import java.util.Optional;
 public final class PipelineParser {
   static final List<String> TOP_LEVEL_KEYS = List.of("lakehouse", "pipeline", "vars");
   static final List<String> LAKEHOUSE_KEYS = List.of("root", "format", "spark", "run", "stream");
-  static final List<String> RUN_KEYS = List.of("parallelism");
+  static final List<String> RUN_KEYS = List.of("parallelism", "lease-expiry");
   static final List<String> SPARK_KEYS = List.of("master", "app-name", "conf");
   static final List<String> STREAM_KEYS = List.of("trigger-interval");
   static final List<String> PIPELINE_KEYS = List.of("name", "description", "owner", "format", "tables", "schedule");
@@ -185,10 +185,16 @@ public final class PipelineParser {
     SpecReader run = lakehouse.object("run").orElseThrow();
     run.rejectUnknownKeys(RUN_KEYS);
     int parallelism = run.positiveInt("parallelism", 1);
+    Duration leaseExpiry = run.duration("lease-expiry", LakehouseSettings.DEFAULT_LEASE_EXPIRY);
+    if (leaseExpiry.compareTo(Duration.ofSeconds(1)) < 0) {
+      run.problem("lease-expiry", "Cannot use a lease expiry of " + leaseExpiry + ": its holder renews it every quarter of it;"
+          + " write 1s or more, e.g. 2m (the default)");
+      leaseExpiry = LakehouseSettings.DEFAULT_LEASE_EXPIRY;
+    }
     SpecReader stream = lakehouse.object("stream").orElseThrow();
     stream.rejectUnknownKeys(STREAM_KEYS);
     Duration trigger = stream.duration("trigger-interval", Duration.ofSeconds(10));
-    return new LakehouseSettings(root, format, sparkSettings, parallelism, trigger);
+    return new LakehouseSettings(root, format, sparkSettings, parallelism, trigger, leaseExpiry);
   }
 
   private TableSpec parseTable(TableName name, SpecReader t, LakehouseSettings settings, FormatKind pipelineFormat) {

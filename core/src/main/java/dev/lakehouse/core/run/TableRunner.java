@@ -41,6 +41,7 @@ public final class TableRunner {
   private final String runId;
   private final Duration triggerInterval;
   private final java.util.function.Function<TableJob, BatchExpectations> expectations;
+  private final Duration leaseExpiry;
 
   public TableRunner(SparkSession spark, String runId, Duration triggerInterval) {
     this(spark, runId, triggerInterval, job -> BatchExpectations.NONE);
@@ -49,10 +50,17 @@ public final class TableRunner {
   /** @param expectations the data-quality rules of each job's target table */
   public TableRunner(SparkSession spark, String runId, Duration triggerInterval,
       java.util.function.Function<TableJob, BatchExpectations> expectations) {
+    this(spark, runId, triggerInterval, expectations, dev.lakehouse.core.spec.LakehouseSettings.DEFAULT_LEASE_EXPIRY);
+  }
+
+  /** @param leaseExpiry how long a run's lease on its table outlives its holder on another host (see {@link TableLease}) */
+  public TableRunner(SparkSession spark, String runId, Duration triggerInterval,
+      java.util.function.Function<TableJob, BatchExpectations> expectations, Duration leaseExpiry) {
     this.spark = spark;
     this.runId = runId;
     this.triggerInterval = triggerInterval;
     this.expectations = expectations;
+    this.leaseExpiry = leaseExpiry;
   }
 
   /**
@@ -80,7 +88,9 @@ public final class TableRunner {
     LongAdder quarantined = new LongAdder();
     OptionalLong written = OptionalLong.empty();
     Throwable error = null;
+    TableLease lease = null;
     try {
+      lease = TableLease.acquire(spark.sparkContext().hadoopConfiguration(), job.target().name(), checkpoint, runId, leaseExpiry);
       prepare(job, checkpoint, fullRefresh);
       before = safeVersion(job.target());
       // A stream of the table started later begins afresh (and finds the target up to date) instead
@@ -107,6 +117,10 @@ public final class TableRunner {
       }
     } catch (Exception | Error e) { // Spark's AnalysisException is checked, and thrown undeclared
       error = e;
+    } finally {
+      if (lease != null) {
+        lease.close();
+      }
     }
     Optional<TableVersion> after = safeVersion(job.target());
     if (error == null && after.isPresent()) {
@@ -120,17 +134,24 @@ public final class TableRunner {
   }
 
   /**
-   * Starts {@code job}; returns at once with a handle.
+   * Starts {@code job}; returns at once with a handle, which holds the table's lease (see
+   * {@link TableLease}) until the run has ended.
    *
-   * @throws TableRunException when a source table does not exist yet, or when the checkpoint is behind the table (deleted or
-   *     replaced by hand; see {@link CheckpointGuard})
+   * @throws TableRunException when another run of the table is running, when a source table does not exist yet, or when the
+   *     checkpoint is behind the table (deleted or replaced by hand; see {@link CheckpointGuard})
    */
   public RunningTable start(TableJob job, String checkpoint, RunMode mode, boolean fullRefresh) {
-    prepare(job, checkpoint, fullRefresh);
-    if (!(job instanceof RefreshJob)) { // a refresh drops its stream's checkpoint on purpose (see refreshOnce)
-      CheckpointGuard.check(spark, job.target(), checkpoint);
+    TableLease lease = TableLease.acquire(spark.sparkContext().hadoopConfiguration(), job.target().name(), checkpoint, runId, leaseExpiry);
+    try {
+      prepare(job, checkpoint, fullRefresh);
+      if (!(job instanceof RefreshJob)) { // a refresh drops its stream's checkpoint on purpose (see refreshOnce)
+        CheckpointGuard.check(spark, job.target(), checkpoint);
+      }
+      return new RunningTable(job, checkpoint, mode, lease);
+    } catch (Throwable e) { // also the checked exceptions Spark throws undeclared
+      lease.close();
+      throw e;
     }
-    return new RunningTable(job, checkpoint, mode);
   }
 
   /**
@@ -270,6 +291,7 @@ public final class TableRunner {
     private final AtomicLong rowsWritten = new AtomicLong();
     private final LongAdder rowsQuarantined = new LongAdder();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private final TableLease lease;
     /** Set by {@link #stop}: a micro-batch that starts after it waits for the stop, before it writes. */
     private volatile boolean stopping;
     /** Counted down when a micro-batch waits for the stop. */
@@ -287,8 +309,9 @@ public final class TableRunner {
           : appId;
     }
 
-    private RunningTable(TableJob job, String checkpoint, RunMode mode) {
+    private RunningTable(TableJob job, String checkpoint, RunMode mode, TableLease lease) {
       this.job = job;
+      this.lease = lease;
       this.mode = mode;
       this.checkpoint = checkpoint;
       this.versionBefore = safeVersion(job.target());
@@ -419,13 +442,15 @@ public final class TableRunner {
       return awaitResult();
     }
 
-    /** Waits for the query to end (batch mode ends by itself) and reports what it did. */
+    /** Waits for the query to end (batch mode ends by itself), gives the table's lease up, and reports what the run did. */
     public TableRunResult awaitResult() {
       Throwable error = null;
       try {
         query.awaitTermination();
       } catch (StreamingQueryException e) {
         error = failure.get() != null ? failure.get() : e;
+      } finally {
+        lease.close();
       }
       if (error == null && failure.get() != null) {
         error = failure.get();

@@ -9,9 +9,17 @@ import java.time.Duration;
  * @param format the table format of tables that do not name one
  * @param parallelism how many independent tables of one run may run at once
  * @param triggerInterval how often a table in {@code stream} mode looks for new input
+ * @param leaseExpiry how long a table run's lease outlives the run's last sign of life when its
+ *     process cannot be seen (another host): a second run of the table is refused until then
  */
 public record LakehouseSettings(
-    String root, FormatKind format, SparkSettings spark, int parallelism, Duration triggerInterval) {
+    String root, FormatKind format, SparkSettings spark, int parallelism, Duration triggerInterval, Duration leaseExpiry) {
+  /** The lease expiry when none is set. */
+  public static final Duration DEFAULT_LEASE_EXPIRY = Duration.ofMinutes(2);
+
+  public LakehouseSettings(String root, FormatKind format, SparkSettings spark, int parallelism, Duration triggerInterval) {
+    this(root, format, spark, parallelism, triggerInterval, DEFAULT_LEASE_EXPIRY);
+  }
 
   /** The folder of the framework's own tables ({@code _lakehouse.runs}, ...). */
   public String systemLocation() {

@@ -1,7 +1,10 @@
 package dev.lakehouse.core.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.lakehouse.core.errors.ConfigException;
+import dev.lakehouse.core.errors.ConfigProblem;
 import dev.lakehouse.core.spec.FormatKind;
 import dev.lakehouse.core.spec.LayerSpec;
 import dev.lakehouse.core.spec.PipelineSpec;
@@ -71,6 +74,18 @@ class ConfigLayersTest {
         Map.of("LAKEHOUSE_ROOT", "/from/env"));
     assertThat(set.settings().root()).isEqualTo("/from/set");
     assertThat(set.settings().spark().master()).isEqualTo("local[2]");
+  }
+
+  @Test
+  void theLeaseExpiryDefaultsToTwoMinutesAndMustBeASecondOrMore() throws IOException {
+    Path conf = confDir();
+    assertThat(load(conf, Optional.empty(), List.of(), Map.of()).settings().leaseExpiry()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(load(conf, Optional.empty(), List.of("lakehouse.run.lease-expiry=45s"), Map.of()).settings().leaseExpiry())
+        .isEqualTo(Duration.ofSeconds(45));
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> load(conf, Optional.empty(), List.of("lakehouse.run.lease-expiry=0s"), Map.of()));
+    assertThat(e.problems()).extracting(ConfigProblem::toString).anySatisfy(p -> assertThat(p)
+        .contains("lakehouse.run.lease-expiry: Cannot use a lease expiry of PT0S").contains("write 1s or more"));
   }
 
   @Test

@@ -80,7 +80,7 @@ public final class Pipeline {
    */
   public RunReport run(List<String> selectors, boolean fullRefresh, Consumer<TableRunResult> listener) {
     String runId = newRunId();
-    TableRunner runner = new TableRunner(spark, runId, spec.settings().triggerInterval(), this::expectations);
+    TableRunner runner = new TableRunner(spark, runId, spec.settings().triggerInterval(), this::expectations, spec.settings().leaseExpiry());
     List<TableName> order = selection(selectors);
     Map<TableName, CompletableFuture<TableRunResult>> runs = new LinkedHashMap<>();
     ExecutorService pool = Executors.newFixedThreadPool(spec.settings().parallelism(), r -> {
@@ -153,7 +153,8 @@ public final class Pipeline {
       throw new LakehouseException("Cannot start streaming: the catch-up run failed: " + catchUp.tables().stream()
           .filter(r -> r.error().isPresent()).map(r -> r.table() + ": " + r.error().get()).toList());
     }
-    TableRunner runner = new TableRunner(spark, catchUp.runId(), spec.settings().triggerInterval(), this::expectations);
+    TableRunner runner = new TableRunner(spark, catchUp.runId(), spec.settings().triggerInterval(), this::expectations,
+        spec.settings().leaseExpiry());
     List<TableRunner.RunningTable> running = new ArrayList<>();
     for (TableName t : selection(selectors)) {
       TableSpec ts = spec.table(t);
