@@ -50,7 +50,12 @@ final class Bronze {
     }
   }
 
-  Path landing(String folder) {
+  /** The same table (name, root, checkpoint) declared anew with {@code tableBlock}: a spec edited between runs. */
+  Bronze withBlock(String tableBlock) {
+    return new Bronze(root, parse(root, spec.name().name(), spec.format().id(), tableBlock));
+  }
+
+    Path landing(String folder) {
     try {
       return Files.createDirectories(root.resolve(folder));
     } catch (IOException e) {
@@ -70,8 +75,13 @@ final class Bronze {
   }
 
   TableRunResult run() {
+    return run(false);
+  }
+
+  /** With {@code fullRefresh}, as {@code run --full-refresh}: the table and its checkpoint deleted first. */
+  TableRunResult run(boolean fullRefresh) {
     return new TableRunner(SharedSpark.session(), UUID.randomUUID().toString(), Duration.ofMillis(200))
-        .runBatch(new BronzeIngest(spec), spec.checkpoint(), false);
+        .runBatch(new BronzeIngest(spec), spec.checkpoint(), fullRefresh);
   }
 
   TableRunner.RunningTable startStream() {

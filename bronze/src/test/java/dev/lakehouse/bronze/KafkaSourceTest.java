@@ -88,6 +88,37 @@ class KafkaSourceTest {
     assertThat(t.run().batches()).isZero();
   }
 
+  /**
+   * Messages aged out of Kafka (retention) before the table read them: the run stops, saying which
+   * offsets are gone and the two ways on; with {@code failOnDataLoss = "false"} it reads what Kafka holds.
+   */
+  @Test
+  void messagesAgedOutBeforeTheTableReadThemStopItsRunWithWhatToDo() throws Exception {
+    broker.send("aging", orders(1, 5));
+    String block = """
+        source {
+          type = kafka, bootstrap-servers = "%s", topics = [aging]
+          starting-offsets = earliest, value = json, schema = "id BIGINT, amount BIGINT"%s
+        }
+        """;
+    Bronze t = Bronze.table("aging_kafka", "delta", block.formatted(broker.bootstrapServers(), ""));
+    assertThat(t.run().rowsWritten()).isEqualTo(5);
+
+    broker.send("aging", orders(6, 10));
+    broker.deleteAllRecords("aging"); // what retention does to messages older than it keeps
+    broker.send("aging", orders(11, 12));
+    TableRunResult lost = t.run();
+    assertThat(lost.status()).isEqualTo(TableRunResult.Status.FAILED);
+    assertThat(lost.error().orElseThrow()).startsWith("Cannot fetch offset ").contains("TopicPartition: aging-",
+        "Kafka no longer holds messages bronze.aging_kafka had yet to read", "options { failOnDataLoss = \"false\" }",
+        "or run it with --full-refresh");
+    assertThat(t.rows().count()).isEqualTo(5);
+
+    TableRunResult onward = t.withBlock(block.formatted(broker.bootstrapServers(), ", options { failOnDataLoss = \"false\" }")).run();
+    assertThat(onward.error()).isEmpty();
+    assertThat(t.rows().collectAsList()).extracting(r -> r.<Long>getAs("id")).containsExactlyInAnyOrder(1L, 2L, 3L, 4L, 5L, 11L, 12L);
+  }
+
   @Test
   void rawStringValuesByTopicPattern() {
     broker.send("logs-web", List.<String[]>of(new String[] {null, "GET /"}, new String[] {null, "GET /about"}));

@@ -11,6 +11,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.Trigger;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -76,6 +77,53 @@ class RetentionAndTableSourceTest {
     List<Row> rows = t.rows().orderBy("id").collectAsList();
     assertThat(rows).extracting(r -> r.<Long>getAs("id")).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L);
     assertThat(rows.get(0).<String>getAs("_source")).isEqualTo(format + ":" + external);
+  }
+
+  /**
+   * A Delta table written elsewhere records no change data feed (Delta's default): its appended
+   * rows are read with the plain Delta source (before, every run failed reading the feed), a commit
+   * that changed rows stops the run with what to do, and after that advice the feed is read.
+   */
+  @Test
+  void aDeltaTableWithoutChangeFeedIsReadByItsAppendsAndAChangeSaysHowToReadIt() throws Exception {
+    SparkSession spark = SharedSpark.session();
+    Path external = SharedSpark.newDir("external-no-feed").resolve("orders");
+    String feedDefault = "spark.databricks.delta.properties.defaults.enableChangeDataFeed";
+    spark.conf().set(feedDefault, "false"); // as another team's session writes it
+    try {
+      write(spark.sql("SELECT id, concat('order ', id) AS name FROM range(0, 5)"), "delta", external, SaveMode.Overwrite);
+    } finally {
+      spark.conf().set(feedDefault, "true");
+    }
+    Bronze t = Bronze.table("without_feed", "delta", """
+        source { type = table, format = delta, path = "%s" }
+        """.formatted(external));
+    assertThat(t.run().error()).isEmpty();
+    write(spark.sql("SELECT id, concat('order ', id) AS name FROM range(5, 8)"), "delta", external, SaveMode.Append);
+    assertThat(t.run().rowsWritten()).isEqualTo(3);
+    assertThat(t.rows().count()).isEqualTo(8);
+
+    String table = "delta.`" + external + "`";
+    spark.sql("UPDATE " + table + " SET name = 'changed' WHERE id = 1");
+    TableRunResult changed = t.run();
+    assertThat(changed.status()).isEqualTo(TableRunResult.Status.FAILED);
+    assertThat(changed.error().orElseThrow()).contains("[DELTA_SOURCE_TABLE_IGNORE_CHANGES]", "at version 2.",
+        "The source table is at file:" + external + ".", "ALTER TABLE delta.`file:" + external + "` SET TBLPROPERTIES",
+        "then run bronze.without_feed with --full-refresh");
+    assertThat(t.rows().count()).isEqualTo(8);
+
+    spark.sql("ALTER TABLE " + table + " SET TBLPROPERTIES (delta.enableChangeDataFeed = true)");
+    TableRunResult behind = t.run(); // its stream stands at version 2, which recorded no feed
+    assertThat(behind.error().orElseThrow()).contains("[DELTA_MISSING_CHANGE_DATA]",
+        "run bronze.without_feed with --full-refresh to read the table anew");
+    TableRunResult anew = t.run(true);
+    assertThat(anew.error()).isEmpty();
+    spark.sql("UPDATE " + table + " SET name = 'changed again' WHERE id = 2");
+    assertThat(t.run().rowsWritten()).isEqualTo(1);
+    assertThat(t.rows().where("id = 1").collectAsList()).extracting(r -> r.<String>getAs("name")).containsExactly("changed");
+    assertThat(t.rows().where("id = 2").collectAsList()).extracting(r -> r.<String>getAs("name"))
+        .containsExactlyInAnyOrder("order 2", "changed again");
+    assertThat(t.rows().count()).isEqualTo(9);
   }
 
   /** Written the way another team would: plain Spark, no framework. */

@@ -8,12 +8,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
@@ -104,6 +111,23 @@ public final class KafkaBroker implements AutoCloseable {
       }
     } catch (Exception e) {
       throw new IllegalStateException("Cannot send to " + topic + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Deletes every message the topic holds now, as retention deletes old ones: the partitions' start offsets move to their ends. */
+  public void deleteAllRecords(String topic) {
+    Properties p = new Properties();
+    p.setProperty("bootstrap.servers", bootstrap);
+    try (Admin admin = Admin.create(p)) {
+      Map<TopicPartition, RecordsToDelete> before = new HashMap<>();
+      for (TopicPartitionInfo info : admin.describeTopics(List.of(topic)).allTopicNames().get(60, TimeUnit.SECONDS).get(topic).partitions()) {
+        TopicPartition tp = new TopicPartition(topic, info.partition());
+        long end = admin.listOffsets(Map.of(tp, OffsetSpec.latest())).partitionResult(tp).get(60, TimeUnit.SECONDS).offset();
+        before.put(tp, RecordsToDelete.beforeOffset(end));
+      }
+      admin.deleteRecords(before).all().get(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("Cannot delete the records of " + topic + ": " + e.getMessage(), e);
     }
   }
 

@@ -27,6 +27,7 @@ import org.apache.spark.sql.DataFrameWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.delta.DeltaConfigs;
 import org.apache.spark.sql.delta.DeltaLog;
 import org.apache.spark.sql.delta.DeltaOperations;
 import org.apache.spark.sql.delta.Snapshot;
@@ -228,6 +229,11 @@ final class DeltaFormat implements TableFormat {
   }
 
   /** The table's newest snapshot (Delta's log, brought up to date): no DataFrame, no Spark job. */
+  /** Whether the table's current version records its change data feed ({@code delta.enableChangeDataFeed}). */
+  private static boolean recordsChanges(SparkSession spark, LakehouseTable table) {
+    return Boolean.TRUE.equals(DeltaConfigs.CHANGE_DATA_FEED().fromMetaData(currentSnapshot(spark, table).metadata()));
+  }
+
   private static Snapshot currentSnapshot(SparkSession spark, LakehouseTable table) {
     return DeltaLog.forTable(spark, table.location()).update(false, scala.Option.empty(), scala.Option.empty());
   }
@@ -450,9 +456,18 @@ final class DeltaFormat implements TableFormat {
     }
   }
 
+  /**
+   * The change feed where the table records it (the framework's tables always do): the plain
+   * Delta source fails on a commit that changed rows (MERGE, UPDATE, DELETE, overwrite). A table
+   * written elsewhere may not record it (Delta's default): reading its feed failed on every run
+   * ({@code DELTA_MISSING_CHANGE_DATA}), so its appended rows are read with the plain source, and a
+   * commit that changed rows stops the stream with what to do ({@code TableRunner}'s advice).
+   */
   @Override
   public Dataset<Row> readStream(SparkSession spark, LakehouseTable table) {
-    // The change feed, not the plain stream: the plain Delta source fails on MERGE and overwrite commits.
+    if (!recordsChanges(spark, table)) {
+      return spark.readStream().format("delta").load(table.location());
+    }
     Dataset<Row> changes = spark.readStream().format("delta")
         .option("readChangeFeed", "true")
         .load(table.location());

@@ -146,7 +146,8 @@ public interface TableFormat {
 
   /**
    * A streaming read of the rows the table gains (inserted or updated), from its first commit on;
-   * progress is kept by the query's checkpoint.
+   * progress is kept by the query's checkpoint. A Delta table that records no change data feed
+   * gives its appended rows, and a commit that changed rows stops the stream.
    */
   Dataset<Row> readStream(SparkSession spark, LakehouseTable table);
 

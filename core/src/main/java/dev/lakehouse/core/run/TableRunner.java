@@ -129,7 +129,7 @@ public final class TableRunner {
     return new TableRunResult(job.target().name(), RunMode.BATCH,
         error == null ? TableRunResult.Status.SUCCEEDED : TableRunResult.Status.FAILED,
         written.isPresent() ? 1 : 0, error == null ? read.sum() : 0, written.orElse(0), before, after,
-        Duration.ofNanos(System.nanoTime() - startNanos), error == null ? Optional.empty() : Optional.of(message(error)),
+        Duration.ofNanos(System.nanoTime() - startNanos), error == null ? Optional.empty() : Optional.of(FailureMessage.of(job.target().name(), error)),
         startedAt, tableVersions(job), error == null ? quarantined.sum() : 0);
   }
 
@@ -201,7 +201,7 @@ public final class TableRunner {
 
   private TableRunResult failed(TableJob job, RunMode mode, Throwable e) {
     return TableRunResult.notRun(job.target().name(), mode, TableRunResult.Status.FAILED,
-        safeVersion(job.target()), message(e));
+        safeVersion(job.target()), FailureMessage.of(job.target().name(), e));
   }
 
   private Optional<TableVersion> safeVersion(LakehouseTable t) {
@@ -210,42 +210,6 @@ public final class TableRunner {
     } catch (RuntimeException e) {
       return Optional.empty();
     }
-  }
-
-  static String message(Throwable e) {
-    Throwable t = e;
-    while (t instanceof StreamingQueryException && t.getCause() != null) {
-      t = t.getCause();
-    }
-    // Spark wraps errors of foreachBatch functions; the first LakehouseException says it best.
-    for (Throwable c = t; c != null; c = c.getCause()) {
-      if (c instanceof LakehouseException) {
-        return c.getMessage();
-      }
-    }
-    for (Throwable c = t; c != null; c = c.getCause()) {
-      if (c instanceof java.io.FileNotFoundException) {
-        return missingFile(c.getMessage());
-      }
-    }
-    String m = t.getMessage();
-    return t.getClass().getSimpleName() + (m == null ? "" : ": " + m.lines().findFirst().orElse(""));
-  }
-
-  /**
-   * A file the run needed is gone. Most often a source's own cleanup (Delta {@code VACUUM}, Hudi's
-   * cleaner, after bronze's {@code retention} deleted rows) removed files of commits this table had
-   * yet to read, because it fell behind by more than the cleanup keeps: its stream cannot go on from
-   * where it stopped, and a rebuild from what the sources hold now can.
-   */
-  private static String missingFile(String message) {
-    String m = message == null ? "" : message.lines().findFirst().orElse("");
-    int end = m.indexOf(". ");
-    String what = end > 0 ? m.substring(0, end + 1) : m.isEmpty() ? "A file is missing." : m;
-    return what + " A source's cleanup (Delta VACUUM, Hudi's cleaner) removed files this table had yet to read,"
-        + " or the file was deleted by hand. If the source's current version is intact, run this table with"
-        + " --full-refresh to rebuild it from what its sources hold now; to avoid it, run it more often than the"
-        + " sources are cleaned, or keep their history longer";
   }
 
   /** Restarts of a stream after its source's schema changed, per start (see {@link RunningTable#restartIfSourceSchemaChanged}). */
@@ -463,7 +427,7 @@ public final class TableRunner {
       return new TableRunResult(job.target().name(), mode,
           error == null ? TableRunResult.Status.SUCCEEDED : TableRunResult.Status.FAILED,
           batches.get(), rowsRead.get(), rowsWritten.get(), versionBefore, after, took,
-          error == null ? Optional.empty() : Optional.of(message(error)), startedAt, sourceVersions(),
+          error == null ? Optional.empty() : Optional.of(FailureMessage.of(job.target().name(), error)), startedAt, sourceVersions(),
           rowsQuarantined.sum());
     }
 
