@@ -126,6 +126,27 @@ class RetentionAndTableSourceTest {
     assertThat(t.rows().count()).isEqualTo(9);
   }
 
+  /** A column retyped at the source (an overwrite with a new schema): the run stops, saying how to go on. */
+  @Test
+  void aColumnRetypedAtTheSourceStopsTheRunWithTheWayOn() throws Exception {
+    SparkSession spark = SharedSpark.session();
+    Path external = SharedSpark.newDir("external-retyped").resolve("orders");
+    write(spark.sql("SELECT id, id * 2 AS qty FROM range(0, 5)"), "delta", external, SaveMode.Overwrite);
+    Bronze t = Bronze.table("retyped", "delta", """
+        source { type = table, format = delta, path = "%s" }
+        """.formatted(external));
+    assertThat(t.run().error()).isEmpty();
+    spark.sql("SELECT id, concat(id * 2, ' pcs') AS qty FROM range(5, 7)").write().format("delta").mode(SaveMode.Overwrite)
+        .option("overwriteSchema", "true").save(external.toString());
+    TableRunResult retyped = t.run();
+    assertThat(retyped.status()).isEqualTo(TableRunResult.Status.FAILED);
+    assertThat(retyped.error().orElseThrow()).startsWith("[DELTA_SCHEMA_CHANGED").contains(
+        "a column dropped, renamed or retyped", "Run bronze.retyped with --full-refresh to read the source anew");
+    assertThat(t.rows().count()).isEqualTo(5);
+    assertThat(t.run(true).error()).isEmpty();
+    assertThat(t.rows().collectAsList()).extracting(r -> r.<String>getAs("qty")).containsExactlyInAnyOrder("10 pcs", "12 pcs");
+  }
+
   /** Written the way another team would: plain Spark, no framework. */
   private static void write(Dataset<Row> rows, String format, Path path, SaveMode mode) {
     var w = rows.write().format(format).mode(mode);

@@ -14,6 +14,10 @@ import org.apache.spark.sql.streaming.StreamingQueryException;
 final class FailureMessage {
   private FailureMessage() {}
 
+  private static final String SCHEMA_CHANGED = "The source table's columns changed in a way a stream cannot read"
+      + " past (a column dropped, renamed or retyped). Run %s with"
+      + " --full-refresh to read the source anew as it is now";
+
   /**
    * What to do after the engine's errors, by error class; {@code %s} is the table. Delta's own
    * advice for these (a stream option, a fresh checkpoint) is not the framework's way out.
@@ -26,7 +30,11 @@ final class FailureMessage {
           + " anew, its changes from then on included",
       // The feed is read from a version that did not record it.
       "DELTA_MISSING_CHANGE_DATA", "The source table's change data feed was turned on after %s began reading it, or"
-          + " was turned off; run %1$s with --full-refresh to read the table anew from its current version");
+          + " was turned off; run %1$s with --full-refresh to read the table anew from its current version",
+      // A column dropped, renamed or retyped at the source (added ones are read by the next run; in
+      // stream mode the stream starts again with them).
+      "DELTA_SCHEMA_CHANGED_WITH_VERSION", SCHEMA_CHANGED,
+      "DELTA_SCHEMA_CHANGED", SCHEMA_CHANGED);
 
   static String of(TableName table, Throwable e) {
     Throwable t = e;
@@ -65,11 +73,15 @@ final class FailureMessage {
    * with the table's path in its statement when Delta named it.
    */
   private static String advised(String message, String advice) {
-    String m = String.valueOf(message).replaceAll("\\s+", " ").trim();
+    String raw = String.valueOf(message);
+    int schemas = raw.indexOf(":\n"); // a schema change's message goes on with both schemas, column by column
+    String m = raw.replaceAll("\\s+", " ").trim();
     int end = m.indexOf(". ");
+    String lead = schemas > 0 ? raw.substring(0, schemas).replaceAll("\\s+", " ").trim() + "."
+        : end < 0 ? m : m.substring(0, end + 1);
     java.util.regex.Matcher path = SOURCE_PATH.matcher(m);
     boolean named = path.find();
-    return (end < 0 ? m : m.substring(0, end + 1)) + (named ? " The source table is at " + path.group(1) + "." : "")
+    return lead + (named ? " The source table is at " + path.group(1) + "." : "")
         + " " + advice.replace("<path>", named ? path.group(1) : "<its path>");
   }
 

@@ -137,7 +137,7 @@ final class TableLease implements AutoCloseable {
   private void touch() {
     try {
       fs.setTimes(file, System.currentTimeMillis(), -1);
-    } catch (IOException e) {
+    } catch (Exception e) { // any: an exception ends a scheduled task's runs
       LOG.warn("Cannot renew the run lease {}: {}", file, e.getMessage());
     }
   }

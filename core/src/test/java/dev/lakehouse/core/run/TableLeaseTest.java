@@ -94,6 +94,21 @@ class TableLeaseTest {
   }
 
   @Test
+  void theHolderRenewsItsLeaseEveryQuarterOfTheExpiry() throws Exception {
+    TableLease held = TableLease.acquire(hadoop, TABLE, checkpoint(), "run-a", Duration.ofSeconds(2));
+    try {
+      Path file = folder().resolve(generations().get(0));
+      FileTime old = FileTime.from(Instant.now().minusSeconds(60));
+      Files.setLastModifiedTime(file, old);
+      Thread.sleep(1_500);
+      assertTrue(Files.getLastModifiedTime(file).toInstant().isAfter(Instant.now().minusSeconds(5)),
+          "renewed: " + Files.getLastModifiedTime(file));
+    } finally {
+      held.close();
+    }
+  }
+
+  @Test
   void processesStartingAtTheSameMomentGetOneLease() throws Exception {
     Path go = dir.resolve("go");
     List<Process> holders = new ArrayList<>();
