@@ -57,7 +57,7 @@ public interface BronzeSource {
   static BronzeSource of(TableSpec spec) {
     SourceSpec source = ((LayerSpec.Bronze) spec.layer()).source();
     if (source instanceof SourceSpec.Files f) {
-      return new FileSource(spec.name(), f);
+      return new FileSource(spec.name(), f, spec.checkpoint());
     }
     if (source instanceof SourceSpec.Kafka k) {
       return new KafkaSource(spec.name(), k);

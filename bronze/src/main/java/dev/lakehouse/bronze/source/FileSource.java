@@ -51,10 +51,12 @@ final class FileSource implements BronzeSource {
   private static final java.util.regex.Pattern GLOB_CHARACTERS = java.util.regex.Pattern.compile("[\\\\{}\\[\\]*?]");
   private final TableName table;
   private final SourceSpec.Files spec;
+  private final String checkpoint;
 
-  FileSource(TableName table, SourceSpec.Files spec) {
+  FileSource(TableName table, SourceSpec.Files spec, String checkpoint) {
     this.table = table;
     this.spec = spec;
+    this.checkpoint = checkpoint;
   }
 
   private boolean multiLine() {
@@ -72,6 +74,7 @@ final class FileSource implements BronzeSource {
 
   @Override
   public Dataset<Row> stream(SparkSession spark, StructType pinned) {
+    RelandedFiles.check(spark, table, spec.path(), checkpoint, spec.options());
     Read r = read(pinned);
     Dataset<Row> rows = spark.readStream().format(r.format()).options(r.options()).schema(r.schema()).load(spec.path());
     return rows.select(col("*"), col("_metadata.file_path").as(BronzeColumns.SOURCE));

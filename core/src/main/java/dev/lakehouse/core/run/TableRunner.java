@@ -354,7 +354,12 @@ public final class TableRunner {
       restarts++;
       LOG.warn("The source of {} changed its schema; starting its stream again with the new columns ({}): {}",
           job.target().name(), restarts, firstLine(q.exception().get().getMessage()));
-      query = startQuery();
+      try {
+        query = startQuery();
+      } catch (Exception e) { // the source refused to start (a bronze check, Spark's AnalysisException): the run ends failed
+        failure.compareAndSet(null, e);
+        return false;
+      }
       return true;
     }
 
