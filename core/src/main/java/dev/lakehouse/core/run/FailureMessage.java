@@ -3,6 +3,8 @@ package dev.lakehouse.core.run;
 import dev.lakehouse.core.errors.LakehouseException;
 import dev.lakehouse.core.spec.TableName;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.spark.SparkThrowable;
 import org.apache.spark.sql.streaming.StreamingQueryException;
 
@@ -12,11 +14,8 @@ import org.apache.spark.sql.streaming.StreamingQueryException;
  * engine's errors a user can act on.
  */
 final class FailureMessage {
-  private FailureMessage() {}
-
   private static final String SCHEMA_CHANGED = "The source table's columns changed in a way a stream cannot read"
-      + " past (a column dropped, renamed or retyped). Run %s with"
-      + " --full-refresh to read the source anew as it is now";
+      + " past (a column dropped, renamed or retyped). Run %s with --full-refresh to read the source anew as it is now";
 
   /**
    * What to do after the engine's errors, by error class; {@code %s} is the table. Delta's own
@@ -31,10 +30,15 @@ final class FailureMessage {
       // The feed is read from a version that did not record it.
       "DELTA_MISSING_CHANGE_DATA", "The source table's change data feed was turned on after %s began reading it, or"
           + " was turned off; run %1$s with --full-refresh to read the table anew from its current version",
-      // A column dropped, renamed or retyped at the source (added ones are read by the next run; in
-      // stream mode the stream starts again with them).
+      // A column dropped, renamed or retyped at the source (an added one meets bronze's schema-drift
+      // policy; in stream mode the stream starts again with it).
       "DELTA_SCHEMA_CHANGED_WITH_VERSION", SCHEMA_CHANGED,
       "DELTA_SCHEMA_CHANGED", SCHEMA_CHANGED);
+
+  /** Where Delta's message names the source table. */
+  private static final Pattern SOURCE_PATH = Pattern.compile("found at path (\\S+?)\\.?$");
+
+  private FailureMessage() {}
 
   static String of(TableName table, Throwable e) {
     Throwable t = e;
@@ -66,8 +70,6 @@ final class FailureMessage {
     return t.getClass().getSimpleName() + (m == null ? "" : ": " + m.lines().findFirst().orElse(""));
   }
 
-  private static final java.util.regex.Pattern SOURCE_PATH = java.util.regex.Pattern.compile("found at path (\\S+?)\\.?$");
-
   /**
    * Delta's first sentence (the version) on one line, where the source table is, and the advice,
    * with the table's path in its statement when Delta named it.
@@ -79,7 +81,7 @@ final class FailureMessage {
     int end = m.indexOf(". ");
     String lead = schemas > 0 ? raw.substring(0, schemas).replaceAll("\\s+", " ").trim() + "."
         : end < 0 ? m : m.substring(0, end + 1);
-    java.util.regex.Matcher path = SOURCE_PATH.matcher(m);
+    Matcher path = SOURCE_PATH.matcher(m);
     boolean named = path.find();
     return lead + (named ? " The source table is at " + path.group(1) + "." : "")
         + " " + advice.replace("<path>", named ? path.group(1) : "<its path>");
