@@ -31,9 +31,14 @@ final class FailureMessage {
       "DELTA_MISSING_CHANGE_DATA", "The source table's change data feed was turned on after %s began reading it, or"
           + " was turned off; run %1$s with --full-refresh to read the table anew from its current version",
       // A column dropped, renamed or retyped at the source (an added one meets bronze's schema-drift
-      // policy; in stream mode the stream starts again with it).
-      "DELTA_SCHEMA_CHANGED_WITH_VERSION", SCHEMA_CHANGED,
+      // policy; in stream mode the stream starts again with it): every DELTA_SCHEMA_CHANGED* class.
       "DELTA_SCHEMA_CHANGED", SCHEMA_CHANGED);
+
+  /** The advice for an error class, its variants included (DELTA_SCHEMA_CHANGED_WITH_VERSION, ...); null when none. */
+  private static String adviceFor(String errorClass) {
+    return ADVICE.entrySet().stream().filter(e -> errorClass.startsWith(e.getKey())).map(Map.Entry::getValue)
+        .findFirst().orElse(null);
+  }
 
   /** Where Delta's message names the source table. */
   private static final Pattern SOURCE_PATH = Pattern.compile("found at path (\\S+?)\\.?$");
@@ -55,8 +60,9 @@ final class FailureMessage {
       if (c instanceof java.io.FileNotFoundException) {
         return missingFile(c.getMessage());
       }
-      if (c instanceof SparkThrowable st && st.getErrorClass() != null && ADVICE.containsKey(st.getErrorClass())) {
-        return advised(c.getMessage(), ADVICE.get(st.getErrorClass()).formatted(table));
+      String advice = c instanceof SparkThrowable st && st.getErrorClass() != null ? adviceFor(st.getErrorClass()) : null;
+      if (advice != null) {
+        return advised(c.getMessage(), advice.formatted(table));
       }
       if (String.valueOf(c.getMessage()).contains("\"failOnDataLoss\"")) {
         Throwable deepest = c; // Spark's "Job aborted" quotes its task's error, which says it plainly

@@ -90,7 +90,7 @@ public final class TableRunner {
     Throwable error = null;
     TableLease lease = null;
     try {
-      lease = TableLease.acquire(spark.sparkContext().hadoopConfiguration(), job.target().name(), checkpoint, runId, leaseExpiry);
+      lease = lease(job, checkpoint);
       prepare(job, checkpoint, fullRefresh);
       before = safeVersion(job.target());
       // A stream of the table started later begins afresh (and finds the target up to date) instead
@@ -141,7 +141,7 @@ public final class TableRunner {
    *     checkpoint is behind the table (deleted or replaced by hand; see {@link CheckpointGuard})
    */
   public RunningTable start(TableJob job, String checkpoint, RunMode mode, boolean fullRefresh) {
-    TableLease lease = TableLease.acquire(spark.sparkContext().hadoopConfiguration(), job.target().name(), checkpoint, runId, leaseExpiry);
+    TableLease lease = lease(job, checkpoint);
     try {
       prepare(job, checkpoint, fullRefresh);
       if (!(job instanceof RefreshJob)) { // a refresh drops its stream's checkpoint on purpose (see refreshOnce)
@@ -152,6 +152,11 @@ public final class TableRunner {
       lease.close();
       throw e;
     }
+  }
+
+  /** Takes the lease of {@code job}'s table for this run (see {@link TableLease}). */
+  private TableLease lease(TableJob job, String checkpoint) {
+    return TableLease.acquire(spark.sparkContext().hadoopConfiguration(), job.target().name(), checkpoint, runId, leaseExpiry);
   }
 
   /**
