@@ -64,7 +64,7 @@ public final class BronzeIngest implements TableJob {
   private final BronzeSource source;
   private final QuarantineTable quarantine;
   private StructType pinned;
-  private List<String> newColumns = List.of(); // of the batch being processed
+  private List<DriftCheck.NewColumn> newColumns = List.of(); // of the batch being processed
 
   public BronzeIngest(TableSpec spec) {
     this.spec = spec;
@@ -125,13 +125,14 @@ public final class BronzeIngest implements TableJob {
     StructType schema = declared.map(StructType::fromDDL).orElse(new StructType());
     if (target.exists(spark)) {
       Set<String> names = new LinkedHashSet<>(List.of(schema.fieldNames()));
-      for (StructField f : target.read(spark).schema().fields()) {
+      StructType stored = target.read(spark).schema();
+      for (StructField f : stored.fields()) {
         if (!names.contains(f.name()) && !BronzeColumns.isFramework(f.name())
             && !source.metadataColumns().contains(f.name())) {
           schema = schema.add(f); // columns added by schema evolution stay pinned
         }
       }
-      return schema;
+      return withStoredFields(schema, stored);
     }
     if (declared.isPresent()) {
       return schema;
@@ -141,6 +142,28 @@ public final class BronzeIngest implements TableJob {
       target.create(spark, tableSchema(inferred)); // pinned: the next run reads the table's schema
     }
     return inferred;
+  }
+
+  /**
+   * {@code schema} with each watched STRUCT ({@code schema-drift-structs}) read as the table stores
+   * it, with the fields schema evolution added, then any declared field it lacks (new: drift).
+   */
+  private StructType withStoredFields(StructType schema, StructType stored) {
+    StructField[] fields = schema.fields().clone();
+    for (String s : bronze.driftStructs()) {
+      if (!List.of(stored.fieldNames()).contains(s) || !(stored.apply(s).dataType() instanceof StructType kept)) {
+        continue;
+      }
+      int i = schema.fieldIndex(s);
+      StructType merged = kept;
+      for (StructField f : ((StructType) fields[i].dataType()).fields()) {
+        if (!List.of(kept.fieldNames()).contains(f.name())) {
+          merged = merged.add(f);
+        }
+      }
+      fields[i] = new StructField(s, merged, fields[i].nullable(), fields[i].metadata());
+    }
+    return new StructType(fields);
   }
 
   /** {@code data} followed by the source's metadata columns, as typed in {@code rows}. */
@@ -242,8 +265,7 @@ public final class BronzeIngest implements TableJob {
     }
     boolean exists = target.exists(spark);
     StructType tableSchema = exists ? target.read(spark).schema() : tableSchema(withMetadata(pinned, rows.schema()));
-    Set<String> known = new LinkedHashSet<>(List.of(tableSchema.fieldNames()));
-    newColumns = DriftCheck.newColumns(rows, known);
+    newColumns = DriftCheck.newColumns(rows, tableSchema, bronze.driftStructs());
     if (!newColumns.isEmpty()) {
       rows = DriftCheck.apply(rows, newColumns, bronze.schemaDrift(), spec);
     }

@@ -55,12 +55,13 @@ public interface BronzeSource {
 
   /** The source of {@code spec}, a bronze table. */
   static BronzeSource of(TableSpec spec) {
-    SourceSpec source = ((LayerSpec.Bronze) spec.layer()).source();
+    LayerSpec.Bronze bronze = (LayerSpec.Bronze) spec.layer();
+    SourceSpec source = bronze.source();
     if (source instanceof SourceSpec.Files f) {
-      return new FileSource(spec.name(), f, spec.checkpoint());
+      return new FileSource(spec.name(), f, spec.checkpoint(), bronze.driftStructs());
     }
     if (source instanceof SourceSpec.Kafka k) {
-      return new KafkaSource(spec.name(), k);
+      return new KafkaSource(spec.name(), k, bronze.driftStructs());
     }
     if (source instanceof SourceSpec.Jdbc j) {
       return new JdbcSource(spec.name(), j);

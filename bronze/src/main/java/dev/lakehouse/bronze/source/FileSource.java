@@ -52,11 +52,14 @@ final class FileSource implements BronzeSource {
   private final TableName table;
   private final SourceSpec.Files spec;
   private final String checkpoint;
+  private final List<String> driftStructs;
 
-  FileSource(TableName table, SourceSpec.Files spec, String checkpoint) {
+  /** @param driftStructs the STRUCT columns of JSON records whose fields the table's schema-drift policy covers */
+  FileSource(TableName table, SourceSpec.Files spec, String checkpoint, List<String> driftStructs) {
     this.table = table;
     this.spec = spec;
     this.checkpoint = checkpoint;
+    this.driftStructs = driftStructs;
   }
 
   private boolean multiLine() {
@@ -110,7 +113,7 @@ final class FileSource implements BronzeSource {
   @Override
   public Records parse(Dataset<Row> batch, StructType pinned) {
     return switch (spec.format()) {
-      case JSON -> JsonRecords.parse(documents(batch), TEXT, pinned, jsonOptions(), List.of(BronzeColumns.SOURCE));
+      case JSON -> JsonRecords.parse(documents(batch), TEXT, pinned, jsonOptions(), List.of(BronzeColumns.SOURCE), driftStructs);
       case CSV -> csv(batch, pinned);
       case PARQUET, AVRO -> Records.allGood(selfDescribing(batch, pinned));
       default -> Records.allGood(batch);

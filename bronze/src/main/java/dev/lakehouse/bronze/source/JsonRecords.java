@@ -3,8 +3,10 @@ package dev.lakehouse.bronze.source;
 import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.array_except;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.explode;
+import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.from_json;
 import static org.apache.spark.sql.functions.json_object_keys;
 import static org.apache.spark.sql.functions.lit;
@@ -30,7 +32,8 @@ import org.apache.spark.sql.types.StructType;
  * JSON documents in a string column, parsed with the pinned schema. A document that is not a JSON
  * object, or whose values do not fit their columns' types, is a bad record with its raw text. Keys
  * the pinned schema lacks become extra columns (typed by inference over this batch only), so the
- * table's schema-drift policy can decide about them: they are never silently dropped.
+ * table's schema-drift policy can decide about them: they are never silently dropped. So do the
+ * fields of the STRUCT columns the table watches ({@code schema-drift-structs}), added to their struct.
  */
 final class JsonRecords {
   /** A document's top-level keys that the pinned schema lacks; NULL when it is not a JSON object. */
@@ -45,8 +48,12 @@ final class JsonRecords {
    * @param batch rows with a string column {@code text} (null or blank rows are skipped) and the
    *     columns in {@code keep}, which every output row carries on
    * @param options JSON reader options (timestampFormat, allowComments, ...)
+   * @param driftStructs STRUCT columns of {@code pinned} whose unknown fields count as unknown keys
+   *     too, named {@code struct.field} (Debezium's {@code before} and {@code after}); the fields of
+   *     other STRUCT columns are read as declared
    */
-  static Records parse(Dataset<Row> batch, String text, StructType pinned, Map<String, String> options, List<String> keep) {
+  static Records parse(Dataset<Row> batch, String text, StructType pinned, Map<String, String> options, List<String> keep,
+      List<String> driftStructs) {
     Map<String, String> parseOptions = new HashMap<>(options);
     parseOptions.put("mode", "PERMISSIVE");
     parseOptions.put("columnNameOfCorruptRecord", BronzeColumns.CORRUPT);
@@ -57,7 +64,7 @@ final class JsonRecords {
     // Only the unknown keys are stored, not every key of every document.
     Dataset<Row> observed = batch
         .where(col(text).isNotNull().and(org.apache.spark.sql.functions.trim(col(text)).notEqual("")))
-        .withColumn(UNKNOWN_KEYS, array_except(json_object_keys(col(text)), known(pinned)))
+        .withColumn(UNKNOWN_KEYS, unknownKeyColumn(text, pinned, driftStructs))
         .withColumn(PARSED, document(text, pinned, parseOptions));
     observed = observed.observe(OBSERVED, count(lit(1)), count(when(not(good()), true)),
         count(when(size(col(UNKNOWN_KEYS)).gt(0), true)));
@@ -75,6 +82,7 @@ final class JsonRecords {
           schema = schema.add(f);
         }
       }
+      schema = withNestedKeys(schema, inferred, unknown, driftStructs);
       parsed = docs.withColumn(PARSED, document(text, schema, parseOptions));
     }
 
@@ -97,6 +105,50 @@ final class JsonRecords {
       return records.withCounts(seen.get().getLong(0) - bad, bad);
     }
     return records;
+  }
+
+  /**
+   * A document's keys that {@code pinned} lacks: top-level keys, then the fields of each watched
+   * STRUCT as {@code struct.field}; NULL when the document is not a JSON object (a watched value
+   * that is not an object, or null, has no fields to report).
+   */
+  private static Column unknownKeyColumn(String text, StructType pinned, List<String> driftStructs) {
+    Column keys = array_except(json_object_keys(col(text)), known(pinned));
+    for (String s : driftStructs) {
+      StructType declared = (StructType) pinned.apply(s).dataType();
+      String fields = java.util.Arrays.stream(declared.fieldNames()).map(JsonRecords::sqlString)
+          .collect(java.util.stream.Collectors.joining(", "));
+      Column nested = expr("coalesce(transform(array_except(json_object_keys(get_json_object(`" + text.replace("`", "``")
+          + "`, " + sqlString("$['" + s + "']") + ")), cast(array(" + fields + ") AS array<string>)), k -> concat("
+          + sqlString(s + ".") + ", k)), cast(array() AS array<string>))");
+      keys = concat(keys, nested);
+    }
+    return keys;
+  }
+
+  /** {@code schema} with the unknown {@code struct.field} keys added to their watched STRUCT, typed as {@code inferred} reads them. */
+  private static StructType withNestedKeys(StructType schema, StructType inferred, List<String> unknown, List<String> driftStructs) {
+    StructType out = schema;
+    for (String s : driftStructs) {
+      if (!java.util.Arrays.asList(inferred.fieldNames()).contains(s) || !(inferred.apply(s).dataType() instanceof StructType seen)) {
+        continue;
+      }
+      StructField declared = out.apply(s);
+      StructType widened = (StructType) declared.dataType();
+      for (StructField f : seen.fields()) {
+        if (unknown.contains(s + "." + f.name())) {
+          widened = widened.add(f);
+        }
+      }
+      StructField[] fields = out.fields().clone();
+      fields[out.fieldIndex(s)] = new StructField(s, widened, declared.nullable(), declared.metadata());
+      out = new StructType(fields);
+    }
+    return out;
+  }
+
+  private static String sqlString(String value) {
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'";
   }
 
   /** True for a document that is a JSON object whose values fit their columns' types. */

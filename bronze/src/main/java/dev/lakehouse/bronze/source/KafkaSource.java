@@ -33,10 +33,13 @@ final class KafkaSource implements BronzeSource {
 
   private final TableName table;
   private final SourceSpec.Kafka spec;
+  private final List<String> driftStructs;
 
-  KafkaSource(TableName table, SourceSpec.Kafka spec) {
+  /** @param driftStructs the STRUCT columns whose fields the table's schema-drift policy covers */
+  KafkaSource(TableName table, SourceSpec.Kafka spec, List<String> driftStructs) {
     this.table = table;
     this.spec = spec;
+    this.driftStructs = driftStructs;
   }
 
   @Override
@@ -69,7 +72,7 @@ final class KafkaSource implements BronzeSource {
     }
     List<String> keep = new java.util.ArrayList<>(METADATA);
     keep.add(BronzeColumns.SOURCE);
-    Records parsed = JsonRecords.parse(batch, VALUE, pinned, spec.options().isEmpty() ? java.util.Map.of() : jsonOptions(), keep);
+    Records parsed = JsonRecords.parse(batch, VALUE, pinned, spec.options().isEmpty() ? java.util.Map.of() : jsonOptions(), keep, driftStructs);
     // A message without a value (a tombstone) is a record too: keep it aside with its offsets.
     Dataset<Row> empty = batch.where(col(VALUE).isNull().or(org.apache.spark.sql.functions.trim(col(VALUE)).equalTo("")))
         .select(col(VALUE).as(BronzeColumns.RAW), col(KEY), col(TOPIC), col(PARTITION), col(OFFSET), col(TIMESTAMP),

@@ -29,10 +29,13 @@ import java.time.Duration;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * Turns loaded configuration into a validated {@link PipelineSpec}. The only class that reads
@@ -49,7 +52,8 @@ public final class PipelineParser {
   static final List<String> SCHEDULE_KEYS = List.of("cron", "retries", "retry-delay", "start-date", "tasks");
   static final List<String> COMMON_TABLE_KEYS =
       List.of("description", "owner", "format", "location", "keys", "partition-by", "columns");
-  static final List<String> BRONZE_KEYS = with(COMMON_TABLE_KEYS, "source", "bad-records", "schema-drift", "retention", "expectations");
+  static final List<String> BRONZE_KEYS = with(COMMON_TABLE_KEYS, "source", "bad-records", "schema-drift", "schema-drift-structs", "retention",
+      "expectations");
   static final List<String> SILVER_KEYS = with(with(COMMON_TABLE_KEYS, "source", "select", "filter", "sequence-by", "write", "cdc", "expectations"),
       SilverParser.KEYS.toArray(String[]::new));
   static final List<String> GOLD_KEYS = with(COMMON_TABLE_KEYS, "sql", "sql-file", "aggregate", "refresh", "expectations");
@@ -133,6 +137,7 @@ public final class PipelineParser {
     ScheduleSpec schedule = pipeline.object("schedule").map(this::parseSchedule).orElse(ScheduleSpec.DEFAULT);
 
     new PipelineGraphCheck(tables, problems).check();
+    DebeziumDriftCheck.check(tables, problems);
     checkCompanionNames(tables);
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
@@ -214,9 +219,11 @@ public final class PipelineParser {
     List<ColumnSpec> columns = parseColumns(t);
 
     LayerSpec layerSpec = switch (layer) {
-      case BRONZE -> new LayerSpec.Bronze(parseSource(name, t, settings),
-          t.enumValue("bad-records", BadRecords.class).orElse(BadRecords.QUARANTINE),
-          t.enumValue("schema-drift", SchemaDrift.class).orElse(SchemaDrift.FAIL), retention(t));
+      case BRONZE -> {
+        SourceSpec source = parseSource(name, t, settings);
+        yield new LayerSpec.Bronze(source, t.enumValue("bad-records", BadRecords.class).orElse(BadRecords.QUARANTINE),
+            t.enumValue("schema-drift", SchemaDrift.class).orElse(SchemaDrift.FAIL), retention(t), driftStructs(t, source));
+      }
       case SILVER -> parseSilver(name, t, settings, declaredKeys, columns);
       case GOLD -> parseGold(name, t, declaredKeys);
     };
@@ -307,6 +314,40 @@ public final class PipelineParser {
       return Optional.empty();
     }
     return Optional.ofNullable(d);
+  }
+
+  /**
+   * {@code schema-drift-structs}: each must be a {@code STRUCT} column of the JSON records' declared
+   * schema, the only records whose nested fields the framework reads by name (other formats and
+   * inferred schemas carry every field as it comes).
+   */
+  private static List<String> driftStructs(SpecReader t, SourceSpec source) {
+    List<String> names = t.stringList("schema-drift-structs");
+    if (names.isEmpty() || source == null) {
+      return names;
+    }
+    Optional<String> schema = source.declaredJsonSchema();
+    if (schema.isEmpty()) {
+      t.problem("schema-drift-structs", "Cannot watch the fields of " + names + ": schema-drift-structs applies to JSON "
+          + "records read with a declared schema (files with format = json, or Kafka values), whose STRUCT columns are read "
+          + "field by field; remove it, or declare the source's schema");
+      return List.of();
+    }
+    StructType declared;
+    try {
+      declared = StructType.fromDDL(schema.get());
+    } catch (Exception e) { // reported at the schema already
+      return names;
+    }
+    for (String n : names) {
+      Optional<StructField> f = Arrays.stream(declared.fields()).filter(x -> x.name().equals(n)).findFirst();
+      if (f.isEmpty() || !(f.get().dataType() instanceof StructType)) {
+        t.problem("schema-drift-structs", "Cannot watch the fields of '" + n + "': it is not a STRUCT column of the source's "
+            + "schema (" + Arrays.stream(declared.fields()).filter(x -> x.dataType() instanceof StructType)
+                .map(StructField::name).toList() + " are); name STRUCT columns such as [before, after]");
+      }
+    }
+    return names;
   }
 
   /** The optional {@code schema} of a source block, checked with Spark's DDL parser. */

@@ -15,11 +15,15 @@ public sealed interface LayerSpec {
    * @param badRecords where records that cannot be parsed go
    * @param schemaDrift what happens when records carry columns the table does not have
    * @param retention how long rows are kept (by {@code _ingested_at}); empty: for ever
+   * @param driftStructs declared {@code STRUCT} columns of JSON records whose fields {@code schemaDrift}
+   *     covers too, as it covers top-level columns (Debezium's {@code before} and {@code after}: a column
+   *     the source database gains arrives as a new field in them); the fields of other structs are read
+   *     as declared and the rest left out
    */
-  record Bronze(SourceSpec source, BadRecords badRecords, SchemaDrift schemaDrift, Optional<java.time.Duration> retention)
-      implements LayerSpec {
+  record Bronze(SourceSpec source, BadRecords badRecords, SchemaDrift schemaDrift, Optional<java.time.Duration> retention,
+      List<String> driftStructs) implements LayerSpec {
     public Bronze(SourceSpec source) {
-      this(source, BadRecords.QUARANTINE, SchemaDrift.FAIL, Optional.empty());
+      this(source, BadRecords.QUARANTINE, SchemaDrift.FAIL, Optional.empty(), List.of());
     }
 
     @Override

@@ -11,6 +11,17 @@ public sealed interface SourceSpec {
   List<TableName> tables();
 
   /**
+   * The declared schema of JSON records (files with {@code format = json}, Kafka values read as
+   * {@code json}): the records whose STRUCT columns are read field by field, by name.
+   */
+  default Optional<String> declaredJsonSchema() {
+    if (this instanceof Files f && f.format() == FileFormat.JSON) {
+      return f.schema();
+    }
+    return this instanceof Kafka k && k.value() == KafkaValue.JSON ? k.schema() : Optional.empty();
+  }
+
+  /**
    * New files in a landing folder ({@code type = files}), picked up once each.
    *
    * @param path absolute path of the landing folder

@@ -61,4 +61,56 @@ class CdcSpecTest {
     assertThat(orders.cdc()).contains(new CdcSpec.OperationColumn("op", List.of("D", "X")));
     assertThat(orders.sequenceBy()).contains("seq");
   }
+
+  /**
+   * Debezium events parsed with a declared schema read {@code before} and {@code after} field by
+   * field: without {@code schema-drift-structs} a column the database gains would be left out of
+   * bronze unseen, so the pipeline is refused until bronze watches them; the setting names STRUCT
+   * columns of JSON records only.
+   */
+  @Test
+  void debeziumImagesMustBeWatchedForNewColumns(@TempDir Path dir) throws Exception {
+    String images = "op STRING, before STRUCT<id: BIGINT>, after STRUCT<id: BIGINT>, source STRUCT<lsn: BIGINT>";
+    Path conf = dir.resolve("p.conf");
+    Files.writeString(conf, """
+        pipeline { name = cdc, tables {
+          bronze {
+            changes { source { type = files, format = json, path = landing, schema = "%s" } }
+            watched { source { type = files, format = json, path = landing, schema = "%s" }, schema-drift-structs = [before, after] }
+            half { source { type = files, format = json, path = landing, schema = "%s" }, schema-drift-structs = [after] }
+            wrong { source { type = files, format = json, path = landing, schema = "%s" }, schema-drift-structs = [op, image] }
+            csv { source { type = files, format = csv, path = landing, schema = "id BIGINT" }, schema-drift-structs = [after] }
+          }
+          silver {
+            customer { source { type = table, table = bronze.changes }, keys = [id], cdc { format = debezium } }
+            ok { source { type = table, table = bronze.watched }, keys = [id], cdc { format = debezium } }
+            partly { source { type = table, table = bronze.half }, keys = [id], cdc { format = debezium } }
+          }
+        } }
+        """.formatted(images, images, images, images));
+    List<String> problems;
+    try {
+      PipelineParser.load(new ConfigLayers.Request(conf, Optional.empty(), List.of(), Map.of("LAKEHOUSE_ROOT", dir.toString())));
+      throw new AssertionError("accepted");
+    } catch (ConfigException e) {
+      problems = e.problems().stream().map(ConfigProblem::toString).toList();
+    }
+    String f = conf + ":";
+    assertThat(problems).containsExactlyInAnyOrder(
+        f + "3: pipeline.tables.bronze.changes.schema-drift-structs: Cannot apply the Debezium events of bronze.changes to "
+            + "silver.customer safely: its declared schema reads before and after field by field, so a column the source "
+            + "database gains would be left out of bronze.changes without a word. Add schema-drift-structs = [before, after] "
+            + "to bronze.changes (its schema-drift policy then decides: fail, add-new-columns or rescue)",
+        f + "5: pipeline.tables.bronze.half.schema-drift-structs: Cannot apply the Debezium events of bronze.half to "
+            + "silver.partly safely: its declared schema reads before field by field, so a column the source "
+            + "database gains would be left out of bronze.half without a word. Add schema-drift-structs = [before, after] "
+            + "to bronze.half (its schema-drift policy then decides: fail, add-new-columns or rescue)",
+        f + "6: pipeline.tables.bronze.wrong.schema-drift-structs: Cannot watch the fields of 'op': it is not a STRUCT column "
+            + "of the source's schema ([before, after, source] are); name STRUCT columns such as [before, after]",
+        f + "6: pipeline.tables.bronze.wrong.schema-drift-structs: Cannot watch the fields of 'image': it is not a STRUCT column "
+            + "of the source's schema ([before, after, source] are); name STRUCT columns such as [before, after]",
+        f + "7: pipeline.tables.bronze.csv.schema-drift-structs: Cannot watch the fields of [after]: schema-drift-structs "
+            + "applies to JSON records read with a declared schema (files with format = json, or Kafka values), whose STRUCT "
+            + "columns are read field by field; remove it, or declare the source's schema");
+  }
 }

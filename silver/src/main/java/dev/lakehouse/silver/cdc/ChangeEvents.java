@@ -2,6 +2,9 @@ package dev.lakehouse.silver.cdc;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.expr;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.struct;
+import static org.apache.spark.sql.functions.when;
 
 import dev.lakehouse.core.spec.CdcSpec;
 import dev.lakehouse.core.spec.TableName;
@@ -13,6 +16,7 @@ import java.util.stream.Collectors;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -59,6 +63,7 @@ public final class ChangeEvents {
       throw new IllegalArgumentException("Cannot order the Debezium change events of " + table
           + ": the source struct of its input has no lsn field; add lsn: BIGINT to the declared bronze schema");
     }
+    events = withOneImageType(events);
     String where = "'" + table + ": change event with op ', coalesce(op, 'null'), ' at lsn ', coalesce(CAST(source.lsn AS STRING), 'null')";
     Column image = expr("CASE"
         + " WHEN op IN ('c', 'r', 'u') AND after IS NOT NULL THEN after"
@@ -84,6 +89,38 @@ public final class ChangeEvents {
         .where("NOT (op IS NULL AND before IS NULL AND after IS NULL)")
         .withColumn("_image", image)
         .select(out.toArray(Column[]::new));
+  }
+
+  /**
+   * {@code before} and {@code after} as one STRUCT type: the fields of {@code after}, then those only
+   * {@code before} has. A column the database gained reaches bronze in the image that first carries
+   * it ({@code schema-drift-structs}): until a delete brings it to {@code before} too, the two differ,
+   * and a row image must be one or the other.
+   */
+  private static Dataset<Row> withOneImageType(Dataset<Row> events) {
+    if (!(events.schema().apply("before").dataType() instanceof StructType before)
+        || !(events.schema().apply("after").dataType() instanceof StructType after)
+        || before.catalogString().equals(after.catalogString())) {
+      return events;
+    }
+    StructType image = after;
+    for (StructField f : before.fields()) {
+      if (!Arrays.asList(after.fieldNames()).contains(f.name())) {
+        image = image.add(f.name(), f.dataType(), true);
+      }
+    }
+    return events.withColumn("before", asImage("before", before, image)).withColumn("after", asImage("after", after, image));
+  }
+
+  private static Column asImage(String column, StructType has, StructType image) {
+    List<Column> fields = new ArrayList<>();
+    for (StructField f : image.fields()) {
+      Column value = Arrays.asList(has.fieldNames()).contains(f.name())
+          ? col("`" + column + "`").getField(f.name()).cast(f.dataType())
+          : lit(null).cast(f.dataType());
+      fields.add(value.as(f.name()));
+    }
+    return when(col("`" + column + "`").isNotNull(), struct(fields.toArray(Column[]::new)));
   }
 
   private static Dataset<Row> operationColumn(CdcSpec.OperationColumn spec, Dataset<Row> rows) {

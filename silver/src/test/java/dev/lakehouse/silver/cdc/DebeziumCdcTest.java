@@ -14,7 +14,6 @@ import dev.lakehouse.core.spec.TableName;
 import dev.lakehouse.core.spec.TableSpec;
 import dev.lakehouse.core.testing.SharedSpark;
 import dev.lakehouse.silver.SilverTransform;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -43,32 +42,23 @@ import org.junit.jupiter.api.Test;
  */
 class DebeziumCdcTest {
   private static final String ROW = "id: BIGINT, name: STRING, phone: STRING, balance: STRING";
-  private static EmbeddedPostgres postgres;
-  private static DebeziumCapture capture;
-  private static Path landing;
+  private static CapturedDatabase db;
   /** Per key, each row state the database held, in commit order (see {@link #change}). */
   private static final Map<Long, List<String>> STATES = new java.util.TreeMap<>();
   private static final Set<Long> DELETED = new java.util.TreeSet<>();
 
   @BeforeAll
   static void startCapture() throws Exception {
-    postgres = EmbeddedPostgres.builder().setServerConfig("wal_level", "logical").start();
-    sql("CREATE TABLE customer (id BIGINT PRIMARY KEY, name TEXT NOT NULL, phone TEXT, balance NUMERIC(12,2))");
-    change("INSERT INTO customer SELECT g, 'customer ' || g, '555-000' || g, g * 10.5 FROM generate_series(1, 6) g");
-    Path dir = SharedSpark.newDir("debezium");
-    landing = Files.createDirectories(dir.resolve("landing"));
-    capture = new DebeziumCapture(postgres.getPort(), "public.customer", landing, dir.resolve("offsets.dat"));
-    capture.start();
-    capture.awaitEvents(6); // the initial snapshot: one 'r' event per row
+    db = CapturedDatabase.start(SharedSpark.newDir("debezium"), "customer", 6, // the snapshot: one 'r' event per row
+        "CREATE TABLE customer (id BIGINT PRIMARY KEY, name TEXT NOT NULL, phone TEXT, balance NUMERIC(12,2))",
+        "INSERT INTO customer SELECT g, 'customer ' || g, '555-000' || g, g * 10.5 FROM generate_series(1, 6) g");
+    recordStates();
   }
 
   @AfterAll
   static void stop() throws Exception {
-    if (capture != null) {
-      capture.close();
-    }
-    if (postgres != null) {
-      postgres.close();
+    if (db != null) {
+      db.close();
     }
   }
 
@@ -87,7 +77,7 @@ class DebeziumCdcTest {
         "DELETE FROM customer WHERE id = 4",
         "INSERT INTO customer VALUES (7, 'customer 7', '555-0007', 70.00)",
         "UPDATE customer SET id = 50 WHERE id = 5");
-    capture.awaitEvents(6 + 9); // 4 u/c + d + tombstone + (d + tombstone + c) of the key change
+    db.awaitEvents(6 + 9); // 4 u/c + d + tombstone + (d + tombstone + c) of the key change
     for (Lake lake : lakes) {
       lake.loadAndApply();
       assertThat(lake.silverRows()).as(lake.format + " after updates, deletes and a key change").containsExactlyElementsOf(database());
@@ -97,7 +87,7 @@ class DebeziumCdcTest {
     // At-least-once delivery: the whole stream arrives again, with new changes after it; a deleted key comes back.
     change("INSERT INTO customer VALUES (4, 'customer 4 again', NULL, 4.00)",
         "UPDATE customer SET name = 'seven' WHERE id = 7");
-    capture.awaitEvents(6 + 9 + 2);
+    db.awaitEvents(6 + 9 + 2);
     for (Lake lake : lakes) {
       lake.redeliverEverything();
       lake.loadAndApply();
@@ -129,6 +119,7 @@ class DebeziumCdcTest {
             bronze { customer_changes {
               source { type = files, format = json, path = "%s",
                 schema = "op STRING, before STRUCT<%s>, after STRUCT<%s>, source STRUCT<lsn: BIGINT, ts_ms: BIGINT, ts_us: BIGINT, txId: BIGINT, snapshot: STRING>, ts_ms BIGINT" }
+              schema-drift-structs = [before, after]
             } }
             silver { customer {
               source { type = table, table = bronze.customer_changes }
@@ -144,7 +135,7 @@ class DebeziumCdcTest {
               write = scd2
             } }
           } }
-          """.formatted(format, landing, ROW, ROW));
+          """.formatted(format, db.landing(), ROW, ROW));
       PipelineSpec p = PipelineParser.load(new ConfigLayers.Request(conf, Optional.empty(), List.of(),
           Map.of("LAKEHOUSE_ROOT", root.toString())));
       bronze = p.table(TableName.parse("bronze.customer_changes"));
@@ -158,7 +149,7 @@ class DebeziumCdcTest {
      */
     TableRunResult loadAndApply() throws Exception {
       List<String> fresh = new ArrayList<>();
-      try (Stream<Path> files = Files.list(landing)) {
+      try (Stream<Path> files = Files.list(db.landing())) {
         files.filter(f -> !loaded.contains(f)).sorted().forEach(f -> {
           loaded.add(f);
           fresh.add(f.toString());
@@ -212,20 +203,25 @@ class DebeziumCdcTest {
    */
   private static void change(String... statements) throws Exception {
     for (String statement : statements) {
-      sql(statement);
-      Map<Long, String> now = new java.util.TreeMap<>();
-      for (String row : database()) {
-        now.put(Long.parseLong(row.substring(0, row.indexOf('|'))), row);
-      }
-      for (Map.Entry<Long, String> e : now.entrySet()) {
-        List<String> seen = STATES.computeIfAbsent(e.getKey(), k -> new ArrayList<>());
-        if (seen.isEmpty() || !seen.get(seen.size() - 1).equals(e.getValue()) || DELETED.contains(e.getKey())) {
-          seen.add(e.getValue());
-        }
-        DELETED.remove(e.getKey());
-      }
-      STATES.keySet().stream().filter(k -> !now.containsKey(k)).forEach(DELETED::add);
+      db.sql(statement);
+      recordStates();
     }
+  }
+
+  /** Records the database's rows as the newest state of each key (see {@link #change}). */
+  private static void recordStates() throws Exception {
+    Map<Long, String> now = new java.util.TreeMap<>();
+    for (String row : database()) {
+      now.put(Long.parseLong(row.substring(0, row.indexOf('|'))), row);
+    }
+    for (Map.Entry<Long, String> e : now.entrySet()) {
+      List<String> seen = STATES.computeIfAbsent(e.getKey(), k -> new ArrayList<>());
+      if (seen.isEmpty() || !seen.get(seen.size() - 1).equals(e.getValue()) || DELETED.contains(e.getKey())) {
+        seen.add(e.getValue());
+      }
+      DELETED.remove(e.getKey());
+    }
+    STATES.keySet().stream().filter(k -> !now.containsKey(k)).forEach(DELETED::add);
   }
 
   /** The expected SCD2 rows: every state each key had, the last current unless the key is deleted. */
@@ -241,7 +237,7 @@ class DebeziumCdcTest {
 
   private static List<String> database() throws Exception {
     List<String> rows = new ArrayList<>();
-    try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement();
+    try (Connection c = db.connection(); Statement s = c.createStatement();
         ResultSet rs = s.executeQuery("SELECT id, name, phone, balance FROM customer ORDER BY id")) {
       while (rs.next()) {
         rows.add(line(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getBigDecimal(4)));
@@ -252,14 +248,6 @@ class DebeziumCdcTest {
 
   private static String line(Object id, Object name, Object phone, Object balance) {
     return id + "|" + name + "|" + phone + "|" + (balance == null ? null : ((java.math.BigDecimal) balance).toPlainString());
-  }
-
-  private static void sql(String... statements) throws Exception {
-    try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
-      for (String st : statements) {
-        s.execute(st);
-      }
-    }
   }
 
   private static SparkSession spark() {

@@ -103,12 +103,13 @@ class OperationColumnCdcTest {
     Path conf = root.resolve("pipeline.conf");
     Files.writeString(conf, """
         pipeline { name = cdc, format = %s, tables {
-          bronze { changes { source { type = files, format = json, path = landing, schema = "%s" } } }
+          bronze { changes { source { type = files, format = json, path = landing, schema = "%s" }%s } }
           silver { customer {
         %s
           } }
         } }
-        """.formatted(format, bronzeSchema, silverBlock));
+        """.formatted(format, bronzeSchema,
+        bronzeSchema.contains("after STRUCT") ? ", schema-drift-structs = [before, after]" : "", silverBlock));
     PipelineSpec p = PipelineParser.load(new ConfigLayers.Request(conf, Optional.empty(), List.of(), Map.of("LAKEHOUSE_ROOT", root.toString())));
     return new Pair(p.table(TableName.parse("bronze.changes")), p.table(TableName.parse("silver.customer")), bronzeSchema);
   }
