@@ -108,10 +108,7 @@ class PipelineCrashTest {
     land(root, events, 0, FILES);
     Pipeline p = Lakehouse.open(PipelineChild.request(CONF, root, FormatKind.HUDI.id()), SharedSpark.session());
     Process first = startChild(root, FormatKind.HUDI);
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
-    while (first.isAlive() && System.nanoTime() < deadline && version(p, "bronze.changes").isEmpty()) {
-      Thread.sleep(20);
-    }
+    awaitFirstCommit(p, "bronze.changes", first);
     assertThat(first.isAlive()).as("the first run must still be reading bronze (one file per micro-batch)").isTrue();
 
     RunReport second = p.run(List.of(), false, r -> {});
@@ -129,6 +126,54 @@ class PipelineCrashTest {
     assertThat(rows(p.table("silver.current"), "id", "name", "amount", "seq")).isEqualTo(asRows(newestPerKey(events)));
     assertThat(rows(p.table("gold.events_by_name"), "name", "events", "amount")).isEqualTo(totalsByName(events));
     assertThat(p.run(List.of(), false, r -> {}).succeeded()).as("once the first run ended, the next one runs").isTrue();
+  }
+
+  /**
+   * SIGTERM to {@code bin/lakehouse run} (a scheduler's timeout or "mark failed") while bronze reads
+   * its files one micro-batch at a time: the run stops after the batch being written, records every
+   * table in the run log as cancelled (bronze with the batches it committed, the others before they
+   * started), gives its tables up and exits 143. The next run goes on from there: each event once.
+   * Before, the JVM ended with no run log rows, its leases and the batch in flight left behind.
+   */
+  @Test
+  void aSigtermStopsTheRunAfterItsCurrentBatchAndRecordsIt() throws Exception {
+    List<Event> events = events(new Random(13));
+    Path root = SharedSpark.newDir("sigterm");
+    land(root, events, 0, FILES);
+    Pipeline p = Lakehouse.open(PipelineChild.request(CONF, root, FormatKind.DELTA.id()), SharedSpark.session());
+    Process child = ChildJvm.start(dev.lakehouse.jobs.cli.LakehouseMain.class, root.resolve("child-work"), root.resolve("child.out"),
+        "run", "--all", "--conf", CONF.toAbsolutePath().toString(), "--set", "lakehouse.root=" + root, "--set", "pipeline.format=delta");
+    awaitFirstCommit(p, "bronze.changes", child);
+    assertThat(child.isAlive()).as("bronze must still be reading its files, one per micro-batch").isTrue();
+    child.destroy(); // SIGTERM
+    assertThat(child.waitFor(5, TimeUnit.MINUTES)).isTrue();
+    String out = Files.readString(root.resolve("child.out"));
+    assertThat(child.exitValue()).as(out).isEqualTo(143);
+    assertThat(out).contains("SIGTERM: stopping after the micro-batches being written");
+
+    List<Row> logged = SharedSpark.session().read().format("delta").load(p.spec().settings().systemLocation() + "/runs")
+        .orderBy("table_name").collectAsList();
+    assertThat(logged).extracting(r -> r.<String>getAs("table_name") + " " + r.<String>getAs("status")).containsExactly(
+        "bronze.changes cancelled", "gold.by_name cancelled", "gold.events_by_name cancelled",
+        "silver.current cancelled", "silver.history cancelled");
+    Row bronze = logged.get(0);
+    assertThat(bronze.<Long>getAs("rows_written")).as("the batches bronze committed").isBetween(1L, events.size() - 1L)
+        .isEqualTo(p.table("bronze.changes").count());
+    assertThat(bronze.<String>getAs("error")).startsWith("cancelled (SIGTERM) after ").contains("the next run reads on from there");
+    assertThat(logged.subList(1, logged.size())).allSatisfy(r -> {
+      assertThat(r.<Long>getAs("rows_read")).isZero();
+      assertThat(r.<String>getAs("error")).isEqualTo("cancelled (SIGTERM) before it started; it read and wrote nothing");
+    });
+    try (var files = Files.walk(root.resolve("_checkpoints"))) {
+      assertThat(files.filter(f -> f.getParent().getFileName().toString().endsWith(".lease")).toList())
+          .as("every lease given up").isEmpty();
+    }
+
+    assertThat(p.run(List.of(), false, r -> {}).succeeded()).isTrue();
+    assertThat(p.table("bronze.changes").count()).isEqualTo(events.size());
+    assertThat(p.table("bronze.changes").select("id", "seq").distinct().count()).isEqualTo(events.size());
+    assertThat(rows(p.table("silver.current"), "id", "name", "amount", "seq")).isEqualTo(asRows(newestPerKey(events)));
+    assertThat(rows(p.table("gold.events_by_name"), "name", "events", "amount")).isEqualTo(totalsByName(events));
   }
 
   /**
@@ -216,6 +261,14 @@ class PipelineCrashTest {
     Files.writeString(root.resolve("child.out"), "KILLED " + extraMillis + " ms after a commit of " + table + "\n",
         java.nio.file.StandardOpenOption.APPEND);
     return true;
+  }
+
+  /** Waits until {@code table} has its first version, or {@code child} ended, or 5 minutes passed. */
+  private static void awaitFirstCommit(Pipeline p, String table, Process child) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+    while (child.isAlive() && System.nanoTime() < deadline && version(p, table).isEmpty()) {
+      Thread.sleep(20);
+    }
   }
 
   /** A table's version as another process sees it mid-write (a table being created has none yet). */

@@ -44,7 +44,11 @@ public record TableRunResult(
         sourceVersions, 0);
   }
 
-  public enum Status { SUCCEEDED, FAILED, SKIPPED }
+  /**
+   * How a table run ended. {@code CANCELLED}: the run was stopped (a signal, {@code Pipeline.cancel})
+   * after the micro-batches it had committed, or before it started; the next run goes on from there.
+   */
+  public enum Status { SUCCEEDED, FAILED, SKIPPED, CANCELLED }
 
   /** A run that processed nothing: it failed to start, or was skipped; the table stays at {@code version}. */
   public static TableRunResult notRun(TableName table, RunMode mode, Status status, Optional<TableVersion> version,

@@ -42,6 +42,10 @@ public final class TableRunner {
   private final Duration triggerInterval;
   private final java.util.function.Function<TableJob, BatchExpectations> expectations;
   private final Duration leaseExpiry;
+  /** Why this run was cancelled ({@link #cancel}); null while it goes on. */
+  private volatile String cancelled;
+  /** The table runs started and not yet ended, for {@link #cancel} to stop. */
+  private final java.util.Set<RunningTable> running = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   public TableRunner(SparkSession spark, String runId, Duration triggerInterval) {
     this(spark, runId, triggerInterval, job -> BatchExpectations.NONE);
@@ -68,16 +72,46 @@ public final class TableRunner {
    * any other as a streaming query that stops when its input is drained. Never throws for a failed run.
    */
   public TableRunResult runBatch(TableJob job, String checkpoint, boolean fullRefresh) {
+    if (cancelled != null) {
+      return notStarted(job);
+    }
     if (job instanceof RefreshJob refresh) {
       return refreshOnce(refresh, checkpoint, fullRefresh);
     }
-    RunningTable running;
+    RunningTable table;
     try {
-      running = start(job, checkpoint, RunMode.BATCH, fullRefresh);
+      table = start(job, checkpoint, RunMode.BATCH, fullRefresh);
     } catch (Exception e) { // not only ours: Spark's AnalysisException, a JDBC driver's SQLException, thrown undeclared
       return failed(job, RunMode.BATCH, e);
     }
-    return running.awaitResult();
+    return table.awaitResult();
+  }
+
+  /**
+   * Cancels this run: tables not started yet do not start, and each running stream stops after the
+   * micro-batch it is writing commits (one that starts meanwhile waits, and is read again by the
+   * next run), so what the run committed stays and nothing is written twice. A gold refresh in
+   * progress ends first: it is one commit, and the next run would only redo it. Returns at once;
+   * each table's run reports {@link TableRunResult.Status#CANCELLED}.
+   *
+   * @param reason what stopped the run, for its tables' results (e.g. "SIGTERM")
+   */
+  public void cancel(String reason) {
+    cancelled = reason;
+    for (RunningTable t : running) {
+      t.cancel();
+    }
+  }
+
+  /** Whether {@link #cancel} was called. */
+  public boolean cancelled() {
+    return cancelled != null;
+  }
+
+  /** The result of a table this run did not start because it was cancelled. */
+  public TableRunResult notStarted(TableJob job) {
+    return TableRunResult.notRun(job.target().name(), RunMode.BATCH, TableRunResult.Status.CANCELLED,
+        safeVersion(job.target()), "cancelled (" + cancelled + ") before it started; it read and wrote nothing");
   }
 
   private TableRunResult refreshOnce(RefreshJob job, String checkpoint, boolean fullRefresh) {
@@ -147,7 +181,12 @@ public final class TableRunner {
       if (!(job instanceof RefreshJob)) { // a refresh drops its stream's checkpoint on purpose (see refreshOnce)
         CheckpointGuard.check(spark, job.target(), checkpoint);
       }
-      return new RunningTable(job, checkpoint, mode, lease);
+      RunningTable table = new RunningTable(job, checkpoint, mode, lease);
+      running.add(table);
+      if (cancelled != null) { // cancelled while it started
+        table.cancel();
+      }
+      return table;
     } catch (Throwable e) { // also the checked exceptions Spark throws undeclared
       lease.close();
       throw e;
@@ -263,6 +302,8 @@ public final class TableRunner {
     private final TableLease lease;
     /** Set by {@link #stop}: a micro-batch that starts after it waits for the stop, before it writes. */
     private volatile boolean stopping;
+    /** Set by {@link #cancel} when it stopped the query before its input was drained. */
+    private volatile boolean cancelledHere;
     /** Counted down when a micro-batch waits for the stop. */
     private final CountDownLatch parked = new CountDownLatch(1);
 
@@ -398,6 +439,12 @@ public final class TableRunner {
      * running batch ends first, and one that starts meanwhile waits for the stop before it writes.
      */
     public TableRunResult stop() {
+      stopQuery();
+      return awaitResult();
+    }
+
+    /** Stops the query after its current micro-batch (see {@link #stop}); does not wait for its result. */
+    private void stopQuery() {
       synchronized (this) { // a restart (see restartIfSourceSchemaChanged) either comes before, and this stops its query, or sees the stop
         stopping = true;
       }
@@ -413,7 +460,22 @@ public final class TableRunner {
       } catch (TimeoutException e) {
         failure.compareAndSet(null, e);
       }
-      return awaitResult();
+    }
+
+    /**
+     * Stops a batch-mode run after its current micro-batch, as {@link #stop} does a stream's, from
+     * another thread; the thread in {@link #awaitResult} then reports it cancelled. A query that
+     * ended by itself (its input drained) is left as it ended.
+     */
+    void cancel() {
+      Thread stopper = new Thread(() -> {
+        if (query.isActive()) {
+          cancelledHere = true;
+          stopQuery();
+        }
+      }, "lakehouse-cancel-" + job.target().name());
+      stopper.setDaemon(true);
+      stopper.start();
     }
 
     /** Waits for the query to end (batch mode ends by itself), gives the table's lease up, and reports what the run did. */
@@ -425,6 +487,7 @@ public final class TableRunner {
         error = failure.get() != null ? failure.get() : e;
       } finally {
         lease.close();
+        running.remove(this);
       }
       if (error == null && failure.get() != null) {
         error = failure.get();
@@ -434,10 +497,13 @@ public final class TableRunner {
       if (error == null && after.isPresent()) {
         job.target().register(spark);
       }
+      boolean stoppedEarly = error == null && cancelledHere;
+      Optional<String> message = error != null ? Optional.of(FailureMessage.of(job.target().name(), error))
+          : stoppedEarly ? Optional.of("cancelled (" + cancelled + ") after " + batches.get() + " committed micro-batch(es); "
+              + "the next run reads on from there") : Optional.empty();
       return new TableRunResult(job.target().name(), mode,
-          error == null ? TableRunResult.Status.SUCCEEDED : TableRunResult.Status.FAILED,
-          batches.get(), rowsRead.get(), rowsWritten.get(), versionBefore, after, took,
-          error == null ? Optional.empty() : Optional.of(FailureMessage.of(job.target().name(), error)), startedAt, sourceVersions(),
+          error != null ? TableRunResult.Status.FAILED : stoppedEarly ? TableRunResult.Status.CANCELLED : TableRunResult.Status.SUCCEEDED,
+          batches.get(), rowsRead.get(), rowsWritten.get(), versionBefore, after, took, message, startedAt, sourceVersions(),
           rowsQuarantined.sum());
     }
 

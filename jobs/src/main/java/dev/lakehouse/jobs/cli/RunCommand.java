@@ -1,5 +1,6 @@
 package dev.lakehouse.jobs.cli;
 
+import dev.lakehouse.core.errors.LakehouseException;
 import dev.lakehouse.core.run.RunMode;
 import dev.lakehouse.core.run.TableRunResult;
 import dev.lakehouse.jobs.Lakehouse;
@@ -10,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import sun.misc.Signal;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -62,23 +63,36 @@ final class RunCommand implements Callable<Integer> {
   }
 
   private int run(Pipeline pipeline, RunMode runMode, List<String> selectors) throws InterruptedException {
+    CountDownLatch stopRequested = new CountDownLatch(1);
+    AtomicReference<StopSignals> signals = new AtomicReference<>();
+    signals.set(StopSignals.install(System.out, () -> {
+      // A batch run (or a stream run's catch-up) stops after its current micro-batches; streams stop below.
+      pipeline.cancel(signals.get().received().map(StopSignals::name).orElse("a signal"));
+      stopRequested.countDown();
+    }));
     if (runMode == RunMode.BATCH) {
       RunReport report = pipeline.run(selectors, fullRefresh, r -> RunSummary.progress(System.out, r));
       System.out.println();
       RunSummary.table(System.out, report.tables());
       pipeline.qualityReport(report.runId()).ifPresent(f -> System.out.println("Quality report: " + f));
+      if (signals.get().received().isPresent()) {
+        return StopSignals.exitCode(signals.get().received().get());
+      }
       return report.succeeded() ? LakehouseMain.OK : LakehouseMain.RUN_FAILED;
     }
-    StreamingRun streams = pipeline.startStreams(selectors, fullRefresh, r -> RunSummary.progress(System.out, r));
+    StreamingRun streams;
+    try {
+      streams = pipeline.startStreams(selectors, fullRefresh, r -> RunSummary.progress(System.out, r));
+    } catch (LakehouseException e) {
+      if (signals.get().received().isPresent()) { // the catch-up pass was cancelled: its tables say so above
+        return StopSignals.exitCode(signals.get().received().get());
+      }
+      throw e;
+    }
     System.out.println("Streaming " + streams.tables().size() + " table(s), new input every "
         + pipeline.spec().settings().triggerInterval().toSeconds() + "s; stop with Ctrl-C.");
-    // Ctrl-C or SIGTERM asks for a stop; the main thread then stops the queries after their
-    // current micro-batch, records the run and exits. (Work in a JVM shutdown hook would race
-    // Spark's own hooks, which stop the executors under it.)
-    CountDownLatch stopRequested = new CountDownLatch(1);
-    for (String signal : List.of("INT", "TERM")) {
-      Signal.handle(new Signal(signal), s -> stopRequested.countDown());
-    }
+    // A signal stops the queries after their current micro-batch, records the run and exits: the
+    // way a stream is stopped, so an exit code of 0 when every table succeeded.
     streams.awaitStopOrEnd(stopRequested);
     System.out.println("Stopping ...");
     List<TableRunResult> results = streams.stop();

@@ -22,7 +22,7 @@ final class CatalogHtml {
       section.table{border-top:1px solid #ddd;padding-top:10px;margin-top:22px}
       .badge{display:inline-block;border-radius:3px;padding:0 6px;font-size:12px;margin-left:6px;vertical-align:middle}
       .bronze{background:#e3c3a3}.silver{background:#d3dae2}.gold{background:#f1d77c}.fmt{background:#e8e8e8}
-      .pii{background:#f8d7da;color:#842029}.succeeded{background:#d1e7dd}.failed{background:#f8d7da}.skipped{background:#fff3cd}
+      .pii{background:#f8d7da;color:#842029}.succeeded{background:#d1e7dd}.failed{background:#f8d7da}.skipped,.cancelled{background:#fff3cd}
       table.cols,table.facts{border-collapse:collapse;margin:6px 0}
       table.cols td,table.cols th,table.facts td,table.facts th{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}
       table.cols th,table.facts th{background:#fafafa;font-weight:600}

@@ -49,6 +49,8 @@ public final class Pipeline {
   private final RunLog runLog;
   private final java.util.Set<TableName> registered = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final QualityResults qualityResults;
+  /** The batch runs in progress, for {@link #cancel}. */
+  private final java.util.Set<TableRunner> runs = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   public Pipeline(PipelineSpec spec, SparkSession spark) {
     this.spec = spec;
@@ -81,6 +83,7 @@ public final class Pipeline {
   public RunReport run(List<String> selectors, boolean fullRefresh, Consumer<TableRunResult> listener) {
     String runId = newRunId();
     TableRunner runner = new TableRunner(spark, runId, spec.settings().triggerInterval(), this::expectations, spec.settings().leaseExpiry());
+    runs.add(runner);
     List<TableName> order = selection(selectors);
     Map<TableName, CompletableFuture<TableRunResult>> runs = new LinkedHashMap<>();
     ExecutorService pool = Executors.newFixedThreadPool(spec.settings().parallelism(), r -> {
@@ -116,7 +119,22 @@ public final class Pipeline {
       }
       return new RunReport(runId, List.copyOf(results));
     } finally {
+      runs.remove(runner);
       pool.shutdown();
+    }
+  }
+
+  /**
+   * Cancels the batch runs in progress (see {@link TableRunner#cancel}): each running table stops
+   * after its current micro-batch commits, tables not started yet do not start, and each run still
+   * records its tables in the run log, as {@code cancelled}, and returns its report. What to do on
+   * SIGTERM or Ctrl-C. Runs started later are not affected.
+   *
+   * @param reason what stopped the runs (e.g. "SIGTERM"), in each table's result
+   */
+  public void cancel(String reason) {
+    for (TableRunner r : runs) {
+      r.cancel(reason);
     }
   }
 
@@ -125,7 +143,7 @@ public final class Pipeline {
     TableSpec ts = spec.table(t);
     Optional<TableName> brokenUpstream = upstream.stream().map(CompletableFuture::join)
         .filter(r -> r.status() != TableRunResult.Status.SUCCEEDED).map(TableRunResult::table).findFirst();
-    if (brokenUpstream.isPresent()) {
+    if (brokenUpstream.isPresent() && !runner.cancelled()) { // a cancelled run reports its tables cancelled
       return TableRunResult.notRun(t, RunMode.BATCH, TableRunResult.Status.SKIPPED,
           LakehouseTable.of(ts).currentVersion(spark), "skipped: upstream " + brokenUpstream.get() + " did not succeed");
     }

@@ -152,7 +152,8 @@ public final class PipelinePlan {
     } else {
       what = "append new rows of " + b.source().tables();
     }
-    return what + "; bad records: " + b.badRecords().id() + ", schema drift: " + b.schemaDrift().id();
+    return what + "; bad records: " + b.badRecords().id() + ", schema drift: " + b.schemaDrift().id()
+        + (b.driftStructs().isEmpty() ? "" : " (also in the fields of " + String.join(", ", b.driftStructs()) + ")");
   }
 
 }
