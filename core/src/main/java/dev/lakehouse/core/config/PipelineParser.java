@@ -274,7 +274,11 @@ public final class PipelineParser {
         if (format == FileFormat.TEXT && schema.isPresent()) {
           s.problem("schema", "Cannot use a schema with text files: each line is one row with the column value; remove schema");
         }
-        return new SourceSpec.Files(format, path, schema, Map.copyOf(s.stringMap("options")));
+        Map<String, String> options = Map.copyOf(s.stringMap("options"));
+        if (format != null) {
+          s.object("options").ifPresent(o -> ReaderOptions.check(o, format, options));
+        }
+        return new SourceSpec.Files(format, path, schema, options);
       }
       case "kafka", "jdbc" -> {
         if (table.layer() != Layer.BRONZE) {

@@ -64,7 +64,16 @@ class BrokenConfigTest {
         f + "8: pipeline.tables.bronze.orders.bad-records: Cannot use bad-records = drop: supported values are quarantine, rescue",
         f + "9: pipeline.tables.bronze.orders.retention: Cannot keep rows for PT-24H: write a positive duration such as 90 days, or remove retention to keep every row",
         f + "11: pipeline.tables.bronze.events.schema-drift: Cannot use schema-drift = ignore: supported values are fail, add-new-columns, rescue",
-        f + "11: pipeline.tables.bronze.events.retention: Cannot read 'retention' as a duration: forever; write e.g. 10s, 1 minute");
+        f + "11: pipeline.tables.bronze.events.retention: Cannot read 'retention' as a duration: forever; write e.g. 10s, 1 minute",
+        f + "12: pipeline.tables.bronze.drops.source.options.heder: Cannot use the option 'heder' with csv files: Spark's csv reader "
+            + "does not know it and would ignore it; did you mean 'header'?",
+        f + "12: pipeline.tables.bronze.drops.source.options.maxFilesPerTriger: Cannot use the option 'maxFilesPerTriger' with csv "
+            + "files: Spark's csv reader does not know it and would ignore it; did you mean 'maxFilesPerTrigger'?",
+        f + "13: pipeline.tables.bronze.logs.source.options.delimiter: Cannot use the option 'delimiter' with text files: Spark's "
+            + "text reader does not know it and would ignore it; the options it knows are [basePath, cleanSource, compression, "
+            + "discardCachedInputRatio, encoding, fileNameOnly, ignoreCorruptFiles, ignoreMissingFiles, latestFirst, lineSep, "
+            + "maxCachedFiles, maxFileAge, maxFilesPerTrigger, modifiedafter, modifiedbefore, path, pathglobfilter, "
+            + "recursiveFileLookup, sourceArchiveDir, timeZone, wholetext]");
   }
 
   @Test
