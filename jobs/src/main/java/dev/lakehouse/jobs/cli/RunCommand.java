@@ -75,10 +75,10 @@ final class RunCommand implements Callable<Integer> {
       System.out.println();
       RunSummary.table(System.out, report.tables());
       pipeline.qualityReport(report.runId()).ifPresent(f -> System.out.println("Quality report: " + f));
-      if (signals.get().received().isPresent()) {
-        return StopSignals.exitCode(signals.get().received().get());
+      if (report.succeeded()) { // the signal came after the last table had ended: the run is whole
+        return LakehouseMain.OK;
       }
-      return report.succeeded() ? LakehouseMain.OK : LakehouseMain.RUN_FAILED;
+      return signals.get().received().map(StopSignals::exitCode).orElse(LakehouseMain.RUN_FAILED);
     }
     StreamingRun streams;
     try {
