@@ -9,9 +9,6 @@ import dev.lakehouse.core.spec.TableSpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import org.apache.spark.sql.types.StructField;
-import org.apache.spark.sql.types.StructType;
 
 /**
  * A silver table that applies Debezium events from a bronze table whose declared JSON schema reads
@@ -52,20 +49,6 @@ final class DebeziumDriftCheck {
 
   /** The row-image columns the source's declared JSON schema reads as STRUCTs. */
   private static List<String> imageStructs(SourceSpec source) {
-    Optional<String> ddl = source.declaredJsonSchema();
-    if (ddl.isEmpty()) {
-      return List.of();
-    }
-    List<String> out = new ArrayList<>();
-    try {
-      for (StructField f : StructType.fromDDL(ddl.get()).fields()) {
-        if (IMAGES.contains(f.name()) && f.dataType() instanceof StructType) {
-          out.add(f.name());
-        }
-      }
-    } catch (Exception e) { // a schema that does not parse is reported where it is written
-      return List.of();
-    }
-    return out;
+    return source.declaredJsonStructs().orElse(List.of()).stream().filter(IMAGES::contains).toList();
   }
 }

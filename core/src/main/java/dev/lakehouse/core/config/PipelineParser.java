@@ -29,13 +29,10 @@ import java.time.Duration;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.apache.spark.sql.types.StructField;
-import org.apache.spark.sql.types.StructType;
 
 /**
  * Turns loaded configuration into a validated {@link PipelineSpec}. The only class that reads
@@ -330,25 +327,20 @@ public final class PipelineParser {
     if (names.isEmpty() || source == null) {
       return names;
     }
-    Optional<String> schema = source.declaredJsonSchema();
-    if (schema.isEmpty()) {
+    if (source.declaredJsonSchema().isEmpty()) {
       t.problem("schema-drift-structs", "Cannot watch the fields of " + names + ": schema-drift-structs applies to JSON "
           + "records read with a declared schema (files with format = json, or Kafka values), whose STRUCT columns are read "
           + "field by field; remove it, or declare the source's schema");
       return List.of();
     }
-    StructType declared;
-    try {
-      declared = StructType.fromDDL(schema.get());
-    } catch (Exception e) { // reported at the schema already
-      return names;
+    Optional<List<String>> structs = source.declaredJsonStructs();
+    if (structs.isEmpty()) {
+      return names; // the schema does not parse: reported at the schema already
     }
     for (String n : names) {
-      Optional<StructField> f = Arrays.stream(declared.fields()).filter(x -> x.name().equals(n)).findFirst();
-      if (f.isEmpty() || !(f.get().dataType() instanceof StructType)) {
+      if (!structs.get().contains(n)) {
         t.problem("schema-drift-structs", "Cannot watch the fields of '" + n + "': it is not a STRUCT column of the source's "
-            + "schema (" + Arrays.stream(declared.fields()).filter(x -> x.dataType() instanceof StructType)
-                .map(StructField::name).toList() + " are); name STRUCT columns such as [before, after]");
+            + "schema (" + structs.get() + " are); name STRUCT columns such as [before, after]");
       }
     }
     return names;

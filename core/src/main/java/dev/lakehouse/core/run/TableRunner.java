@@ -109,7 +109,7 @@ public final class TableRunner {
   }
 
   /** The result of a table this run did not start because it was cancelled. */
-  public TableRunResult notStarted(TableJob job) {
+  private TableRunResult notStarted(TableJob job) {
     return TableRunResult.notRun(job.target().name(), RunMode.BATCH, TableRunResult.Status.CANCELLED,
         safeVersion(job.target()), "cancelled (" + cancelled + ") before it started; it read and wrote nothing");
   }

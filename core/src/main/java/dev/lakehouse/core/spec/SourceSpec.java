@@ -22,6 +22,24 @@ public sealed interface SourceSpec {
   }
 
   /**
+   * The STRUCT columns of {@link #declaredJsonSchema}, the ones read field by field; empty when there
+   * is no such schema or it does not parse (reported where it is written).
+   */
+  default Optional<List<String>> declaredJsonStructs() {
+    Optional<String> ddl = declaredJsonSchema();
+    if (ddl.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(java.util.Arrays.stream(org.apache.spark.sql.types.StructType.fromDDL(ddl.get()).fields())
+          .filter(f -> f.dataType() instanceof org.apache.spark.sql.types.StructType)
+          .map(org.apache.spark.sql.types.StructField::name).toList());
+    } catch (Exception e) { // Spark's ParseException is a checked AnalysisException
+      return Optional.empty();
+    }
+  }
+
+  /**
    * New files in a landing folder ({@code type = files}), picked up once each.
    *
    * @param path absolute path of the landing folder

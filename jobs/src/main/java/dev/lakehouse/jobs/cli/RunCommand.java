@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -64,12 +63,11 @@ final class RunCommand implements Callable<Integer> {
 
   private int run(Pipeline pipeline, RunMode runMode, List<String> selectors) throws InterruptedException {
     CountDownLatch stopRequested = new CountDownLatch(1);
-    AtomicReference<StopSignals> signals = new AtomicReference<>();
-    signals.set(StopSignals.install(System.out, () -> {
+    StopSignals signals = StopSignals.install(System.out, signal -> {
       // A batch run (or a stream run's catch-up) stops after its current micro-batches; streams stop below.
-      pipeline.cancel(signals.get().received().map(StopSignals::name).orElse("a signal"));
+      pipeline.cancel(signal);
       stopRequested.countDown();
-    }));
+    });
     if (runMode == RunMode.BATCH) {
       RunReport report = pipeline.run(selectors, fullRefresh, r -> RunSummary.progress(System.out, r));
       System.out.println();
@@ -78,14 +76,14 @@ final class RunCommand implements Callable<Integer> {
       if (report.succeeded()) { // the signal came after the last table had ended: the run is whole
         return LakehouseMain.OK;
       }
-      return signals.get().received().map(StopSignals::exitCode).orElse(LakehouseMain.RUN_FAILED);
+      return signals.exitCode().orElse(LakehouseMain.RUN_FAILED);
     }
     StreamingRun streams;
     try {
       streams = pipeline.startStreams(selectors, fullRefresh, r -> RunSummary.progress(System.out, r));
     } catch (LakehouseException e) {
-      if (signals.get().received().isPresent()) { // the catch-up pass was cancelled: its tables say so above
-        return StopSignals.exitCode(signals.get().received().get());
+      if (signals.exitCode().isPresent()) { // the catch-up pass was cancelled: its tables say so above
+        return signals.exitCode().get();
       }
       throw e;
     }

@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import sun.misc.Signal;
 
 /**
@@ -19,8 +20,8 @@ final class StopSignals {
 
   private StopSignals() {}
 
-  /** Installs the handlers; {@code onStop} runs once, on the first signal, on a thread of its own. */
-  static StopSignals install(PrintStream out, Runnable onStop) {
+  /** Installs the handlers; {@code onStop} runs once, on the first signal, on a thread of its own, with its name ("SIGTERM"). */
+  static StopSignals install(PrintStream out, Consumer<String> onStop) {
     StopSignals signals = new StopSignals();
     for (String name : List.of("INT", "TERM")) {
       Signal.handle(new Signal(name), s -> {
@@ -30,7 +31,7 @@ final class StopSignals {
           Runtime.getRuntime().halt(exitCode(s));
         }
         out.println("SIG" + s.getName() + ": stopping after the micro-batches being written (send it again to stop at once) ...");
-        Thread t = new Thread(onStop, "lakehouse-stop");
+        Thread t = new Thread(() -> onStop.accept(name(s)), "lakehouse-stop");
         t.setDaemon(true);
         t.start();
       });
@@ -38,18 +39,19 @@ final class StopSignals {
     return signals;
   }
 
-  /** The first signal received, if any. */
-  Optional<Signal> received() {
-    return Optional.ofNullable(first.get());
+  /**
+   * The shell's convention for a process ended by the first signal received: 128 + its number (130
+   * for SIGINT, 143 for SIGTERM); empty when none was.
+   */
+  Optional<Integer> exitCode() {
+    return Optional.ofNullable(first.get()).map(StopSignals::exitCode);
   }
 
-  /** Its name, for the run's results: "SIGTERM". */
-  static String name(Signal s) {
+  private static String name(Signal s) {
     return "SIG" + s.getName();
   }
 
-  /** The shell's convention for a process ended by a signal: 128 + its number (130 for SIGINT, 143 for SIGTERM). */
-  static int exitCode(Signal s) {
+  private static int exitCode(Signal s) {
     return 128 + s.getNumber();
   }
 }
