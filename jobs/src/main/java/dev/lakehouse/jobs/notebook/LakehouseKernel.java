@@ -1,11 +1,17 @@
 package dev.lakehouse.jobs.notebook;
 
+import dev.lakehouse.jobs.pipeline.Pipeline;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import jdk.jshell.EvalException;
 import jdk.jshell.JShell;
@@ -13,6 +19,10 @@ import jdk.jshell.Snippet;
 import jdk.jshell.SnippetEvent;
 import jdk.jshell.SourceCodeAnalysis;
 import jdk.jshell.UnresolvedReferenceException;
+import org.apache.spark.SparkContext;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobStart;
+import org.apache.spark.sql.SparkSession;
 import org.dflib.jjava.jupyter.channels.JupyterConnection;
 import org.dflib.jjava.jupyter.kernel.BaseKernel;
 import org.dflib.jjava.jupyter.kernel.BaseKernelBuilder;
@@ -38,12 +48,27 @@ import org.dflib.jjava.jupyter.kernel.magic.MagicParser;
  */
 public final class LakehouseKernel extends BaseKernel {
   private final JShell shell;
+  private final JupyterIO io;
+  /** Interrupts received while the current cell runs (reset as each cell starts). */
+  private final AtomicInteger interrupts = new AtomicInteger();
+  /** Whether an interrupt of the current cell cancelled a pipeline run (then a second one cancels its streams' jobs). */
+  private volatile boolean runCancelled;
+  private final AtomicLong cells = new AtomicLong();
+  /** The Spark job group of the cell running now (see {@link #evalRaw}); null before a session exists. */
+  private volatile String cellJobs;
+  /** The job groups of interrupted cells: a job such a cell starts after the interrupt is cancelled too. */
+  private final Set<String> interrupted = ConcurrentHashMap.newKeySet();
+  /** The local property {@code setJobGroup} sets (Spark's {@code SparkContext.SPARK_JOB_GROUP_ID}, private to Spark). */
+  private static final String JOB_GROUP = "spark.jobGroup.id";
+  /** The SparkContext {@link #cancelLateJobs} listens to. */
+  private SparkContext listenedTo;
 
   private LakehouseKernel(String name, String version, HistoryManager history, JupyterIO io, CommManager comms,
       Renderer renderer, MagicTranspiler magics, MagicsRegistry registry, StringStyler errorStyler) {
     super(name, version,
         new LanguageInfo("java", Runtime.version().toString(), "text/x-java-source", ".jshell", "java", "java", null),
         List.of(), history, io, comms, renderer, new MagicParser("(?<=(?:^|=))\\s*%", "%%", magics), registry, false, errorStyler);
+    this.io = io;
     this.shell = JShell.builder().executionEngine("local").out(io.out).err(io.err).in(io.in).build();
     for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
       if (!entry.isBlank()) {
@@ -52,9 +77,57 @@ public final class LakehouseKernel extends BaseKernel {
     }
   }
 
-  /** Runs a cell snippet by snippet; returns the last expression's value as text, or null. */
+  /**
+   * Runs a cell snippet by snippet; returns the last expression's value as text, or null. An
+   * interrupt ends the cell after the snippet it came during (see {@link #interrupt}).
+   */
   @Override
   public Object evalRaw(String code) {
+    interrupts.set(0);
+    runCancelled = false;
+    Optional<SparkContext> spark = sparkContext();
+    // JShell runs each snippet in a new thread started from this one, and Spark's local properties
+    // pass to threads started from a thread: the cell's jobs, and those of the threads it starts
+    // (a pipeline run's table runs), carry this group, so an interrupt can cancel them and no other.
+    // A stream sets a group of its own (its run id), which is why a pipeline run is cancelled first.
+    cellJobs = spark.map(sc -> {
+      cancelLateJobs(sc);
+      String group = "notebook-cell-" + cells.incrementAndGet();
+      sc.setJobGroup(group, "notebook cell", false);
+      return group;
+    }).orElse(null);
+    try {
+      return evalSnippets(code);
+    } finally {
+      spark.ifPresent(SparkContext::clearJobGroup);
+      if (cellJobs != null) {
+        interrupted.remove(cellJobs);
+      }
+      cellJobs = null;
+    }
+  }
+
+  /**
+   * Spark cancels a group's running jobs, not those it starts later: a query interrupted while it
+   * plans, or between two of its jobs, would go on. A listener cancels those as they start.
+   */
+  private synchronized void cancelLateJobs(SparkContext sc) {
+    if (listenedTo == sc) {
+      return;
+    }
+    listenedTo = sc;
+    sc.addSparkListener(new SparkListener() {
+      @Override
+      public void onJobStart(SparkListenerJobStart start) {
+        String group = start.properties() == null ? null : start.properties().getProperty(JOB_GROUP);
+        if (group != null && interrupted.contains(group)) {
+          sc.cancelJob(start.jobId());
+        }
+      }
+    });
+  }
+
+  private String evalSnippets(String code) {
     SourceCodeAnalysis analysis = shell.sourceCodeAnalysis();
     String remaining = code;
     String lastValue = null;
@@ -78,8 +151,54 @@ public final class LakehouseKernel extends BaseKernel {
           lastValue = event.value();
         }
       }
+      if (interrupts.get() > 0) {
+        throw new CellException("Interrupted" + (remaining.isBlank() ? "" : ": the rest of the cell did not run"), null);
+      }
     }
     return lastValue;
+  }
+
+  /**
+   * The stop button (Jupyter's interrupt_request; {@code interrupt_mode = message} in the kernel
+   * spec, handled on the control channel's thread while the cell runs on the shell's). The first
+   * interrupt cancels the pipeline runs in progress as SIGTERM does on the command line: each
+   * table stops after the micro-batch it is writing and is recorded as cancelled, so nothing is
+   * written twice or lost; a second interrupt then cancels every running job, the run's
+   * micro-batches too (each table is safe against that, as against a kill). With no run in
+   * progress the Spark jobs the cell started are cancelled at once, and those it starts later, but
+   * not those of streams an earlier cell left running. Java code that runs no Spark job (a loop)
+   * cannot be stopped without killing its thread; it runs to its end.
+   */
+  @Override
+  public void interrupt() {
+    int n = interrupts.incrementAndGet();
+    if (n == 1 && Pipeline.cancelEveryRun("interrupted") > 0) {
+      runCancelled = true;
+      io.err.println("Interrupted: the pipeline run stops after the micro-batches being written, and records its tables"
+          + " as cancelled (interrupt again to stop at once)");
+      return;
+    }
+    Optional<SparkContext> spark = sparkContext();
+    String group = cellJobs;
+    if (spark.isEmpty() || group == null) {
+      io.err.println("Interrupted: no Spark job to cancel; the cell ends after the statement it is running");
+      return;
+    }
+    if (!runCancelled) {
+      interrupted.add(group);
+      spark.get().cancelJobGroup(group);
+      io.err.println("Interrupted: the cell's Spark jobs are cancelled, and any it starts");
+    } else {
+      spark.get().cancelAllJobs(); // the run's streams run under groups of their own
+      io.err.println("Interrupted again: every running Spark job is cancelled; a table whose micro-batch this cancels fails,"
+          + " and the next run writes that micro-batch again");
+    }
+  }
+
+  private static Optional<SparkContext> sparkContext() {
+    scala.Option<SparkSession> session = SparkSession.getDefaultSession();
+    return session.isDefined() && !session.get().sparkContext().isStopped()
+        ? Optional.of(session.get().sparkContext()) : Optional.empty();
   }
 
   private String diagnostics(Snippet s) {

@@ -51,6 +51,8 @@ public final class Pipeline {
   private final QualityResults qualityResults;
   /** The batch runs in progress, for {@link #cancel}. */
   private final java.util.Set<TableRunner> runs = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  /** The batch runs in progress of every pipeline of this JVM, for {@link #cancelEveryRun}. */
+  private static final java.util.Set<TableRunner> RUNS_OF_THE_JVM = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   public Pipeline(PipelineSpec spec, SparkSession spark) {
     this.spec = spec;
@@ -84,6 +86,7 @@ public final class Pipeline {
     String runId = newRunId();
     TableRunner runner = new TableRunner(spark, runId, spec.settings().triggerInterval(), this::expectations, spec.settings().leaseExpiry());
     runs.add(runner);
+    RUNS_OF_THE_JVM.add(runner);
     List<TableName> order = selection(selectors);
     Map<TableName, CompletableFuture<TableRunResult>> runs = new LinkedHashMap<>();
     ExecutorService pool = Executors.newFixedThreadPool(spec.settings().parallelism(), r -> {
@@ -120,6 +123,7 @@ public final class Pipeline {
       return new RunReport(runId, List.copyOf(results));
     } finally {
       runs.remove(runner);
+      RUNS_OF_THE_JVM.remove(runner);
       pool.shutdown();
     }
   }
@@ -136,6 +140,22 @@ public final class Pipeline {
     for (TableRunner r : runs) {
       r.cancel(reason);
     }
+  }
+
+  /**
+   * {@link #cancel} for the batch runs in progress of every pipeline open in this JVM, whoever
+   * started them: what a notebook's interrupt (the kernel's stop button) does, since the kernel does
+   * not know which pipelines a cell opened.
+   *
+   * @return how many runs were in progress, and are now cancelled
+   */
+  public static int cancelEveryRun(String reason) {
+    int cancelled = 0;
+    for (TableRunner r : RUNS_OF_THE_JVM) {
+      r.cancel(reason);
+      cancelled++;
+    }
+    return cancelled;
   }
 
   private TableRunResult runOne(TableRunner runner, TableName t, List<CompletableFuture<TableRunResult>> upstream,
