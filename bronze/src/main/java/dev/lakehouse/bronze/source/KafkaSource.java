@@ -85,8 +85,7 @@ final class KafkaSource implements BronzeSource {
   private java.util.Map<String, String> jsonOptions() {
     java.util.Map<String, String> o = new java.util.HashMap<>();
     spec.options().forEach((k, v) -> {
-      if (!k.startsWith("kafka.") && !k.endsWith("OffsetsPerTrigger") && !k.equals("failOnDataLoss")
-          && !k.equals("minPartitions") && !k.equals("groupIdPrefix") && !k.equals("includeHeaders")) {
+      if (!SourceSpec.Kafka.readerOption(k)) {
         o.put(k, v);
       }
     });

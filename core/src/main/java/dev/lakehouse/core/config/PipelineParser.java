@@ -273,7 +273,7 @@ public final class PipelineParser {
         }
         Map<String, String> options = Map.copyOf(s.stringMap("options"));
         if (format != null) {
-          s.object("options").ifPresent(o -> ReaderOptions.check(o, format, options));
+          s.object("options").ifPresent(o -> ReaderOptions.checkFiles(o, format, options));
         }
         return new SourceSpec.Files(format, path, schema, options);
       }

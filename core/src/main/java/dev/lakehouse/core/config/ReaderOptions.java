@@ -1,52 +1,120 @@
 package dev.lakehouse.core.config;
 
 import dev.lakehouse.core.spec.FileFormat;
+import dev.lakehouse.core.spec.SourceSpec;
+import java.sql.Driver;
+import java.sql.DriverManager;
+import java.sql.DriverPropertyInfo;
+import java.sql.SQLException;
 import java.util.Comparator;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import org.apache.commons.text.similarity.LevenshteinDistance;
 import org.apache.spark.sql.catalyst.DataSourceOptions;
 
 /**
- * Checks the {@code options} of a {@code files} source against the options Spark's reader of that
- * format knows: Spark ignores an option it does not know, so a misspelt {@code heder} or
- * {@code maxFilesPerTriger} would change nothing and say nothing. The names come from Spark's own
- * lists ({@link DataSourceOptions}: CSV, JSON, Parquet, text, Avro, and the file index's), plus the
- * file stream source's, which Spark keeps in code only ({@code FileStreamOptions}).
+ * Checks a source's {@code options} against the options its reader knows: Spark ignores an option
+ * it does not know, and so do a JDBC driver and the Kafka consumer, so a misspelt {@code heder},
+ * {@code maxFilesPerTriger}, {@code fechsize} or {@code kafka.sesion.timeout.ms} would change
+ * nothing and say nothing. The names come from the readers' own lists where they have one: Spark's
+ * {@link DataSourceOptions} (CSV, JSON, Parquet, text, Avro, the file index) and its JDBC options,
+ * the JDBC driver's {@link Driver#getPropertyInfo}, the Kafka consumer's {@code ConfigDef}. The file
+ * stream source and the Kafka source keep theirs in code only, so they are listed: here, and in
+ * {@link SourceSpec.Kafka#SPARK_OPTIONS}.
  */
 final class ReaderOptions {
   /** Spark's {@code FileStreamOptions} and {@code FileSourceOptions}, which have no list of their own. */
   private static final Set<String> FILE_STREAM = Set.of("maxFilesPerTrigger", "latestFirst", "fileNameOnly", "maxFileAge",
       "cleanSource", "sourceArchiveDir", "maxCachedFiles", "discardCachedInputRatio", "ignoreCorruptFiles", "path");
   private static final String FILE_INDEX = "org.apache.spark.sql.execution.datasources.FileIndexOptions$";
-
   private ReaderOptions() {}
 
-  /** Reports each option of {@code options} that the reader of {@code format} does not know, at its line in {@code options}. */
-  static void check(SpecReader options, FileFormat format, Map<String, String> values) {
-    Optional<Set<String>> known = known(format);
-    if (known.isEmpty()) {
-      return; // the format's reader is not on the class path (Avro outside the bronze module): Spark reports it at the run
+  /** Reports each option of {@code values} that the file reader of {@code format} does not know, at its line in {@code options}. */
+  static void checkFiles(SpecReader options, FileFormat format, Map<String, String> values) {
+    known(format).ifPresent(known -> values.keySet().stream().filter(k -> !known.contains(k)).forEach(k ->
+        options.problem(k, unknown(k, "with " + format.id() + " files: Spark's " + format.id() + " reader does not know it and would ignore it",
+            known))));
+  }
+
+  /**
+   * Kafka source options: Spark's, the consumer's ({@code kafka.*}), and with JSON values, the
+   * JSON reader's (they parse the values).
+   */
+  static void checkKafka(SpecReader options, boolean jsonValues, Map<String, String> values) {
+    Optional<Set<String>> consumer = kafkaConsumerSettings();
+    Optional<Set<String>> json = jsonValues ? known(FileFormat.JSON) : Optional.of(Set.of());
+    if (consumer.isEmpty() || json.isEmpty()) {
+      return; // Spark's Kafka source is not on the class path (outside the bronze module): nothing to compare with
     }
-    Map<String, String> byLowerCase = new java.util.HashMap<>();
-    known.get().forEach(k -> byLowerCase.put(k.toLowerCase(Locale.ROOT), k));
     for (String key : values.keySet()) {
-      if (!byLowerCase.containsKey(key.toLowerCase(Locale.ROOT))) { // Spark reads options case-insensitively
-        String closest = known.get().stream()
-            .min(Comparator.comparingInt(k -> LevenshteinDistance.getDefaultInstance().apply(k.toLowerCase(Locale.ROOT), key.toLowerCase(Locale.ROOT))))
-            .orElseThrow();
-        boolean near = LevenshteinDistance.getDefaultInstance().apply(closest.toLowerCase(Locale.ROOT), key.toLowerCase(Locale.ROOT)) <= 3;
-        options.problem(key, "Cannot use the option '" + key + "' with " + format.id() + " files: Spark's " + format.id()
-            + " reader does not know it and would ignore it; " + (near ? "did you mean '" + closest + "'?"
-                : "the options it knows are " + new TreeSet<>(known.get())));
+      String prefix = SourceSpec.Kafka.CONSUMER_PREFIX;
+      if (SourceSpec.Kafka.readerOption(key) && !SourceSpec.Kafka.SPARK_OPTIONS.contains(key)) {
+        String setting = key.substring(prefix.length());
+        if (!consumer.get().contains(setting)) {
+          options.problem(key, "Cannot use the option '" + key + "': the Kafka consumer has no setting '" + setting
+              + "' and would ignore it" + suggestion(setting, consumer.get()).map(s -> "; did you mean '" + prefix + s + "'?")
+                  .orElse("; see the consumer settings of Kafka's documentation"));
+        }
+      } else if (!SourceSpec.Kafka.readerOption(key) && !json.get().contains(key)) {
+        Set<String> all = caseInsensitive(SourceSpec.Kafka.SPARK_OPTIONS);
+        all.addAll(json.get());
+        options.problem(key, unknown(key, "with a Kafka source: Spark's Kafka source does not know it" + (jsonValues
+            ? " (nor its JSON reader, which parses the values)" : "") + " and would ignore it", all));
       }
     }
   }
 
-  /** Every option the file reader of {@code format} takes, in Spark's spelling. */
+  /**
+   * JDBC source options: Spark's JDBC options (case-insensitive), and the others, which Spark passes
+   * to the driver as connection properties, by the names the driver gives ({@code getPropertyInfo};
+   * PostgreSQL's list every property, and read them by their exact name).
+   */
+  static void checkJdbc(SpecReader options, String url, Map<String, String> values) {
+    Optional<Set<String>> spark = sparkJdbcOptions();
+    Optional<Driver> driver = driver(url);
+    if (spark.isEmpty() || driver.isEmpty()) {
+      return; // no driver for the URL here: Spark says so at the run
+    }
+    Set<String> properties = new TreeSet<>();
+    try {
+      for (DriverPropertyInfo p : driver.get().getPropertyInfo(url, new Properties())) {
+        properties.add(p.name);
+      }
+    } catch (SQLException e) {
+      return;
+    }
+    if (properties.isEmpty()) {
+      return; // a driver that does not list its properties: nothing to compare with
+    }
+    String driverName = driver.get().getClass().getName();
+    for (String key : values.keySet()) {
+      if (!spark.get().contains(key) && !properties.contains(key)) {
+        Set<String> all = caseInsensitive(spark.get());
+        all.addAll(properties);
+        options.problem(key, unknown(key, "with this JDBC source: neither Spark's JDBC reader nor the driver ("
+            + driverName + ") knows it, and both would ignore it", all));
+      }
+    }
+  }
+
+  private static String unknown(String key, String why, Set<String> known) {
+    return "Cannot use the option '" + key + "' " + why + suggestion(key, known).map(s -> "; did you mean '" + s + "'?")
+        .orElse("; the options it knows are " + new TreeSet<>(known));
+  }
+
+  /** The known name nearest to {@code key}, when it is near enough to be a misspelling of it. */
+  private static Optional<String> suggestion(String key, Set<String> known) {
+    LevenshteinDistance distance = LevenshteinDistance.getDefaultInstance();
+    String lower = key.toLowerCase(Locale.ROOT);
+    return known.stream().min(Comparator.comparingInt(k -> distance.apply(k.toLowerCase(Locale.ROOT), lower)))
+        .filter(k -> distance.apply(k.toLowerCase(Locale.ROOT), lower) <= 3);
+  }
+
+  /** Every option the file reader of {@code format} takes, in Spark's spelling, looked up case-insensitively as Spark does. */
   static Optional<Set<String>> known(FileFormat format) {
     String list = switch (format) {
       case CSV -> "org.apache.spark.sql.catalyst.csv.CSVOptions$";
@@ -58,10 +126,9 @@ final class ReaderOptions {
     Optional<Set<String>> own = options(list);
     Optional<Set<String>> index = options(FILE_INDEX);
     if (own.isEmpty() || index.isEmpty()) {
-      return Optional.empty();
+      return Optional.empty(); // the format's reader is not on the class path (Avro outside the bronze module)
     }
-    Set<String> all = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
-    all.addAll(own.get());
+    Set<String> all = caseInsensitive(own.get());
     all.addAll(index.get());
     all.addAll(FILE_STREAM);
     return Optional.of(all);
@@ -74,5 +141,45 @@ final class ReaderOptions {
     } catch (ReflectiveOperationException | LinkageError e) {
       return Optional.empty();
     }
+  }
+
+  /** Spark's JDBC option names ({@code JDBCOptions.jdbcOptionNames}, filled as each option is declared). */
+  private static Optional<Set<String>> sparkJdbcOptions() {
+    try {
+      Class<?> c = Class.forName("org.apache.spark.sql.execution.datasources.jdbc.JDBCOptions$");
+      Object names = c.getMethod("org$apache$spark$sql$execution$datasources$jdbc$JDBCOptions$$jdbcOptionNames")
+          .invoke(c.getField("MODULE$").get(null));
+      @SuppressWarnings("unchecked")
+      scala.collection.Set<String> set = (scala.collection.Set<String>) names;
+      return Optional.of(caseInsensitive(scala.collection.JavaConverters.setAsJavaSet(set)));
+    } catch (ReflectiveOperationException | LinkageError | ClassCastException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** The Kafka consumer's setting names ({@code ConsumerConfig.configNames()}), when Kafka's client is on the class path. */
+  private static Optional<Set<String>> kafkaConsumerSettings() {
+    try {
+      @SuppressWarnings("unchecked")
+      Set<String> names = (Set<String>) Class.forName("org.apache.kafka.clients.consumer.ConsumerConfig")
+          .getMethod("configNames").invoke(null);
+      return Optional.of(names);
+    } catch (ReflectiveOperationException | LinkageError | ClassCastException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static Optional<Driver> driver(String url) {
+    try {
+      return Optional.of(DriverManager.getDriver(url));
+    } catch (SQLException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static Set<String> caseInsensitive(Set<String> names) {
+    Set<String> set = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+    set.addAll(names);
+    return set;
   }
 }

@@ -48,7 +48,9 @@ final class SourceParsers {
     if (value != KafkaValue.JSON && schema.isPresent()) {
       s.problem("schema", "Cannot use a schema with value = " + value.id() + ": only JSON values are parsed; remove schema or set value = json");
     }
-    return new SourceSpec.Kafka(servers, topics, pattern, starting.trim(), value, schema, Map.copyOf(s.stringMap("options")));
+    Map<String, String> options = Map.copyOf(s.stringMap("options"));
+    s.object("options").ifPresent(o -> ReaderOptions.checkKafka(o, value == KafkaValue.JSON, options));
+    return new SourceSpec.Kafka(servers, topics, pattern, starting.trim(), value, schema, options);
   }
 
   static SourceSpec.Jdbc jdbc(SpecReader s) {
@@ -80,6 +82,9 @@ final class SourceParsers {
         s.problem("options", "Cannot set the JDBC option " + reserved + " in options: it is set from this source block"
             + " (url, table, query, partition { ... }); remove it from options");
       }
+    }
+    if (url.startsWith("jdbc:")) {
+      s.object("options").ifPresent(o -> ReaderOptions.checkJdbc(o, url, options));
     }
     return new SourceSpec.Jdbc(url, table, query, watermark, partitioned, options);
   }

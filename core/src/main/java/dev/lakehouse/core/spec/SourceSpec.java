@@ -1,8 +1,11 @@
 package dev.lakehouse.core.spec;
 
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 /** Where a table's input comes from; the {@code type} key of a {@code source} block selects one. */
 public sealed interface SourceSpec {
@@ -67,6 +70,31 @@ public sealed interface SourceSpec {
    */
   record Kafka(String bootstrapServers, List<String> topics, Optional<String> topicPattern, String startingOffsets,
       KafkaValue value, Optional<String> schema, Map<String, String> options) implements SourceSpec {
+    /**
+     * Spark's Kafka source options other than {@code kafka.*} (the consumer's settings), as Spark
+     * reads them, case-insensitively (its Structured Streaming + Kafka Integration Guide;
+     * {@code KafkaSourceProvider} keeps them as constants, in no list). The others of a JSON-valued
+     * source are its JSON reader's.
+     */
+    public static final Set<String> SPARK_OPTIONS = caseInsensitive("assign", "subscribe", "subscribePattern",
+        "startingOffsets", "startingOffsetsByTimestamp", "startingTimestamp", "startingOffsetsByTimestampStrategy",
+        "endingOffsets", "endingOffsetsByTimestamp", "endingTimestamp", "failOnDataLoss", "kafkaConsumer.pollTimeoutMs",
+        "fetchOffset.numRetries", "fetchOffset.retryIntervalMs", "maxOffsetsPerTrigger", "minOffsetsPerTrigger",
+        "maxTriggerDelay", "minPartitions", "groupIdPrefix", "includeHeaders");
+    /** Spark passes an option {@code kafka.x} to the Kafka consumer as its setting {@code x}. */
+    public static final String CONSUMER_PREFIX = "kafka.";
+
+    /** Whether {@code option} is the Kafka reader's (Spark's or the consumer's), not the JSON reader's. */
+    public static boolean readerOption(String option) {
+      return option.regionMatches(true, 0, CONSUMER_PREFIX, 0, CONSUMER_PREFIX.length()) || SPARK_OPTIONS.contains(option);
+    }
+
+    private static Set<String> caseInsensitive(String... names) {
+      Set<String> set = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+      set.addAll(List.of(names));
+      return Collections.unmodifiableSet(set);
+    }
+
     @Override
     public List<TableName> tables() {
       return List.of();
