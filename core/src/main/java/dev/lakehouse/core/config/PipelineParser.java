@@ -180,10 +180,12 @@ public final class PipelineParser {
     FormatKind format = lakehouse.enumValue("format", FormatKind.class).orElse(FormatKind.DELTA);
     SpecReader spark = lakehouse.object("spark").orElseThrow();
     spark.rejectUnknownKeys(SPARK_KEYS);
+    Map<String, String> sparkConf = Map.copyOf(spark.stringMap("conf"));
+    spark.object("conf").ifPresent(c -> SparkSettingNames.check(c, sparkConf));
     SparkSettings sparkSettings = new SparkSettings(
         spark.requiredString("master", "e.g. master = \"local[*]\""),
         spark.requiredString("app-name", "e.g. app-name = lakehouse"),
-        Map.copyOf(spark.stringMap("conf")));
+        sparkConf);
     SpecReader run = lakehouse.object("run").orElseThrow();
     run.rejectUnknownKeys(RUN_KEYS);
     int parallelism = run.positiveInt("parallelism", 1);

@@ -108,10 +108,15 @@ final class ReaderOptions {
 
   /** The known name nearest to {@code key}, when it is near enough to be a misspelling of it. */
   private static Optional<String> suggestion(String key, Set<String> known) {
+    return suggestion(key, known, 3);
+  }
+
+  /** The known name nearest to {@code key} (ignoring case), when at most {@code edits} edits from it. */
+  static Optional<String> suggestion(String key, Set<String> known, int edits) {
     LevenshteinDistance distance = LevenshteinDistance.getDefaultInstance();
     String lower = key.toLowerCase(Locale.ROOT);
     return known.stream().min(Comparator.comparingInt(k -> distance.apply(k.toLowerCase(Locale.ROOT), lower)))
-        .filter(k -> distance.apply(k.toLowerCase(Locale.ROOT), lower) <= 3);
+        .filter(k -> distance.apply(k.toLowerCase(Locale.ROOT), lower) <= edits);
   }
 
   /** Every option the file reader of {@code format} takes, in Spark's spelling, looked up case-insensitively as Spark does. */

@@ -85,6 +85,24 @@ class BrokenConfigTest {
         "src/test/resources/broken/bad-schedule.conf:6: pipeline.schedule.start-date: Cannot use start-date = 1 May 2025: write a date as yyyy-mm-dd, e.g. 2025-01-01");
   }
 
+  /**
+   * Spark ignores a spark.* setting it does not know: a near miss of one it registers is refused; the
+   * right names, families (spark.hadoop.*, a catalog's name) and other modules' settings are not.
+   */
+  @Test
+  void misspeltSparkSettingsAreRefusedAtTheirLines() {
+    String f = "src/test/resources/broken/spark-settings.conf:";
+    String p = "lakehouse.spark.conf.";
+    assertThat(problems("spark-settings.conf")).extracting(ConfigProblem::toString).containsExactlyInAnyOrder(
+        f + "3: " + p + "spark.sql.shuffle.partition: Cannot use the Spark setting 'spark.sql.shuffle.partition': Spark has no"
+            + " setting of that name and would ignore it; did you mean 'spark.sql.shuffle.partitions'?",
+        f + "5: " + p + "spark.databricks.delta.snapshotPartition: Cannot use the Spark setting"
+            + " 'spark.databricks.delta.snapshotPartition': Spark has no setting of that name and would ignore it; did you mean"
+            + " 'spark.databricks.delta.snapshotPartitions'?",
+        f + "11: " + p + "spark.sql.adaptive.enable: Cannot use the Spark setting 'spark.sql.adaptive.enable': Spark has no"
+            + " setting of that name and would ignore it; did you mean 'spark.sql.adaptive.enabled'?");
+  }
+
   @Test
   void sqlFragmentsAreParsedBeforeAnythingRuns() {
     List<String> all = problems("bad-sql.conf").stream().map(ConfigProblem::toString).toList();
