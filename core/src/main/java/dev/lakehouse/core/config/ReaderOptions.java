@@ -31,6 +31,7 @@ final class ReaderOptions {
   private static final Set<String> FILE_STREAM = Set.of("maxFilesPerTrigger", "latestFirst", "fileNameOnly", "maxFileAge",
       "cleanSource", "sourceArchiveDir", "maxCachedFiles", "discardCachedInputRatio", "ignoreCorruptFiles", "path");
   private static final String FILE_INDEX = "org.apache.spark.sql.execution.datasources.FileIndexOptions$";
+
   private ReaderOptions() {}
 
   /** Reports each option of {@code values} that the file reader of {@code format} does not know, at its line in {@code options}. */
@@ -51,15 +52,15 @@ final class ReaderOptions {
       return; // Spark's Kafka source is not on the class path (outside the bronze module): nothing to compare with
     }
     for (String key : values.keySet()) {
-      String prefix = SourceSpec.Kafka.CONSUMER_PREFIX;
-      if (SourceSpec.Kafka.readerOption(key) && !SourceSpec.Kafka.SPARK_OPTIONS.contains(key)) {
-        String setting = key.substring(prefix.length());
-        if (!consumer.get().contains(setting)) {
-          options.problem(key, "Cannot use the option '" + key + "': the Kafka consumer has no setting '" + setting
-              + "' and would ignore it" + suggestion(setting, consumer.get()).map(s -> "; did you mean '" + prefix + s + "'?")
+      Optional<String> setting = SourceSpec.Kafka.consumerSetting(key);
+      if (setting.isPresent()) {
+        if (!consumer.get().contains(setting.get())) {
+          options.problem(key, "Cannot use the option '" + key + "': the Kafka consumer has no setting '" + setting.get()
+              + "' and would ignore it" + suggestion(setting.get(), consumer.get())
+                  .map(s -> "; did you mean '" + SourceSpec.Kafka.CONSUMER_PREFIX + s + "'?")
                   .orElse("; see the consumer settings of Kafka's documentation"));
         }
-      } else if (!SourceSpec.Kafka.readerOption(key) && !json.get().contains(key)) {
+      } else if (!SourceSpec.Kafka.SPARK_OPTIONS.contains(key) && !json.get().contains(key)) {
         Set<String> all = caseInsensitive(SourceSpec.Kafka.SPARK_OPTIONS);
         all.addAll(json.get());
         options.problem(key, unknown(key, "with a Kafka source: Spark's Kafka source does not know it" + (jsonValues

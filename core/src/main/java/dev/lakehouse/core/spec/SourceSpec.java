@@ -86,7 +86,13 @@ public sealed interface SourceSpec {
 
     /** Whether {@code option} is the Kafka reader's (Spark's or the consumer's), not the JSON reader's. */
     public static boolean readerOption(String option) {
-      return option.regionMatches(true, 0, CONSUMER_PREFIX, 0, CONSUMER_PREFIX.length()) || SPARK_OPTIONS.contains(option);
+      return consumerSetting(option).isPresent() || SPARK_OPTIONS.contains(option);
+    }
+
+    /** The consumer setting an option {@code kafka.x} sets ({@code x}; Spark matches the prefix in any case). */
+    public static Optional<String> consumerSetting(String option) {
+      return option.regionMatches(true, 0, CONSUMER_PREFIX, 0, CONSUMER_PREFIX.length())
+          ? Optional.of(option.substring(CONSUMER_PREFIX.length())) : Optional.empty();
     }
 
     private static Set<String> caseInsensitive(String... names) {
