@@ -14,6 +14,21 @@ import java.util.regex.PatternSyntaxException;
 final class SourceParsers {
   private static final Pattern OFFSETS = Pattern.compile("earliest|latest|\\{.*}", Pattern.DOTALL);
 
+  /** Spark's Kafka options that a kafka source block sets. */
+  private static final List<String> KAFKA_FROM_BLOCK = List.of("kafka.bootstrap.servers", "subscribe", "subscribePattern", "assign",
+      "startingOffsets");
+  /** Consumer settings Spark's Kafka source refuses when the table starts (its {@code validateGeneralOptions}), and why. */
+  private static final Map<String, String> KAFKA_REFUSED = Map.of(
+      "kafka.auto.offset.reset", "Spark's Kafka source decides where to start; set starting-offsets = earliest or latest in the"
+          + " source block (the first run only: later runs go on from the table's checkpoint)",
+      "kafka.key.deserializer", "Spark reads keys and values as bytes; choose how values are read with value = json, string or bytes",
+      "kafka.value.deserializer", "Spark reads keys and values as bytes; choose how values are read with value = json, string or bytes",
+      "kafka.enable.auto.commit", "Spark keeps the offsets read in the table's checkpoint and commits none to Kafka",
+      "kafka.interceptor.classes", "Spark's Kafka source does not run consumer interceptors");
+  /** Spark's JDBC options that a jdbc source block sets. */
+  private static final List<String> JDBC_FROM_BLOCK = List.of("url", "dbtable", "query", "partitionColumn", "lowerBound", "upperBound",
+      "numPartitions");
+
   private SourceParsers() {}
 
   static SourceSpec.Kafka kafka(SpecReader s) {
@@ -49,6 +64,14 @@ final class SourceParsers {
       s.problem("schema", "Cannot use a schema with value = " + value.id() + ": only JSON values are parsed; remove schema or set value = json");
     }
     Map<String, String> options = Map.copyOf(s.stringMap("options"));
+    for (String key : options.keySet()) {
+      if (KAFKA_FROM_BLOCK.stream().anyMatch(key::equalsIgnoreCase)) {
+        s.problem("options", "Cannot set the Kafka option " + key + " in options: it is set from this source block"
+            + " (bootstrap-servers, topics or topic-pattern, starting-offsets); remove it from options");
+      }
+      KAFKA_REFUSED.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(key)).findFirst().ifPresent(e ->
+          s.problem("options", "Cannot set the Kafka option " + key + ": " + e.getValue()));
+    }
     s.object("options").ifPresent(o -> ReaderOptions.checkKafka(o, value == KafkaValue.JSON, options));
     return new SourceSpec.Kafka(servers, topics, pattern, starting.trim(), value, schema, options);
   }
@@ -77,9 +100,9 @@ final class SourceParsers {
           p.positiveInt("partitions", 4));
     });
     Map<String, String> options = Map.copyOf(s.stringMap("options"));
-    for (String reserved : List.of("url", "dbtable", "query", "partitionColumn", "lowerBound", "upperBound", "numPartitions")) {
-      if (options.containsKey(reserved)) {
-        s.problem("options", "Cannot set the JDBC option " + reserved + " in options: it is set from this source block"
+    for (String key : options.keySet()) {
+      if (JDBC_FROM_BLOCK.stream().anyMatch(key::equalsIgnoreCase)) { // Spark reads its options in any case
+        s.problem("options", "Cannot set the JDBC option " + key + " in options: it is set from this source block"
             + " (url, table, query, partition { ... }); remove it from options");
       }
     }
