@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import jdk.jshell.EvalException;
 import jdk.jshell.JShell;
@@ -49,6 +50,8 @@ import org.dflib.jjava.jupyter.kernel.magic.MagicParser;
 public final class LakehouseKernel extends BaseKernel {
   private final JShell shell;
   private final JupyterIO io;
+  /** Whether a cell runs: an interrupt between cells has nothing of a cell's to stop. */
+  private volatile boolean cellRunning;
   /** Interrupts received while the current cell runs (reset as each cell starts). */
   private final AtomicInteger interrupts = new AtomicInteger();
   /** Whether an interrupt of the current cell cancelled a pipeline run (then a second one cancels its streams' jobs). */
@@ -60,8 +63,13 @@ public final class LakehouseKernel extends BaseKernel {
   private final Set<String> interrupted = ConcurrentHashMap.newKeySet();
   /** The local property {@code setJobGroup} sets (Spark's {@code SparkContext.SPARK_JOB_GROUP_ID}, private to Spark). */
   private static final String JOB_GROUP = "spark.jobGroup.id";
+  /**
+   * In {@link #interrupted}: the jobs of no group, those of the cell that started the session
+   * (every job of the session so far is that cell's, since the session did not exist before it).
+   */
+  private static final String NO_GROUP = "";
   /** The SparkContext {@link #cancelLateJobs} listens to. */
-  private SparkContext listenedTo;
+  private final AtomicReference<SparkContext> listenedTo = new AtomicReference<>();
 
   private LakehouseKernel(String name, String version, HistoryManager history, JupyterIO io, CommManager comms,
       Renderer renderer, MagicTranspiler magics, MagicsRegistry registry, StringStyler errorStyler) {
@@ -85,6 +93,7 @@ public final class LakehouseKernel extends BaseKernel {
   public Object evalRaw(String code) {
     interrupts.set(0);
     runCancelled = false;
+    cellRunning = true;
     Optional<SparkContext> spark = sparkContext();
     // JShell runs each snippet in a new thread started from this one, and Spark's local properties
     // pass to threads started from a thread: the cell's jobs, and those of the threads it starts
@@ -100,9 +109,8 @@ public final class LakehouseKernel extends BaseKernel {
       return evalSnippets(code);
     } finally {
       spark.ifPresent(SparkContext::clearJobGroup);
-      if (cellJobs != null) {
-        interrupted.remove(cellJobs);
-      }
+      cellRunning = false;
+      interrupted.remove(cellJobs == null ? NO_GROUP : cellJobs);
       cellJobs = null;
     }
   }
@@ -111,16 +119,18 @@ public final class LakehouseKernel extends BaseKernel {
    * Spark cancels a group's running jobs, not those it starts later: a query interrupted while it
    * plans, or between two of its jobs, would go on. A listener cancels those as they start.
    */
-  private synchronized void cancelLateJobs(SparkContext sc) {
-    if (listenedTo == sc) {
+  private void cancelLateJobs(SparkContext sc) {
+    // Not synchronized on the kernel: its execute handler holds that monitor while a cell runs, and
+    // an interrupt calls this during the cell.
+    SparkContext before = listenedTo.get();
+    if (before == sc || !listenedTo.compareAndSet(before, sc)) {
       return;
     }
-    listenedTo = sc;
     sc.addSparkListener(new SparkListener() {
       @Override
       public void onJobStart(SparkListenerJobStart start) {
         String group = start.properties() == null ? null : start.properties().getProperty(JOB_GROUP);
-        if (group != null && interrupted.contains(group)) {
+        if (interrupted.contains(group == null ? NO_GROUP : group)) {
           sc.cancelJob(start.jobId());
         }
       }
@@ -171,6 +181,9 @@ public final class LakehouseKernel extends BaseKernel {
    */
   @Override
   public void interrupt() {
+    if (!cellRunning) {
+      return;
+    }
     int n = interrupts.incrementAndGet();
     if (n == 1 && Pipeline.cancelEveryRun("interrupted") > 0) {
       runCancelled = true;
@@ -179,14 +192,20 @@ public final class LakehouseKernel extends BaseKernel {
       return;
     }
     Optional<SparkContext> spark = sparkContext();
-    String group = cellJobs;
-    if (spark.isEmpty() || group == null) {
+    if (spark.isEmpty()) {
       io.err.println("Interrupted: no Spark job to cancel; the cell ends after the statement it is running");
       return;
     }
+    String group = cellJobs;
     if (!runCancelled) {
-      interrupted.add(group);
-      spark.get().cancelJobGroup(group);
+      cancelLateJobs(spark.get());
+      if (group == null) { // this cell started the session: its jobs are all there are, and have no group
+        interrupted.add(NO_GROUP);
+        spark.get().cancelAllJobs();
+      } else {
+        interrupted.add(group);
+        spark.get().cancelJobGroup(group);
+      }
       io.err.println("Interrupted: the cell's Spark jobs are cancelled, and any it starts");
     } else {
       spark.get().cancelAllJobs(); // the run's streams run under groups of their own

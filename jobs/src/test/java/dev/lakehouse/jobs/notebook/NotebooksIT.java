@@ -96,9 +96,13 @@ class NotebooksIT {
     String bronze = Lakehouse.validate(request).table(dev.lakehouse.core.spec.TableName.parse("bronze.changes")).location();
 
     List<Map<String, Object>> cells = List.of(
+        // The cell that starts the session, interrupted during its query: its jobs have no group yet.
         Map.of("code", "import dev.lakehouse.jobs.Lakehouse;\nimport dev.lakehouse.jobs.pipeline.*;\n"
             + "import java.nio.file.Path;\nimport java.util.List;\n"
-            + "Pipeline p = Lakehouse.open(Path.of(\"" + conf + "\"));"),
+            + "Pipeline p = Lakehouse.open(Path.of(\"" + conf + "\"));\n"
+            + "java.nio.file.Files.writeString(Path.of(\"" + work.resolve("session-started") + "\"), \"\");\n"
+            + "p.spark().sql(\"SELECT sum(id * 7 % 13) FROM range(0, 1000000000000)\").collect();",
+            "interrupt_when", Map.of("file", work.resolve("session-started").toString())),
         Map.of("code", runCell,
             "interrupt_when", Map.of("file", bronze + "/_delta_log/00000000000000000000.json")),
         Map.of("code", runCell,
@@ -122,7 +126,11 @@ class NotebooksIT {
     assertThat(driver.exitValue()).as(Files.readString(log)).isZero();
     JsonNode result = json.readTree(resultFile.toFile());
     assertThat(result).hasSize(6);
-    assertThat(result.get(0).get("status").asText()).as(result.get(0).toString()).isEqualTo("ok");
+    JsonNode opening = result.get(0);
+    assertThat(opening.get("status").asText()).as(opening.toString()).isEqualTo("error");
+    assertThat(opening.get("output").asText()).contains("Interrupted: the cell's Spark jobs are cancelled")
+        .contains("SparkException: Job").contains("cancelled");
+    assertThat(opening.get("seconds_to_reply").asDouble()).isLessThan(60);
     List<Row> logged = SharedSpark.session().read().format("delta")
         .load(Lakehouse.validate(request).settings().systemLocation() + "/runs").orderBy("started_at", "table_name").collectAsList();
     List<String> runIds = logged.stream().map(r -> r.<String>getAs("run_id")).distinct().toList();
