@@ -12,6 +12,7 @@ import dev.lakehouse.core.spec.CdcSpec;
 import dev.lakehouse.core.spec.LayerSpec;
 import dev.lakehouse.core.spec.TableSpec;
 import dev.lakehouse.silver.cdc.ChangeEvents;
+import dev.lakehouse.silver.cdc.SnapshotDiff;
 import dev.lakehouse.silver.cleanse.Cleanse;
 import dev.lakehouse.silver.guard.KeyGuard;
 import dev.lakehouse.silver.guard.SilverQuarantine;
@@ -19,6 +20,7 @@ import dev.lakehouse.silver.scd.AppendApply;
 import dev.lakehouse.silver.scd.Scd1Apply;
 import dev.lakehouse.silver.scd.Scd2Apply;
 import java.util.List;
+import java.util.Optional;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -38,13 +40,17 @@ public final class SilverTransform implements TableJob {
   private final ChangeApply apply;
   private final LakehouseTable target;
   private final SilverQuarantine quarantine;
+  /** Present when the input is full snapshots, whose differences are the changes. */
+  private final Optional<SnapshotDiff> snapshots;
 
   public SilverTransform(TableSpec spec, TableSpec upstreamSpec) {
     this.spec = spec;
     this.silver = (LayerSpec.Silver) spec.layer();
     this.upstream = LakehouseTable.of(upstreamSpec);
     // The change columns are the framework's, not the user's: they stay whatever the select names.
-    this.cleanse = new Cleanse(spec.name(), silver.cleansing(), silver.cdc().isPresent()
+    this.snapshots = silver.cdc().filter(CdcSpec.Snapshot.class::isInstance).map(c ->
+        new SnapshotDiff((CdcSpec.Snapshot) c, spec.name(), spec.keys(), silver.sequenceBy().orElseThrow()));
+    this.cleanse = new Cleanse(spec.name(), silver.cleansing(), silver.cdc().orElse(null) instanceof CdcSpec.Debezium
         ? List.of(ChangeRows.DELETED, CdcSpec.OPERATION, CdcSpec.LSN, CdcSpec.COMMITTED_AT) : List.of(ChangeRows.DELETED));
     this.quarantine = new SilverQuarantine(spec);
     KeyGuard guard = new KeyGuard(spec.name(), spec.keys(), silver.sequenceBy(), silver.keyViolations(), quarantine);
@@ -96,7 +102,9 @@ public final class SilverTransform implements TableJob {
   /**
    * Stores the cleansed rows once, counting the rows read in the same pass, and applies them. The
    * expectations, the key guard and the apply read the stored rows: the upstream table is read once,
-   * and its rows are stored once, typed and with only the columns the table keeps.
+   * and its rows are stored once, typed and with only the columns the table keeps. Snapshots are
+   * the exception: the batch's snapshots are compared with their neighbours read from the upstream
+   * table, whole ({@link SnapshotDiff}).
    */
   @Override
   public long processBatch(Dataset<Row> batch, BatchContext context) {
@@ -104,6 +112,12 @@ public final class SilverTransform implements TableJob {
     Dataset<Row> counted = read.counting(batch);
     Dataset<Row> changes = silver.cdc().map(cdc -> ChangeEvents.decode(cdc, counted, spec.name())).orElse(counted);
     Dataset<Row> cleanRows = cleanse(changes);
+    if (snapshots.isPresent()) {
+      Dataset<Row> batchRows = LakehouseSpark.materialize(cleanRows);
+      context.read(read.count());
+      Dataset<Row> diff = snapshots.get().changes(batchRows, cleanse(upstream.read(batch.sparkSession())));
+      return apply.apply(checked(LakehouseSpark.materialize(diff), context), context);
+    }
     // Deletes marked before the rows are stored: the expectations, the guard and the apply then read stored rows.
     Dataset<Row> cleansed = LakehouseSpark.materialize(ChangeRows.hasDeletes(cleanRows)
         ? ChangeRows.withDeletedColumn(cleanRows) : cleanRows);

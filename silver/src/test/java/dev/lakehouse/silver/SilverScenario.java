@@ -54,7 +54,15 @@ final class SilverScenario {
 
   /** Several silver tables over the same bronze table, by name; the first in name order is {@link #silver}. */
   static SilverScenario of(String format, String bronzeSchema, Map<String, String> silverBlocks) {
-    Path root = SharedSpark.newDir("silver-" + format);
+    return at(SharedSpark.newDir("silver-" + format), format, bronzeSchema, silverBlocks);
+  }
+
+  /** The scenario's tables declared anew over the same storage (a spec changed between runs). */
+  SilverScenario respecified(String format, Map<String, String> silverBlocks) {
+    return at(root, format, bronzeSchema.toDDL(), silverBlocks);
+  }
+
+  private static SilverScenario at(Path root, String format, String bronzeSchema, Map<String, String> silverBlocks) {
     try {
       Path conf = root.resolve("pipeline.conf");
       StringBuilder silver = new StringBuilder();

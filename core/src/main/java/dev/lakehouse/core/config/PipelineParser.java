@@ -376,7 +376,7 @@ public final class PipelineParser {
     filter.ifPresent(f -> SqlChecks.expression(f).ifPresent(err -> t.problem("filter",
         "Cannot parse the filter \"" + f + "\": " + err + "; write a Spark SQL boolean expression such as \"id IS NOT NULL\"")));
     Optional<String> sequenceBy = t.optionalString("sequence-by");
-    Optional<CdcSpec> cdc = CdcParser.parse(name, t, keys, sequenceBy);
+    Optional<CdcSpec> cdc = CdcParser.parse(name, t, keys, sequenceBy, write);
     if (cdc.orElse(null) instanceof CdcSpec.Debezium && sequenceBy.isEmpty()) {
       sequenceBy = Optional.of(CdcSpec.LSN);
     }

@@ -3,8 +3,10 @@ package dev.lakehouse.core.spec;
 import java.util.List;
 
 /**
- * How a silver table's input carries change events (its {@code cdc} block): each input row is an
- * insert, update or delete of one key, applied in the order of the table's sequence.
+ * How a silver table's input carries changes (its {@code cdc} block): each input row is an insert,
+ * update or delete of one key ({@link Debezium}, {@link OperationColumn}), or one row of a full
+ * snapshot whose differences from the snapshot before are the changes ({@link Snapshot}); changes
+ * are applied in the order of the table's sequence.
  */
 public sealed interface CdcSpec {
   /** The column that marks a row as the delete of its key. */
@@ -30,4 +32,17 @@ public sealed interface CdcSpec {
    * operation column itself is not written to the table.
    */
   record OperationColumn(String column, List<String> deleteValues) implements CdcSpec {}
+
+  /**
+   * Full snapshots of the source table ({@code format = snapshot}): each value of the table's
+   * {@code sequence-by} column names one whole snapshot, and a snapshot is compared with the one
+   * before it: a key it lacks is deleted, a new or different row is an upsert, an unchanged row is
+   * nothing. No snapshot may delete more than {@code maxDeletedFraction} of the keys the snapshot
+   * before it held (a truncated extract must not empty the table); the snapshots whose value (as
+   * text) is in {@code ignoreSnapshots} are left out, as if they had never landed.
+   */
+  record Snapshot(double maxDeletedFraction, List<String> ignoreSnapshots) implements CdcSpec {
+    /** Half the keys: more looks like a partial extract rather than a business change. */
+    public static final double DEFAULT_MAX_DELETED_FRACTION = 0.5;
+  }
 }

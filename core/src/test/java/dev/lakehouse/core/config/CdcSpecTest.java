@@ -33,15 +33,27 @@ class CdcSpecTest {
     }
     assertThat(problems).containsExactlyInAnyOrder(
         f + "8:" + t + "no_keys.cdc: Cannot apply change events to silver.no_keys without keys: declare keys = [<primary key column>, ...]",
-        f + "9:" + t + "unknown.cdc.format: Cannot read change events in format 'maxwell': supported formats are debezium or operation-column",
+        f + "9:" + t + "unknown.cdc.format: Cannot read change events in format 'maxwell': supported formats are debezium, operation-column or snapshot",
         f + "10:" + t + "no_sequence.cdc: Cannot order the change events of silver.no_sequence: declare sequence-by = "
             + "<column that grows with each change of a key>, e.g. a log position or change time",
         f + "11:" + t + "no_deletes.cdc.delete-values: Cannot tell deletes from upserts: list the operation values that delete a key, e.g. delete-values = [D]",
-        f + "12:" + t + "mixed.cdc.operation-column: Cannot use operation-column with format = debezium: Debezium events carry their operation in op; remove it");
+        f + "12:" + t + "mixed.cdc.operation-column: Cannot use operation-column with format = debezium: Debezium events carry their operation in op; remove it",
+        f + "13:" + t + "unordered_snapshots.cdc: Cannot tell the snapshots of silver.unordered_snapshots apart: declare"
+            + " sequence-by = <column that names each snapshot>, the same on all its rows and greater for each later one, e.g. the extract date",
+        f + "14:" + t + "appended_snapshots.write: Cannot append the snapshots of silver.appended_snapshots: their differences"
+            + " update and delete keys; set write = scd1 (the newest snapshot) or scd2 (every version)",
+        f + "15:" + t + "snapshot_deletes.delete-when: Cannot use delete-when on silver.snapshot_deletes, which reads snapshots:"
+            + " a key is deleted when a snapshot lacks it; remove delete-when (or filter out the rows that should not be kept)",
+        f + "15:" + t + "snapshot_deletes.cdc.delete-values: Cannot use delete-values with format = snapshot: a key is deleted"
+            + " when a snapshot lacks it; remove it",
+        f + "16:" + t + "snapshot_limit.cdc.max-deleted-fraction: Cannot use max-deleted-fraction = 2.0: it is the fraction"
+            + " of the keys of a snapshot that the next one may delete, from 0 to 1 (1: no limit)",
+        f + "17:" + t + "limit_elsewhere.cdc.ignore-snapshots: Cannot use ignore-snapshots with format = operation-column:"
+            + " it applies to format = snapshot; remove it");
   }
 
   @Test
-  void debeziumTablesAreSequencedByTheLogPosition(@TempDir Path dir) throws Exception {
+  void debeziumTablesAreSequencedByTheLogPositionSnapshotsByTheirColumn(@TempDir Path dir) throws Exception {
     Path conf = dir.resolve("p.conf");
     Files.writeString(conf, """
         pipeline { name = ok, tables {
@@ -50,6 +62,10 @@ class CdcSpecTest {
             customer { source { type = table, table = bronze.changes }, keys = [id], cdc { format = debezium } }
             orders { source { type = table, table = bronze.changes }, keys = [id], sequence-by = seq,
                      cdc { format = operation-column, operation-column = op, delete-values = [D, X] } }
+            dimension { source { type = table, table = bronze.changes }, keys = [id], sequence-by = extract_date,
+                        cdc { format = snapshot } }
+            strict { source { type = table, table = bronze.changes }, keys = [id], sequence-by = extract_date, write = scd2,
+                     cdc { format = snapshot, max-deleted-fraction = 0.1, ignore-snapshots = ["2026-12-01"] } }
           }
         } }
         """);
@@ -60,6 +76,11 @@ class CdcSpecTest {
     LayerSpec.Silver orders = (LayerSpec.Silver) p.table(TableName.parse("silver.orders")).layer();
     assertThat(orders.cdc()).contains(new CdcSpec.OperationColumn("op", List.of("D", "X")));
     assertThat(orders.sequenceBy()).contains("seq");
+    LayerSpec.Silver dimension = (LayerSpec.Silver) p.table(TableName.parse("silver.dimension")).layer();
+    assertThat(dimension.cdc()).contains(new CdcSpec.Snapshot(CdcSpec.Snapshot.DEFAULT_MAX_DELETED_FRACTION, List.of()));
+    assertThat(dimension.sequenceBy()).contains("extract_date");
+    LayerSpec.Silver strict = (LayerSpec.Silver) p.table(TableName.parse("silver.strict")).layer();
+    assertThat(strict.cdc()).contains(new CdcSpec.Snapshot(0.1, List.of("2026-12-01")));
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.lakehouse.jobs.docs;
 
+import dev.lakehouse.core.spec.CdcSpec;
 import dev.lakehouse.core.spec.Expectation;
 import dev.lakehouse.core.spec.Layer;
 import dev.lakehouse.core.spec.LayerSpec;
@@ -129,7 +130,11 @@ final class CatalogHtml {
 
   private static String what(TableSpec t) {
     if (t.layer() instanceof LayerSpec.Silver s) {
-      return "cleanse, keep the newest row per key" + s.sequenceBy().map(q -> " by " + q).orElse("") + ", write " + s.write().id();
+      String by = s.sequenceBy().map(q -> " by " + q).orElse("");
+      String how = s.cdc().isEmpty() ? "cleanse, keep the newest row per key" + by
+          : s.cdc().get() instanceof CdcSpec.Snapshot ? "cleanse, compare each snapshot" + by + " with the one before"
+          : "decode change events, cleanse, apply the newest change per key" + by;
+      return how + ", write " + s.write().id();
     }
     if (t.layer() instanceof LayerSpec.Gold g) {
       return "recompute the query when a source changes (refresh " + g.refresh().id() + ")";

@@ -39,6 +39,9 @@ public final class ChangeEvents {
 
   /** The change rows of {@code events}, read as {@code spec} says. */
   public static Dataset<Row> decode(CdcSpec spec, Dataset<Row> events, TableName table) {
+    if (spec instanceof CdcSpec.Snapshot) {
+      return events; // a snapshot's rows are states, not events: SnapshotDiff compares them once cleansed
+    }
     if (spec instanceof CdcSpec.OperationColumn o) {
       return operationColumn(o, events);
     }

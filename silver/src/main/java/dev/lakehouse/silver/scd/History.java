@@ -93,9 +93,11 @@ final class History {
   private static Column trackedValues(List<String> dataColumns, List<String> keys, String sequenceBy, Scd2Spec spec,
       List<String> metadata) {
     List<String> tracked = new ArrayList<>();
+    // Unless listed in track, neither metadata nor the _ columns (bronze lineage such as
+    // _ingested_at, new with every event) start a version: the same state delivered again is not a change.
     for (String c : spec.track().isEmpty() ? dataColumns : spec.track()) {
       if (!c.equals(sequenceBy) && !keys.contains(c) && !spec.except().contains(c)
-          && (!spec.track().isEmpty() || !metadata.contains(c))) {
+          && (!spec.track().isEmpty() || !(metadata.contains(c) || c.startsWith("_")))) {
         tracked.add(c);
       }
     }
