@@ -5,10 +5,13 @@ import dev.lakehouse.core.config.PipelineParser;
 import dev.lakehouse.core.format.LakehouseTable;
 import dev.lakehouse.core.run.TableRunResult;
 import dev.lakehouse.core.run.TableRunner;
+import dev.lakehouse.core.spec.CdcSpec;
+import dev.lakehouse.core.spec.LayerSpec;
 import dev.lakehouse.core.spec.PipelineSpec;
 import dev.lakehouse.core.spec.TableName;
 import dev.lakehouse.core.spec.TableSpec;
 import dev.lakehouse.silver.SilverTransform;
+import dev.lakehouse.silver.cdc.SnapshotDiff;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,11 +31,12 @@ import org.apache.spark.sql.SparkSession;
  * a data engineer writes by hand on Delta: the new snapshot full-outer-joined with the one before,
  * then a {@code MERGE} (for type 2, Delta's documented pattern: one MERGE closes the changed keys'
  * current versions and inserts their new ones). Each snapshot differs from the one before in about
- * 1.5 % of the keys (1 % moved, 0.25 % gone, 0.25 % new). The first snapshot (a full load) and one
+ * 2.5 % of the keys (1 % moved, 1 % moved back, 0.25 % gone, 0.25 % new). The first snapshot (a full load) and one
  * change snapshot are applied untimed by both (the JVM's warm-up); then {@code --snapshots} more,
  * the order of the two jobs flipping each time; per snapshot both times and their ratio, then the
  * median ratio. Both jobs' tables are compared at the end (type 1 rows; type 2 versions).
- * Arguments: {@code --rows 1000000} {@code --snapshots 4} {@code --work bench/target/work}.
+ * Arguments: {@code --rows 1000000} {@code --snapshots 4} {@code --work bench/target/work}
+ * {@code --profile true} (each step's Spark jobs, by the line that started them).
  */
 public final class SnapshotCdcBench {
   private static final LocalDate FIRST = LocalDate.of(2026, 1, 1);
@@ -50,6 +54,7 @@ public final class SnapshotCdcBench {
     List<String> report = new ArrayList<>();
     List<Double> ratios1 = new ArrayList<>();
     List<Double> ratios2 = new ArrayList<>();
+    JobProfile profile = a.containsKey("profile") ? JobProfile.attach(spark) : null;
     for (int k = 0; k < timed + 2; k++) {
       d.land(snapshot(spark, rows, k));
       boolean frameworkFirst = k % 2 == 0;
@@ -57,14 +62,20 @@ public final class SnapshotCdcBench {
       double[] h = new double[2];
       if (frameworkFirst) {
         f = d.framework();
+        drain(profile, "framework, snapshot " + k);
         h = d.handWritten(k);
+        drain(profile, "hand-written, snapshot " + k);
       } else {
         h = d.handWritten(k);
+        drain(profile, "hand-written, snapshot " + k);
         f = d.framework();
+        drain(profile, "framework, snapshot " + k);
       }
+      double[] diff = k == 0 ? new double[] {0, 0} : d.diffsAlone(k);
       String line = String.format("snapshot %d (%s first): type 1 framework %.1f s, hand-written %.1f s, ratio %.3f;"
-              + " type 2 framework %.1f s, hand-written %.1f s, ratio %.3f%s", k, frameworkFirst ? "framework" : "hand-written",
-          f[0], h[0], f[0] / h[0], f[1], h[1], f[1] / h[1], k < 2 ? " (warm-up, not in the median)" : "");
+              + " type 2 framework %.1f s, hand-written %.1f s, ratio %.3f; the comparison alone %.1f s, hand-written %.1f s%s",
+          k, frameworkFirst ? "framework" : "hand-written", f[0], h[0], f[0] / h[0], f[1], h[1], f[1] / h[1], diff[0], diff[1],
+          k < 2 ? " (warm-up, not in the median)" : "");
       System.out.println("BENCH " + line);
       report.add(line);
       if (k >= 2) {
@@ -92,7 +103,7 @@ public final class SnapshotCdcBench {
   /**
    * Snapshot {@code k}: keys 0 .. rows-1 and rows/400 new ones per snapshot; a key whose hash
    * bucket (of 400) is in 1..k is gone; a key whose other bucket (of 100) is k has moved in
-   * snapshot k (and moves back in the next): about 1 %, 0.25 % and 0.25 % per snapshot.
+   * snapshot k (and moves back in the next): about 2 %, 0.25 % and 0.25 % per snapshot.
    */
   private static Dataset<Row> snapshot(SparkSession spark, long rows, int k) {
     long keys = rows + k * (rows / 400);
@@ -102,6 +113,12 @@ public final class SnapshotCdcBench {
         + " CAST(id % 10000 AS DECIMAL(12,2)) AS balance, DATE '" + FIRST.plusDays(k) + "' AS snap"
         + " FROM range(0, " + keys + ")"
         + " WHERE NOT (pmod(hash(id), 400) BETWEEN 1 AND " + k + ")");
+  }
+
+  private static void drain(JobProfile profile, String step) {
+    if (profile != null) {
+      System.out.print(profile.drain(step));
+    }
   }
 
   private static double seconds(long since) {
@@ -207,6 +224,23 @@ public final class SnapshotCdcBench {
     private Dataset<Row> snapshotRows(int k) {
       return spark.read().format("delta").load(LakehouseTable.of(bronze).location())
           .where("snap = DATE '" + FIRST.plusDays(k) + "'").selectExpr("id", "name", "city", "balance", "snap");
+    }
+
+    /** Snapshot {@code k}'s changes counted, found by the framework's comparison and by the hand-written join; seconds of each. */
+    double[] diffsAlone(int k) {
+      LayerSpec.Silver silver = (LayerSpec.Silver) scd1.layer();
+      SnapshotDiff framework = new SnapshotDiff((CdcSpec.Snapshot) silver.cdc().orElseThrow(), scd1.name(), scd1.keys(), "snap");
+      Dataset<Row> all = spark.read().format("delta").load(LakehouseTable.of(bronze).location());
+      long t0 = System.nanoTime();
+      long found = framework.changes(all.where("snap = DATE '" + FIRST.plusDays(k) + "'"), all).count();
+      double frameworkSeconds = seconds(t0);
+      long t1 = System.nanoTime();
+      long joined = changes(k).count();
+      double handSeconds = seconds(t1);
+      if (found != joined) {
+        throw new IllegalStateException("snapshot " + k + ": the framework found " + found + " changes, the hand-written join " + joined);
+      }
+      return new double[] {frameworkSeconds, handSeconds};
     }
 
     long changedKeys(int k) {

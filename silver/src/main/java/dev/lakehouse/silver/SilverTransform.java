@@ -113,9 +113,9 @@ public final class SilverTransform implements TableJob {
     Dataset<Row> changes = silver.cdc().map(cdc -> ChangeEvents.decode(cdc, counted, spec.name())).orElse(counted);
     Dataset<Row> cleanRows = cleanse(changes);
     if (snapshots.isPresent()) {
-      Dataset<Row> batchRows = LakehouseSpark.materialize(cleanRows);
+      // The batch is read once, for the snapshots it holds (counted then); their rows are read whole from upstream.
+      Dataset<Row> diff = snapshots.get().changes(cleanRows, cleanse(upstream.read(batch.sparkSession())));
       context.read(read.count());
-      Dataset<Row> diff = snapshots.get().changes(batchRows, cleanse(upstream.read(batch.sparkSession())));
       return apply.apply(checked(LakehouseSpark.materialize(diff), context), context);
     }
     // Deletes marked before the rows are stored: the expectations, the guard and the apply then read stored rows.

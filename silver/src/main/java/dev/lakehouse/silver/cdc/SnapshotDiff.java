@@ -1,35 +1,34 @@
 package dev.lakehouse.silver.cdc;
 
-import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.countDistinct;
-import static org.apache.spark.sql.functions.lag;
-import static org.apache.spark.sql.functions.lead;
+import static org.apache.spark.sql.functions.element_at;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.map;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.to_json;
 
 import dev.lakehouse.core.errors.LakehouseException;
+import dev.lakehouse.core.spark.LakehouseSpark;
 import dev.lakehouse.core.spec.CdcSpec;
 import dev.lakehouse.core.spec.TableName;
 import dev.lakehouse.silver.ChangeRows;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.expressions.WindowSpec;
 import org.apache.spark.sql.types.DataType;
-import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.MapType;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -49,12 +48,10 @@ import org.apache.spark.sql.types.StructType;
  * lineage such as {@code _ingested_at}, which differs in every snapshot).
  */
 public final class SnapshotDiff {
-  private static final String VALUE = "__lakehouse_snapshot";
-  private static final String PREV = "__lakehouse_prev_snapshot";
+  /** On a row of the snapshot before: the value of the snapshot it is compared with. */
   private static final String NEXT = "__lakehouse_next_snapshot";
-  private static final String EMIT = "__lakehouse_emit";
-  private static final String NEXT_EMIT = "__lakehouse_next_emit";
-  private static final String CONTENT = "__lakehouse_content";
+  /** On a row of a snapshot: its key has two different rows in that snapshot. */
+  private static final String AMBIGUOUS = "__lakehouse_ambiguous";
 
   private final CdcSpec.Snapshot spec;
   private final TableName table;
@@ -69,7 +66,8 @@ public final class SnapshotDiff {
   }
 
   /**
-   * @param batch the cleansed rows of the micro-batch: whole snapshots or parts of them
+   * @param batch the cleansed rows of the micro-batch (whole snapshots or parts of them): read once,
+   *     for the snapshots it holds
    * @param upstream the cleansed rows of the whole upstream table, where each snapshot is whole
    * @return change rows with {@link ChangeRows#DELETED}, for the snapshots of the batch and the
    *     upstream snapshot after each of them
@@ -83,7 +81,15 @@ public final class SnapshotDiff {
       batch = batch.where(not(ignored).or(seq.isNull()));
       upstream = upstream.where(not(ignored).or(seq.isNull()));
     }
-    requireSnapshotValues(batch, seq);
+    List<Object> inBatch = new ArrayList<>();
+    for (Row r : batch.groupBy(seq).count().collectAsList()) {
+      if (r.isNullAt(0)) {
+        throw new LakehouseException("Cannot tell which snapshot " + r.getLong(1) + " row(s) of " + table + " belong to:"
+            + " their " + sequenceBy + " is null; nothing was written. Give every row of a snapshot its snapshot's value"
+            + " (e.g. the extract date, from the landing folder's name or a column of the file), or filter such rows out");
+      }
+      inBatch.add(r.get(0));
+    }
     List<Object> ordered = new ArrayList<>();
     for (Row r : upstream.select(seq).where(seq.isNotNull()).distinct().orderBy(seq).collectAsList()) {
       ordered.add(r.get(0));
@@ -92,11 +98,10 @@ public final class SnapshotDiff {
     for (int i = 0; i < ordered.size(); i++) {
       position.put(ordered.get(i), i);
     }
-    // The snapshots whose changes this batch writes: its own and the one after each, then those
-    // they are compared with.
-    Set<Integer> emit = new LinkedHashSet<>();
-    for (Row r : batch.select(seq).distinct().collectAsList()) {
-      Integer at = position.get(r.get(0));
+    // The snapshots whose changes this batch writes: its own and the one after each.
+    Set<Integer> emit = new TreeSet<>();
+    for (Object value : inBatch) {
+      Integer at = position.get(value);
       if (at != null) { // null: gone from upstream since the batch was read (retention); nothing to compare
         emit.add(at);
         if (at + 1 < ordered.size()) {
@@ -105,107 +110,85 @@ public final class SnapshotDiff {
       }
     }
     if (emit.isEmpty()) {
-      return ChangeRows.withDeletedColumn(batch.limit(0));
+      return ChangeRows.withDeletedColumn(upstream.limit(0));
     }
-    Set<Integer> loaded = new LinkedHashSet<>(emit);
+    List<Object> emitted = new ArrayList<>();
+    List<Object> compared = new ArrayList<>(); // the snapshots just before them
+    List<Column> nextOf = new ArrayList<>(); // snapshot before -> the one it is compared with
     for (int at : emit) {
+      emitted.add(ordered.get(at));
       if (at > 0) {
-        loaded.add(at - 1);
+        compared.add(ordered.get(at - 1));
+        nextOf.add(lit(ordered.get(at - 1)));
+        nextOf.add(lit(ordered.get(at)));
       }
     }
-    DataType type = upstream.schema().apply(sequenceBy).dataType();
-    List<Row> neighbours = new ArrayList<>();
-    List<Object> loadedValues = new ArrayList<>();
-    for (int at : loaded) {
-      Object value = ordered.get(at);
-      loadedValues.add(value);
-      boolean last = at + 1 == ordered.size();
-      neighbours.add(RowFactory.create(value, at == 0 ? null : ordered.get(at - 1), last ? null : ordered.get(at + 1),
-          emit.contains(at), !last && emit.contains(at + 1)));
+    Dataset<Row> current = upstream.where(seq.isin(emitted.toArray()));
+    Dataset<Row> before = compared.isEmpty() ? upstream.limit(0).withColumn(NEXT, seq)
+        : upstream.where(seq.isin(compared.toArray())).withColumn(NEXT, element_at(map(nextOf.toArray(Column[]::new)), seq));
+    // Stored once: the limit below counts its deletes, the apply reads it.
+    Dataset<Row> changes = LakehouseSpark.materialize(compared(current, before, upstream.columns()));
+    if (spec.maxDeletedFraction() < 1) {
+      checkDeletedFraction(changes, before, seq);
     }
-    StructType neighbourSchema = new StructType().add(VALUE, type).add(PREV, type).add(NEXT, type)
-        .add(EMIT, DataTypes.BooleanType, false).add(NEXT_EMIT, DataTypes.BooleanType, false);
-    Dataset<Row> snapshots = upstream.sparkSession().createDataFrame(neighbours, neighbourSchema);
-    Dataset<Row> rows = oneCopyOfEachRow(upstream.where(seq.isin(loadedValues.toArray())))
-        .join(broadcast(snapshots), seq.equalTo(col(VALUE)))
-        .drop(VALUE);
-    Dataset<Row> changes = compared(rows, upstream.columns());
-    checkDeletedFraction(changes, rows, seq);
     return changes;
   }
 
-  /** Every row of the batch must say which snapshot it belongs to. */
-  private void requireSnapshotValues(Dataset<Row> batch, Column seq) {
-    long missing = batch.where(seq.isNull()).count();
-    if (missing > 0) {
-      throw new LakehouseException("Cannot tell which snapshot " + missing + " row(s) of " + table + " belong to: their "
-          + sequenceBy + " is null; nothing was written. Give every row of a snapshot its snapshot's value (e.g. the"
-          + " extract date, from the landing folder's name or a column of the file), or filter such rows out");
-    }
-  }
-
   /**
-   * The rows with one copy of rows that differ only in {@code _} columns (a snapshot landed twice);
-   * the copy kept is chosen by content. Different rows of one key stay, for the key guard.
+   * Each row of a snapshot against its key's row in the snapshot before: one full outer join by
+   * key and snapshot pair (the snapshot's value on one side, the value of the one after on the
+   * other), as a hand-written diff of two snapshots joins them. A row without a partner before is
+   * an insert, a row whose columns differ an update, a row before without a partner a delete.
    */
-  private Dataset<Row> oneCopyOfEachRow(Dataset<Row> rows) {
-    List<Column> same = new ArrayList<>();
-    same.add(col(ChangeRows.quote(sequenceBy)));
-    same.add(content(rows.columns()));
-    return rows.withColumn("__lakehouse_copy", row_number().over(Window.partitionBy(same.toArray(Column[]::new))
-            .orderBy(to_json(struct(col("*"))))))
-        .where(col("__lakehouse_copy").equalTo(1))
-        .drop("__lakehouse_copy");
-  }
-
-  /** What two rows of a key must share to be the same state: all columns but the sequence and the {@code _} ones. */
-  private Column content(String[] columns) {
-    List<Column> compared = new ArrayList<>();
+  private Dataset<Row> compared(Dataset<Row> current, Dataset<Row> before, String[] columns) {
+    List<String> compared = new ArrayList<>();
     for (String c : columns) {
       if (!c.startsWith("_") && !c.equals(sequenceBy)) {
-        compared.add(col(ChangeRows.quote(c)));
+        compared.add(c);
       }
     }
-    return compared.isEmpty() ? lit("") : to_json(struct(compared.toArray(Column[]::new)));
-  }
-
-  /**
-   * Each loaded row against the key's row in the snapshot before (an upsert when that differs or is
-   * missing) and in the snapshot after (a delete when missing there), in one pass over the rows.
-   */
-  private Dataset<Row> compared(Dataset<Row> rows, String[] columns) {
-    Column[] keyCols = keys.stream().map(k -> col(ChangeRows.quote(k))).toArray(Column[]::new);
-    Column seq = col(ChangeRows.quote(sequenceBy));
-    WindowSpec byKey = Window.partitionBy(keyCols).orderBy(seq);
-    List<Column> keyAndSnapshot = new ArrayList<>(List.of(keyCols));
-    keyAndSnapshot.add(seq);
+    StructType schema = current.schema();
+    List<Column> keyAndSnapshot = new ArrayList<>();
+    for (String k : keys) {
+      keyAndSnapshot.add(col(ChangeRows.quote(k)));
+    }
+    keyAndSnapshot.add(col(ChangeRows.quote(sequenceBy)));
+    // Two different rows of a key in one snapshot go on whatever the snapshot before held: the key guard names them.
+    // Partitioned as the join needs its side, so the window costs no shuffle of its own.
+    Column state = struct(compared.stream().map(c -> comparable(col(ChangeRows.quote(c)), schema.apply(c).dataType()))
+        .toArray(Column[]::new));
+    WindowSpec sameSnapshot = Window.partitionBy(keyAndSnapshot.toArray(Column[]::new));
+    Dataset<Row> c = current.withColumn(AMBIGUOUS, compared.isEmpty() ? lit(false)
+        : not(min(state).over(sameSnapshot).eqNullSafe(max(state).over(sameSnapshot)))).as("c");
+    Dataset<Row> b = before.as("b");
+    Column on = col("c." + ChangeRows.quote(sequenceBy)).equalTo(col("b." + NEXT));
+    Column same = lit(true);
     Column nullKey = lit(false);
-    for (Column k : keyCols) {
-      nullKey = nullKey.or(k.isNull());
+    for (String k : keys) {
+      on = on.and(col("c." + ChangeRows.quote(k)).equalTo(col("b." + ChangeRows.quote(k)))); // a null key never matches
+      nullKey = nullKey.or(col("b." + ChangeRows.quote(k)).isNull());
     }
-    Dataset<Row> withNeighbours = rows
-        .withColumn(CONTENT, content(columns))
-        .withColumn("__lakehouse_prev_seq", lag(seq, 1).over(byKey))
-        .withColumn("__lakehouse_prev_content", lag(col(CONTENT), 1).over(byKey))
-        .withColumn("__lakehouse_next_seq", lead(seq, 1).over(byKey))
-        .withColumn("__lakehouse_copies", count(lit(1)).over(Window.partitionBy(keyAndSnapshot.toArray(Column[]::new))));
-    // A null key or two different rows of a key in one snapshot go on as they are: the key guard names them.
-    Column changed = nullKey.or(col("__lakehouse_copies").gt(1))
-        .or(not(col("__lakehouse_prev_seq").eqNullSafe(col(PREV))))
-        .or(not(col("__lakehouse_prev_content").eqNullSafe(col(CONTENT))));
-    Column[] out = new Column[columns.length];
-    Column[] deleteOut = new Column[columns.length];
+    for (String name : compared) {
+      DataType type = schema.apply(name).dataType();
+      same = same.and(comparable(col("c." + ChangeRows.quote(name)), type)
+          .eqNullSafe(comparable(col("b." + ChangeRows.quote(name)), type)));
+    }
+    Dataset<Row> joined = c.join(b, on, "full_outer");
+    Column[] currentRow = new Column[columns.length];
+    Column[] deletedRow = new Column[columns.length];
     for (int i = 0; i < columns.length; i++) {
-      out[i] = col(ChangeRows.quote(columns[i]));
-      deleteOut[i] = columns[i].equals(sequenceBy) ? col(NEXT).as(sequenceBy) : out[i];
+      currentRow[i] = col("c." + ChangeRows.quote(columns[i])).as(columns[i]);
+      deletedRow[i] = columns[i].equals(sequenceBy) ? col("b." + NEXT).as(sequenceBy)
+          : col("b." + ChangeRows.quote(columns[i])).as(columns[i]);
     }
-    Dataset<Row> upserts = withNeighbours.where(col(EMIT).and(changed)).select(out)
+    Column present = col("c." + ChangeRows.quote(sequenceBy)).isNotNull();
+    Dataset<Row> upserts = joined
+        .where(present.and(col("b." + NEXT).isNull().or(col("c." + AMBIGUOUS)).or(not(same))))
+        .select(currentRow)
         .withColumn(ChangeRows.DELETED, lit(false));
-    Dataset<Row> gone = withNeighbours
-        .where(col(NEXT_EMIT).and(not(nullKey)).and(not(col("__lakehouse_next_seq").eqNullSafe(col(NEXT)))))
-        .select(deleteOut);
     // Two rows of a key in the snapshot before (the guard failed or quarantined them then) make one delete.
-    Dataset<Row> deletes = gone
+    Dataset<Row> deletes = joined.where(not(present).and(not(nullKey))).select(deletedRow);
+    deletes = deletes
         .withColumn("__lakehouse_copy", row_number().over(Window.partitionBy(keyAndSnapshot.toArray(Column[]::new))
             .orderBy(to_json(struct(col("*"))))))
         .where(col("__lakehouse_copy").equalTo(1))
@@ -214,11 +197,13 @@ public final class SnapshotDiff {
     return upserts.unionByName(deletes);
   }
 
+  /** {@code c} in a form that {@code min}, {@code max} and {@code <=>} take: with maps (not comparable in Spark) as JSON. */
+  private static Column comparable(Column c, DataType type) {
+    return type.existsRecursively(t -> t instanceof MapType) ? to_json(struct(c)) : c;
+  }
+
   /** Refuses a snapshot that lacks more of the keys of the snapshot before it than the spec allows. */
-  private void checkDeletedFraction(Dataset<Row> changes, Dataset<Row> rows, Column seq) {
-    if (spec.maxDeletedFraction() >= 1) {
-      return;
-    }
+  private void checkDeletedFraction(Dataset<Row> changes, Dataset<Row> before, Column seq) {
     Map<Object, Long> deleted = new HashMap<>();
     for (Row r : changes.where(col(ChangeRows.DELETED)).groupBy(seq).count().collectAsList()) {
       deleted.put(r.get(0), r.getLong(1));
@@ -226,9 +211,7 @@ public final class SnapshotDiff {
     if (deleted.isEmpty()) {
       return;
     }
-    Column[] keyCols = keys.stream().map(k -> col(ChangeRows.quote(k))).toArray(Column[]::new);
-    for (Row r : rows.where(col(NEXT_EMIT)).groupBy(col(NEXT), seq).agg(countDistinct(keyCols[0], tail(keyCols)))
-        .collectAsList()) {
+    for (Row r : before.groupBy(col(NEXT), seq).count().collectAsList()) {
       long gone = deleted.getOrDefault(r.get(0), 0L);
       long held = r.getLong(2);
       if (gone > spec.maxDeletedFraction() * held) {
@@ -239,11 +222,5 @@ public final class SnapshotDiff {
             sequenceBy, r.get(0), table, gone, held, r.get(1), 100.0 * gone / held, spec.maxDeletedFraction()));
       }
     }
-  }
-
-  private static Column[] tail(Column[] cols) {
-    Column[] rest = new Column[cols.length - 1];
-    System.arraycopy(cols, 1, rest, 0, rest.length);
-    return rest;
   }
 }
