@@ -56,7 +56,7 @@ public final class Scd2ChangeBench {
           System.out.print(profile.drain(format + " initial load"));
           System.out.print(sampler.drain(format + " initial load"));
         }
-        report.add(String.format("%-5s %,10d keys: initial load %.1f s (landing included: %.1f s)", format, rows, load, seconds(t0)));
+        report.add(String.format("%-5s %,10d keys: initial load %.1f s (landing included: %.1f s)", format, rows, load, BenchSetup.seconds(t0)));
         System.out.println("BENCH " + report.get(report.size() - 1));
         // Untimed: the first batch and rewrite of a JVM compile what the later ones reuse.
         d.land(events(spark, rows, 1000, 2));
@@ -113,10 +113,6 @@ public final class Scd2ChangeBench {
         + " FROM range(0, " + rows + ", " + step + ")");
   }
 
-  private static double seconds(long since) {
-    return (System.nanoTime() - since) / 1e9;
-  }
-
   /** A bronze table of change events and the silver SCD2 table over it, declared as a user would. */
   private static final class Dimension {
     final SparkSession spark;
@@ -126,9 +122,7 @@ public final class Scd2ChangeBench {
 
     Dimension(SparkSession spark, Path root, String format) throws Exception {
       this.spark = spark;
-      Files.createDirectories(root);
-      Path conf = root.resolve("pipeline.conf");
-      Files.writeString(conf, """
+      PipelineSpec p = BenchSetup.pipeline(root, """
           pipeline { name = scd2bench, format = %s, tables {
             bronze { dim_changes { source { type = files, format = json, path = landing,
               schema = "id BIGINT, name STRING, city STRING, balance DECIMAL(12,2), updated_at TIMESTAMP" } } }
@@ -139,8 +133,6 @@ public final class Scd2ChangeBench {
             } }
           } }
           """.formatted(format));
-      PipelineSpec p = PipelineParser.load(new ConfigLayers.Request(conf, Optional.empty(), List.of(),
-          Map.of("LAKEHOUSE_ROOT", root.toString())));
       bronze = p.table(TableName.parse("bronze.dim_changes"));
       silver = p.table(TableName.parse("silver.dim"));
       rewritten = new LakehouseTable(TableName.parse("silver.dim_rewritten"), root.resolve("rewritten").toString(),
@@ -153,13 +145,7 @@ public final class Scd2ChangeBench {
 
     /** Runs the silver table over the new bronze rows; seconds. */
     double apply() {
-      long t0 = System.nanoTime();
-      TableRunResult r = new TableRunner(spark, UUID.randomUUID().toString(), Duration.ofSeconds(10))
-          .runBatch(new SilverTransform(silver, bronze), silver.checkpoint(), false);
-      if (r.error().isPresent()) {
-        throw new IllegalStateException(r.error().get());
-      }
-      return seconds(t0);
+      return BenchSetup.runSilver(spark, silver, bronze);
     }
 
     /** The hand-written alternative: every event, one window per key, the whole table rewritten; seconds. */
@@ -169,7 +155,7 @@ public final class Scd2ChangeBench {
           .selectExpr("*", "updated_at AS valid_from", "lead(updated_at) OVER (PARTITION BY id ORDER BY updated_at) AS valid_to")
           .selectExpr("*", "valid_to IS NULL AS is_current");
       rewritten.overwrite(history, Optional.empty());
-      return seconds(t0);
+      return BenchSetup.seconds(t0);
     }
   }
 }

@@ -121,10 +121,6 @@ public final class SnapshotCdcBench {
     }
   }
 
-  private static double seconds(long since) {
-    return (System.nanoTime() - since) / 1e9;
-  }
-
   /** The bronze table of snapshots, the framework's two silver tables over it, and the hand-written job's two tables. */
   private static final class Dimension {
     final SparkSession spark;
@@ -136,9 +132,7 @@ public final class SnapshotCdcBench {
 
     Dimension(SparkSession spark, Path root) throws Exception {
       this.spark = spark;
-      Files.createDirectories(root);
-      Path conf = root.resolve("pipeline.conf");
-      Files.writeString(conf, """
+      PipelineSpec p = BenchSetup.pipeline(root, """
           pipeline { name = snapshotbench, format = delta, tables {
             bronze { dim_snapshots { source { type = files, format = json, path = landing,
               schema = "id BIGINT, name STRING, city STRING, balance DECIMAL(12,2), snap DATE" } } }
@@ -150,8 +144,6 @@ public final class SnapshotCdcBench {
             }
           } }
           """);
-      PipelineSpec p = PipelineParser.load(new ConfigLayers.Request(conf, Optional.empty(), List.of(),
-          Map.of("LAKEHOUSE_ROOT", root.toString())));
       bronze = p.table(TableName.parse("bronze.dim_snapshots"));
       scd1 = p.table(TableName.parse("silver.dim"));
       scd2 = p.table(TableName.parse("silver.dim_history"));
@@ -165,17 +157,7 @@ public final class SnapshotCdcBench {
 
     /** Both silver tables over the new snapshot, one after the other; seconds of each. */
     double[] framework() {
-      return new double[] {run(scd1), run(scd2)};
-    }
-
-    private double run(TableSpec silver) {
-      long t0 = System.nanoTime();
-      TableRunResult r = new TableRunner(spark, UUID.randomUUID().toString(), Duration.ofSeconds(10))
-          .runBatch(new SilverTransform(silver, bronze), silver.checkpoint(), false);
-      if (r.error().isPresent()) {
-        throw new IllegalStateException(r.error().get());
-      }
-      return seconds(t0);
+      return new double[] {BenchSetup.runSilver(spark, scd1, bronze), BenchSetup.runSilver(spark, scd2, bronze)};
     }
 
     /** The changes of snapshot {@code k} against {@code k - 1}: the columns, {@code deleted}, and whether the key existed. */
@@ -203,7 +185,7 @@ public final class SnapshotCdcBench {
             + " WHEN MATCHED THEN UPDATE SET name = s.name, city = s.city, balance = s.balance, snap = s.snap"
             + " WHEN NOT MATCHED AND NOT s.deleted THEN INSERT (id, name, city, balance, snap) VALUES (s.id, s.name, s.city, s.balance, s.snap)");
       }
-      double type1 = seconds(t0);
+      double type1 = BenchSetup.seconds(t0);
       long t1 = System.nanoTime();
       if (k == 0) {
         snapshotRows(k).selectExpr("*", "snap AS valid_from", "CAST(NULL AS DATE) AS valid_to", "true AS is_current")
@@ -218,7 +200,7 @@ public final class SnapshotCdcBench {
             + " WHEN NOT MATCHED AND NOT s.deleted THEN INSERT (id, name, city, balance, snap, valid_from, valid_to, is_current)"
             + " VALUES (s.id, s.name, s.city, s.balance, s.snap, s.snap, NULL, true)");
       }
-      return new double[] {type1, seconds(t1)};
+      return new double[] {type1, BenchSetup.seconds(t1)};
     }
 
     private Dataset<Row> snapshotRows(int k) {
@@ -233,10 +215,10 @@ public final class SnapshotCdcBench {
       Dataset<Row> all = spark.read().format("delta").load(LakehouseTable.of(bronze).location());
       long t0 = System.nanoTime();
       long found = framework.changes(all.where("snap = DATE '" + FIRST.plusDays(k) + "'"), all).count();
-      double frameworkSeconds = seconds(t0);
+      double frameworkSeconds = BenchSetup.seconds(t0);
       long t1 = System.nanoTime();
       long joined = changes(k).count();
-      double handSeconds = seconds(t1);
+      double handSeconds = BenchSetup.seconds(t1);
       if (found != joined) {
         throw new IllegalStateException("snapshot " + k + ": the framework found " + found + " changes, the hand-written join " + joined);
       }

@@ -7,7 +7,6 @@ import static org.apache.spark.sql.functions.map;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.not;
-import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.to_json;
 
@@ -20,6 +19,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import org.apache.spark.sql.Column;
@@ -113,19 +113,19 @@ public final class SnapshotDiff {
       return ChangeRows.withDeletedColumn(upstream.limit(0));
     }
     List<Object> emitted = new ArrayList<>();
-    List<Object> compared = new ArrayList<>(); // the snapshots just before them
+    List<Object> previous = new ArrayList<>(); // the snapshots just before them
     List<Column> nextOf = new ArrayList<>(); // snapshot before -> the one it is compared with
     for (int at : emit) {
       emitted.add(ordered.get(at));
       if (at > 0) {
-        compared.add(ordered.get(at - 1));
+        previous.add(ordered.get(at - 1));
         nextOf.add(lit(ordered.get(at - 1)));
         nextOf.add(lit(ordered.get(at)));
       }
     }
     Dataset<Row> current = upstream.where(seq.isin(emitted.toArray()));
-    Dataset<Row> before = compared.isEmpty() ? upstream.limit(0).withColumn(NEXT, seq)
-        : upstream.where(seq.isin(compared.toArray())).withColumn(NEXT, element_at(map(nextOf.toArray(Column[]::new)), seq));
+    Dataset<Row> before = previous.isEmpty() ? upstream.limit(0).withColumn(NEXT, seq)
+        : upstream.where(seq.isin(previous.toArray())).withColumn(NEXT, element_at(map(nextOf.toArray(Column[]::new)), seq));
     // Stored once: the limit below counts its deletes, the apply reads it.
     Dataset<Row> changes = LakehouseSpark.materialize(compared(current, before, upstream.columns()));
     if (spec.maxDeletedFraction() < 1) {
@@ -187,13 +187,10 @@ public final class SnapshotDiff {
         .select(currentRow)
         .withColumn(ChangeRows.DELETED, lit(false));
     // Two rows of a key in the snapshot before (the guard failed or quarantined them then) make one delete.
-    Dataset<Row> deletes = joined.where(not(present).and(not(nullKey))).select(deletedRow);
-    deletes = deletes
-        .withColumn("__lakehouse_copy", row_number().over(Window.partitionBy(keyAndSnapshot.toArray(Column[]::new))
-            .orderBy(to_json(struct(col("*"))))))
-        .where(col("__lakehouse_copy").equalTo(1))
-        .drop("__lakehouse_copy")
-        .withColumn(ChangeRows.DELETED, lit(true));
+    List<String> keysAndSnapshot = new ArrayList<>(keys);
+    keysAndSnapshot.add(sequenceBy);
+    Dataset<Row> deletes = ChangeRows.latestPerKey(joined.where(not(present).and(not(nullKey))).select(deletedRow),
+        keysAndSnapshot, Optional.empty()).withColumn(ChangeRows.DELETED, lit(true));
     return upserts.unionByName(deletes);
   }
 
