@@ -125,6 +125,21 @@ public final class GoldRefresh implements RefreshJob {
     return OptionalLong.of(refresh(spark, last, now, restart, context));
   }
 
+  /**
+   * The version of each source the last refresh of an incremental gold table read (recorded with
+   * its commit): the next refresh reads the sources' changes since, so their cleanup must keep what
+   * those need. Empty for a full refresh, which reads only the sources' newest versions.
+   */
+  public static Map<TableName, TableVersion> sourceVersionsRead(SparkSession spark, TableSpec spec) {
+    if (((LayerSpec.Gold) spec.layer()).refresh() != Refresh.INCREMENTAL) {
+      return Map.of();
+    }
+    Map<TableName, TableVersion> read = new LinkedHashMap<>();
+    LakehouseTable.of(spec).lastCommitNote(spark).flatMap(SourceVersions::decode)
+        .ifPresent(v -> v.sources().forEach((name, entry) -> read.put(name, entry.version())));
+    return read;
+  }
+
   private Optional<SourceVersions> last(SparkSession spark) {
     return target.lastCommitNote(spark).flatMap(SourceVersions::decode);
   }

@@ -1,21 +1,22 @@
 package dev.lakehouse.jobs;
 
+import static dev.lakehouse.jobs.SalesPipeline.assertSameRows;
+import static dev.lakehouse.jobs.SalesPipeline.assertSucceeded;
+import static dev.lakehouse.jobs.SalesPipeline.customers;
+import static dev.lakehouse.jobs.SalesPipeline.order;
+import static dev.lakehouse.jobs.SalesPipeline.query;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.typesafe.config.ConfigFactory;
-import dev.lakehouse.core.config.ConfigLayers;
 import dev.lakehouse.core.spec.FormatKind;
 import dev.lakehouse.core.testing.SharedSpark;
 import dev.lakehouse.jobs.pipeline.Pipeline;
 import dev.lakehouse.jobs.pipeline.RunReport;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -29,7 +30,6 @@ import org.junit.jupiter.params.provider.EnumSource;
  * instead of failing on a missing file or, where the format reads around it, giving a wrong answer.
  */
 class CleanedHistoryTest {
-  private static final Path CONF = Path.of("src/test/resources/pipelines/sales.conf");
   /** Merged partial aggregates of one table, of a join (which reads the orders as they were), and by key. */
   private static final Map<String, String> GOLD = Map.of(
       "gold.customer_daily_incremental", query("vars.customer-daily"),
@@ -40,8 +40,7 @@ class CleanedHistoryTest {
   @EnumSource(FormatKind.class)
   void aRefreshAfterTheSourcesHistoryWasCleanedRecomputesInFull(FormatKind format) throws Exception {
     Path root = SharedSpark.newDir("cleaned-" + format.id());
-    Pipeline p = Lakehouse.open(new ConfigLayers.Request(CONF, Optional.empty(), List.of("pipeline.format=" + format.id()),
-        Map.of("LAKEHOUSE_ROOT", root.toString())), SharedSpark.session());
+    Pipeline p = SalesPipeline.open(root, "pipeline.format=" + format.id());
     List<String> orders = new ArrayList<>();
     for (long id = 1; id <= 60; id++) {
       orders.add(order(id, 1 + id % 12, 1 + id % 20, 10 + id, 1));
@@ -91,8 +90,7 @@ class CleanedHistoryTest {
   @org.junit.jupiter.api.Test
   void aSourcesMaintenanceCommitsRefreshNoGoldTable() throws Exception {
     Path root = SharedSpark.newDir("maintained");
-    Pipeline p = Lakehouse.open(new ConfigLayers.Request(CONF, Optional.empty(), List.of("pipeline.format=delta"),
-        Map.of("LAKEHOUSE_ROOT", root.toString())), SharedSpark.session());
+    Pipeline p = SalesPipeline.open(root, "pipeline.format=delta");
     List<String> gold = new ArrayList<>(GOLD.keySet());
     gold.add("gold.region_daily_full");
     List<String> orders = new ArrayList<>();
@@ -136,9 +134,7 @@ class CleanedHistoryTest {
   @EnumSource(FormatKind.class)
   void aStreamThatFellBehindItsSourcesCleanupFailsSayingHowToRecover(FormatKind format) throws Exception {
     Path root = SharedSpark.newDir("fell-behind-" + format.id());
-    Pipeline p = Lakehouse.open(new ConfigLayers.Request(CONF, Optional.empty(),
-        List.of("pipeline.format=" + format.id(), "pipeline.tables.bronze.orders.retention=1 ms"),
-        Map.of("LAKEHOUSE_ROOT", root.toString())), SharedSpark.session());
+    Pipeline p = SalesPipeline.open(root, "pipeline.format=" + format.id(), "pipeline.tables.bronze.orders.retention=1 ms");
     for (int drop = 1; drop <= 3; drop++) {
       JsonDrops.land(root, "orders", drop, List.of(order(drop, 1, drop, 10 * drop, drop), order(10 + drop, 2, drop, 5, drop)));
       // Each bronze run first deletes every row it holds (retention of 1 ms), then appends the drop.
@@ -171,7 +167,7 @@ class CleanedHistoryTest {
    * time travel, Hudi's cleaner keeping the newest commit. Returns the number of files removed.
    */
   private static long cleanHistory(SparkSession spark, FormatKind format, Path table) throws IOException {
-    long before = countFiles(table);
+    long before = SalesPipeline.parquetFiles(table);
     if (format == FormatKind.DELTA) {
       String check = "spark.databricks.delta.retentionDurationCheck.enabled";
       spark.conf().set(check, "false");
@@ -184,40 +180,6 @@ class CleanedHistoryTest {
       spark.sql("CALL run_clean(table => '" + table.getParent().getFileName() + "._hudi_" + table.getFileName()
           + "', retain_commits => 1)").collect();
     }
-    return before - countFiles(table);
-  }
-
-  private static long countFiles(Path dir) throws IOException {
-    try (Stream<Path> files = Files.walk(dir)) {
-      return files.filter(f -> f.toString().endsWith(".parquet")).count();
-    }
-  }
-
-  private static void assertSucceeded(RunReport report) {
-    assertThat(report.succeeded()).as(report.tables().toString()).isTrue();
-  }
-
-  private static void assertSameRows(String t, Dataset<Row> actual, Dataset<Row> expected) {
-    assertThat(actual.count()).as(t).isEqualTo(expected.count()).isPositive();
-    assertThat(actual.exceptAll(expected).collectAsList()).as(t + " rows not in its query's result").isEmpty();
-    assertThat(expected.exceptAll(actual).collectAsList()).as(t + " rows missing").isEmpty();
-  }
-
-  /** 12 customers in 3 regions. */
-  private static List<String> customers() {
-    List<String> customers = new ArrayList<>();
-    for (long c = 1; c <= 12; c++) {
-      customers.add(String.format("{\"customer_id\":%d,\"region\":\"r%d\",\"updated_at\":1}", c, c % 3));
-    }
-    return customers;
-  }
-
-  private static String query(String path) {
-    return ConfigFactory.parseFile(CONF.toFile()).resolve().getString(path);
-  }
-
-  private static String order(long id, long customer, long day, long amount, long updatedAt) {
-    return String.format("{\"order_id\":%d,\"customer_id\":%d,\"order_date\":\"2024-01-%02d\",\"amount\":%d.00,\"updated_at\":%d}",
-        id, customer, day, amount, updatedAt);
+    return before - SalesPipeline.parquetFiles(table);
   }
 }

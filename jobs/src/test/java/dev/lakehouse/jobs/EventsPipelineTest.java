@@ -327,11 +327,16 @@ class EventsPipelineTest {
   }
 
   static String captureOut(Callable<Integer> body) throws Exception {
+    return captureOut(body, 0);
+  }
+
+  /** What {@code body} prints, asserting it returns {@code exitCode}. */
+  static String captureOut(Callable<Integer> body, int exitCode) throws Exception {
     PrintStream original = System.out;
     ByteArrayOutputStream buffer = new ByteArrayOutputStream();
     System.setOut(new PrintStream(buffer, true, StandardCharsets.UTF_8));
     try {
-      assertThat(body.call()).isZero();
+      assertThat(body.call()).isEqualTo(exitCode);
     } finally {
       System.setOut(original);
     }

@@ -13,6 +13,7 @@ import dev.lakehouse.core.spec.FormatKind;
 import dev.lakehouse.core.spec.LakehouseSettings;
 import dev.lakehouse.core.spec.Layer;
 import dev.lakehouse.core.spec.LayerSpec;
+import dev.lakehouse.core.spec.Maintenance;
 import dev.lakehouse.core.spec.PipelineSpec;
 import dev.lakehouse.core.spec.Refresh;
 import dev.lakehouse.core.spec.ScheduleSpec;
@@ -41,14 +42,16 @@ import java.util.Optional;
  */
 public final class PipelineParser {
   static final List<String> TOP_LEVEL_KEYS = List.of("lakehouse", "pipeline", "vars");
-  static final List<String> LAKEHOUSE_KEYS = List.of("root", "format", "spark", "run", "stream");
+  static final List<String> LAKEHOUSE_KEYS = List.of("root", "format", "spark", "run", "stream", "maintenance");
   static final List<String> RUN_KEYS = List.of("parallelism", "lease-expiry");
   static final List<String> SPARK_KEYS = List.of("master", "app-name", "conf");
   static final List<String> STREAM_KEYS = List.of("trigger-interval");
+  static final List<String> MAINTENANCE_DEFAULT_KEYS = List.of("keep-history", "optimize");
+  static final List<String> MAINTENANCE_KEYS = List.of("keep-history", "optimize", "z-order-by");
   static final List<String> PIPELINE_KEYS = List.of("name", "description", "owner", "format", "tables", "schedule");
   static final List<String> SCHEDULE_KEYS = List.of("cron", "retries", "retry-delay", "start-date", "tasks");
   static final List<String> COMMON_TABLE_KEYS =
-      List.of("description", "owner", "format", "location", "keys", "partition-by", "columns");
+      List.of("description", "owner", "format", "location", "keys", "partition-by", "columns", "maintenance");
   static final List<String> BRONZE_KEYS = with(COMMON_TABLE_KEYS, "source", "bad-records", "schema-drift", "schema-drift-structs", "retention",
       "expectations");
   static final List<String> SILVER_KEYS = with(with(COMMON_TABLE_KEYS, "source", "select", "filter", "sequence-by", "write", "cdc", "expectations"),
@@ -71,6 +74,8 @@ public final class PipelineParser {
   private final Path pipelineFile;
   /** The sql-file values, as written (relative to the pipeline file): what must ship with it. */
   private final List<String> sqlFiles = new ArrayList<>();
+  /** {@code lakehouse.maintenance}: what a table's own {@code maintenance} block does not set. */
+  private Maintenance maintenanceDefaults = Maintenance.DEFAULT;
 
   private PipelineParser(Path pipelineFile) {
     this.pipelineFile = pipelineFile;
@@ -92,6 +97,10 @@ public final class PipelineParser {
     SpecReader.root(loaded.user(), problems).rejectUnknownKeys(TOP_LEVEL_KEYS);
     SpecReader root = SpecReader.root(loaded.resolved(), problems);
     LakehouseSettings settings = parseSettings(root.object("lakehouse").orElseThrow());
+    root.object("lakehouse").orElseThrow().object("maintenance").ifPresent(m -> {
+      m.rejectUnknownKeys(MAINTENANCE_DEFAULT_KEYS);
+      maintenanceDefaults = maintenance(m, Maintenance.DEFAULT);
+    });
 
     Optional<SpecReader> pipelineBlock = root.object("pipeline");
     if (pipelineBlock.isEmpty()) {
@@ -229,10 +238,42 @@ public final class PipelineParser {
     // A declarative aggregate's rows are identified by its groups, unless the spec says otherwise.
     List<String> keys = declaredKeys.isEmpty() && layerSpec instanceof LayerSpec.Gold g && g.aggregate().isPresent()
         ? g.aggregate().get().keys() : declaredKeys;
-    String specHash = SpecHash.of(t.render() + "|" + format.id() + "|" + location
+    String specHash = SpecHash.of(t.renderWithout("maintenance") + "|" + format.id() + "|" + location
         + (layerSpec instanceof LayerSpec.Gold g ? "|" + g.sql() : ""));
     return new TableSpec(name, t.optionalString("description"), t.optionalString("owner"), format, location,
-        checkpoint, keys, partitionBy, columns, layerSpec, t.origin(), specHash, ExpectationParser.parse(name, t));
+        checkpoint, keys, partitionBy, columns, layerSpec, t.origin(), specHash, ExpectationParser.parse(name, t),
+        tableMaintenance(t, format, partitionBy));
+  }
+
+  private Maintenance tableMaintenance(SpecReader t, FormatKind format, List<String> partitionBy) {
+    Optional<SpecReader> block = t.object("maintenance");
+    if (block.isEmpty()) {
+      return maintenanceDefaults;
+    }
+    SpecReader m = block.get();
+    m.rejectUnknownKeys(MAINTENANCE_KEYS);
+    Maintenance parsed = maintenance(m, maintenanceDefaults);
+    List<String> zOrderBy = m.stringList("z-order-by");
+    if (!zOrderBy.isEmpty() && format != FormatKind.DELTA) {
+      m.problem("z-order-by", "Cannot z-order a " + format.id() + " table: z-order-by is Delta's OPTIMIZE ... ZORDER BY;"
+          + " remove it (Hudi lays out files with its clustering service)");
+    }
+    for (String c : zOrderBy) {
+      if (partitionBy.contains(c)) {
+        m.problem("z-order-by", "Cannot z-order by " + c + ": it is a partition column, whose values each file holds one of"
+            + " already; remove it from z-order-by");
+      }
+    }
+    return new Maintenance(parsed.keepHistory(), parsed.optimize(), zOrderBy);
+  }
+
+  private static Maintenance maintenance(SpecReader m, Maintenance defaults) {
+    Duration keep = m.duration("keep-history", defaults.keepHistory());
+    if (keep.isNegative()) {
+      m.problem("keep-history", "Cannot keep " + keep + " of history: write 0s or more, e.g. 7 days (the default)");
+      keep = defaults.keepHistory();
+    }
+    return new Maintenance(keep, m.bool("optimize", defaults.optimize()), defaults.zOrderBy());
   }
 
   private List<ColumnSpec> parseColumns(SpecReader t) {

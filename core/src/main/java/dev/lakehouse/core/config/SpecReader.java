@@ -248,6 +248,23 @@ final class SpecReader {
     return config.root().render(com.typesafe.config.ConfigRenderOptions.concise());
   }
 
+  /** Like {@link #render()}, leaving {@code key} out. */
+  String renderWithout(String key) {
+    return config.withoutPath(quote(key)).root().render(com.typesafe.config.ConfigRenderOptions.concise());
+  }
+
+  boolean bool(String key, boolean fallback) {
+    if (!has(key)) {
+      return fallback;
+    }
+    try {
+      return config.getBoolean(quote(key));
+    } catch (ConfigException.WrongType e) {
+      problem(key, "Cannot use " + key + " = " + config.getValue(quote(key)).unwrapped() + ": write true or false");
+      return fallback;
+    }
+  }
+
   /** The keys of this object, in the order written where the config keeps it. */
   Set<String> keys() {
     return config.root().keySet();

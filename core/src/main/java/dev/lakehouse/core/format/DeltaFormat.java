@@ -6,6 +6,7 @@ import static org.apache.spark.sql.functions.when;
 import dev.lakehouse.core.errors.LakehouseException;
 import dev.lakehouse.core.spark.LakehouseSpark;
 import dev.lakehouse.core.spec.FormatKind;
+import dev.lakehouse.core.spec.Maintenance;
 import io.delta.tables.DeltaMergeBuilder;
 import io.delta.tables.DeltaTable;
 import java.io.BufferedReader;
@@ -251,21 +252,38 @@ final class DeltaFormat implements TableFormat {
    */
   @Override
   public Optional<String> lastCommitNote(SparkSession spark, LakehouseTable table) {
-    long latest = latestCommit(spark, table);
-    if (latest < 0) {
-      return Optional.empty();
+    // Commits that only maintain the table (OPTIMIZE, VACUUM's start and end) change no row and
+    // carry no note: the note of the rows is the one before them. Taking theirs made a gold table
+    // whose files were compacted or cleaned forget the source versions it was computed from, and
+    // refresh in full.
+    for (long version = latestCommit(spark, table); version >= 0; version--) {
+      Optional<CommitInfo> info = commitInfo(spark, table, version);
+      if (info.isEmpty() || !MAINTENANCE_OPERATIONS.contains(info.get().operation()) || info.get().userMetadata().isDefined()) {
+        return info.flatMap(i -> i.userMetadata().isDefined() ? Optional.of(i.userMetadata().get()) : Optional.empty());
+      }
     }
-    Path commit = commitFile(table, latest);
+    return Optional.empty();
+  }
+
+  /** Operations whose commits change no row (see {@link #lastCommitNote}). */
+  private static final java.util.Set<String> MAINTENANCE_OPERATIONS = java.util.Set.of(
+      DeltaOperations.OPTIMIZE_OPERATION_NAME(), "VACUUM START", "VACUUM END");
+
+  /** The {@code commitInfo} action of commit {@code version}, read from its file; empty when it has none or is gone. */
+  private static Optional<CommitInfo> commitInfo(SparkSession spark, LakehouseTable table, long version) {
+    Path commit = commitFile(table, version);
     try (BufferedReader lines = new BufferedReader(new InputStreamReader(
         commit.getFileSystem(spark.sparkContext().hadoopConfiguration()).open(commit), StandardCharsets.UTF_8))) {
       for (String line = lines.readLine(); line != null; line = lines.readLine()) {
         if (line.startsWith("{\"commitInfo\"") && Action.fromJson(line) instanceof CommitInfo info) {
-          return info.userMetadata().isDefined() ? Optional.of(info.userMetadata().get()) : Optional.empty();
+          return Optional.of(info);
         }
       }
       return Optional.empty();
+    } catch (java.io.FileNotFoundException e) {
+      return Optional.empty(); // its log was cleaned: older than any note still read
     } catch (IOException e) {
-      throw new LakehouseException("Cannot read the newest commit of " + table + " (" + commit + "): " + e.getMessage(), e);
+      throw new LakehouseException("Cannot read commit " + version + " of " + table + " (" + commit + "): " + e.getMessage(), e);
     }
   }
 
@@ -316,27 +334,7 @@ final class DeltaFormat implements TableFormat {
   public Optional<String> historyCleanedAfter(SparkSession spark, LakehouseTable table, TableVersion version) {
     DeltaLog log = DeltaLog.forTable(spark, table.location());
     for (Commit commit : commitsAfter(log, version, new TableVersion(String.valueOf(latestCommit(spark, table))))) {
-      List<Action> actions = commit.actions();
-      // A file re-added by the same commit only got a new deletion vector: it stays, its old vector goes.
-      java.util.Set<String> readded = new java.util.HashSet<>();
-      for (Action a : actions) {
-        if (a instanceof AddFile add) {
-          readded.add(add.path());
-        }
-      }
-      List<Path> needed = new ArrayList<>();
-      for (Action a : actions) {
-        if (a instanceof RemoveFile remove) {
-          if (!readded.contains(remove.path())) {
-            needed.add(remove.absolutePath(log));
-          }
-          if (remove.deletionVector() != null && remove.deletionVector().isOnDisk()) {
-            needed.add(remove.deletionVector().absolutePath(log.dataPath()));
-          }
-        } else if (a instanceof AddCDCFile change) {
-          needed.add(change.absolutePath(log));
-        }
-      }
+      List<Path> needed = neededFiles(log, commit);
       if (!needed.isEmpty()) {
         try {
           FileSystem fs = log.dataPath().getFileSystem(spark.sparkContext().hadoopConfiguration());
@@ -354,6 +352,58 @@ final class DeltaFormat implements TableFormat {
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * The files a reader of the versions after {@code version} needs that the newest version no longer
+   * refers to: those the later commits removed (and their deletion vectors) and their change data
+   * files. What VACUUM must keep for that reader. Reads commit files, no Spark job.
+   */
+  @Override
+  public List<Path> filesNeededAfter(SparkSession spark, LakehouseTable table, TableVersion version) {
+    DeltaLog log = DeltaLog.forTable(spark, table.location());
+    List<Path> needed = new ArrayList<>();
+    for (Commit commit : commitsAfter(log, version, new TableVersion(String.valueOf(latestCommit(spark, table))))) {
+      needed.addAll(neededFiles(log, commit));
+    }
+    return needed;
+  }
+
+  /** The files {@code commit} made unreferenced or wrote as change data (see {@link #filesNeededAfter}). */
+  private static List<Path> neededFiles(DeltaLog log, Commit commit) {
+    List<Action> actions = commit.actions();
+    // A file re-added by the same commit only got a new deletion vector: it stays, its old vector goes.
+    java.util.Set<String> readded = new java.util.HashSet<>();
+    for (Action a : actions) {
+      if (a instanceof AddFile add) {
+        readded.add(add.path());
+      }
+    }
+    List<Path> needed = new ArrayList<>();
+    for (Action a : actions) {
+      if (a instanceof RemoveFile remove) {
+        if (!readded.contains(remove.path())) {
+          needed.add(remove.absolutePath(log));
+        }
+        if (remove.deletionVector() != null && remove.deletionVector().isOnDisk()) {
+          needed.add(remove.deletionVector().absolutePath(log.dataPath()));
+        }
+      } else if (a instanceof AddCDCFile change) {
+        needed.add(change.absolutePath(log));
+      }
+    }
+    return needed;
+  }
+
+  @Override
+  public Optional<TableVersion> streamPosition(SparkSession spark, LakehouseTable table, String offset) {
+    return DeltaMaintenance.streamPosition(currentSnapshot(spark, table).metadata().id(), offset);
+  }
+
+  @Override
+  public MaintenanceResult maintain(SparkSession spark, LakehouseTable table, Maintenance maintenance,
+      java.util.function.Supplier<List<Path>> needed, boolean dryRun) {
+    return DeltaMaintenance.maintain(spark, table, maintenance, needed, dryRun);
   }
 
   /** From the commit files: a data change flag on an added or removed file, change data, or new metadata. */

@@ -6,6 +6,7 @@ import static org.apache.spark.sql.functions.when;
 
 import dev.lakehouse.core.errors.LakehouseException;
 import dev.lakehouse.core.spec.FormatKind;
+import dev.lakehouse.core.spec.Maintenance;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -297,6 +298,33 @@ final class HudiFormat implements TableFormat {
     } catch (IllegalArgumentException | HoodieTimeTravelException e) {
       return Optional.of("Hudi cannot read it as of version " + version + " (" + e.getMessage() + ")");
     }
+  }
+
+  /**
+   * Hudi's incremental reads (the streams, the gold refreshes) look up the files as they are now,
+   * and a refresh whose commits were cleaned is told by {@link #historyCleanedAfter}: no reader
+   * names replaced files for the cleaner to keep.
+   */
+  @Override
+  public List<Path> filesNeededAfter(SparkSession spark, LakehouseTable table, TableVersion version) {
+    return List.of();
+  }
+
+  @Override
+  public Optional<TableVersion> streamPosition(SparkSession spark, LakehouseTable table, String offset) {
+    return Optional.empty();
+  }
+
+  /**
+   * Nothing to do: Hudi cleans itself. Each commit runs its cleaner (keeping the files of the last
+   * {@code hoodie.clean.commits.retained} commits, 10 by default) and writes new rows into the small
+   * files of the table before making new ones, which is what OPTIMIZE and VACUUM do for Delta.
+   */
+  @Override
+  public MaintenanceResult maintain(SparkSession spark, LakehouseTable table, Maintenance maintenance,
+      java.util.function.Supplier<List<Path>> needed, boolean dryRun) {
+    return MaintenanceResult.nothingToDo("Hudi cleans replaced files at each commit (hoodie.clean.commits.retained)"
+        + " and packs new rows into small files as it writes them");
   }
 
   @Override

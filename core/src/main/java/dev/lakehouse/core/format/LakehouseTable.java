@@ -191,6 +191,22 @@ public final class LakehouseTable {
     return format.historyCleanedAfter(spark, this, version);
   }
 
+  /** See {@link TableFormat#filesNeededAfter}. */
+  public List<org.apache.hadoop.fs.Path> filesNeededAfter(SparkSession spark, TableVersion version) {
+    return format.filesNeededAfter(spark, this, version);
+  }
+
+  /** See {@link TableFormat#streamPosition}. */
+  public Optional<TableVersion> streamPosition(SparkSession spark, String offset) {
+    return format.streamPosition(spark, this, offset);
+  }
+
+  /** See {@link TableFormat#maintain}. */
+  public MaintenanceResult maintain(SparkSession spark, dev.lakehouse.core.spec.Maintenance maintenance,
+      java.util.function.Supplier<List<org.apache.hadoop.fs.Path>> needed, boolean dryRun) {
+    return format.maintain(spark, this, maintenance, needed, dryRun);
+  }
+
   public boolean changesData(SparkSession spark, TableVersion from, TableVersion to) {
     return format.changesData(spark, this, from, to);
   }

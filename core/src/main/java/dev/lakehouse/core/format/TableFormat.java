@@ -1,6 +1,8 @@
 package dev.lakehouse.core.format;
 
 import dev.lakehouse.core.spec.FormatKind;
+import dev.lakehouse.core.spec.Maintenance;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.spark.sql.Dataset;
@@ -132,6 +134,29 @@ public interface TableFormat {
    * over instead of failing halfway on a missing file.
    */
   Optional<String> historyCleanedAfter(SparkSession spark, LakehouseTable table, TableVersion version);
+
+  /**
+   * The files a reader that has read up to {@code version} still needs for the versions after it
+   * and that the newest version no longer refers to: what the format's cleanup must keep for it.
+   * Empty for a format whose readers of later versions need no replaced file.
+   */
+  List<org.apache.hadoop.fs.Path> filesNeededAfter(SparkSession spark, LakehouseTable table, TableVersion version);
+
+  /**
+   * Where a stream reading this table stands, from one source's entry in its checkpoint's offsets
+   * (JSON): the first version it has yet to read all of. Empty when the entry is not of a read of
+   * this table, or the format's streams need no replaced file to read on.
+   */
+  Optional<TableVersion> streamPosition(SparkSession spark, LakehouseTable table, String offset);
+
+  /**
+   * Compacts the table's small files and deletes the files its newest version no longer refers to
+   * once older than {@code maintenance.keepHistory()}, but none of the files {@code needed} gives
+   * (asked after the compaction, whose replaced files readers behind it may need too). With {@code
+   * dryRun}, changes nothing and says what it would delete.
+   */
+  MaintenanceResult maintain(SparkSession spark, LakehouseTable table, Maintenance maintenance,
+      java.util.function.Supplier<List<org.apache.hadoop.fs.Path>> needed, boolean dryRun);
 
   /**
    * Whether the commits after {@code from} up to and including {@code to} changed the table's rows

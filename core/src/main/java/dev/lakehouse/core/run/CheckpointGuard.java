@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
@@ -65,17 +64,7 @@ final class CheckpointGuard {
     Path offsets = new Path(checkpoint, "offsets");
     try {
       FileSystem fs = offsets.getFileSystem(spark.sparkContext().hadoopConfiguration());
-      if (!fs.exists(offsets)) {
-        return -1;
-      }
-      long newest = -1;
-      for (FileStatus f : fs.listStatus(offsets)) {
-        String name = f.getPath().getName();
-        if (!name.isEmpty() && name.chars().allMatch(Character::isDigit)) { // not a temporary or checksum file
-          newest = Math.max(newest, Long.parseLong(name));
-        }
-      }
-      return newest;
+      return StreamCheckpoint.newestBatch(fs, offsets).orElse(-1);
     } catch (IOException e) {
       throw new LakehouseException("Cannot list the offsets of the checkpoint at " + checkpoint + ": " + e.getMessage(), e);
     }

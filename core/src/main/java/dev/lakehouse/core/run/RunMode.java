@@ -10,7 +10,9 @@ public enum RunMode {
   /** Process everything new since the last run, then stop ({@code Trigger.AvailableNow}). */
   BATCH,
   /** Keep running, looking for new input every trigger interval, until stopped. */
-  STREAM;
+  STREAM,
+  /** Not a run of the table's query: its files compacted and cleaned ({@code bin/lakehouse maintain}). */
+  MAINTAIN;
 
   public String id() {
     return name().toLowerCase(Locale.ROOT);

@@ -48,7 +48,7 @@ import org.apache.hadoop.fs.Path;
  * <p>Object stores without an exclusive create (S3 through Hadoop 3.3) cannot make this safe: there,
  * keep runs of one table from overlapping in the scheduler (Airflow's {@code max_active_runs = 1}).
  */
-final class TableLease implements AutoCloseable {
+public final class TableLease implements AutoCloseable {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TableLease.class);
   /** The leases this process holds, by folder: also a second run of a table in this process is refused. */
   private static final Map<String, TableLease> HELD = new ConcurrentHashMap<>();
@@ -84,7 +84,7 @@ final class TableLease implements AutoCloseable {
    *
    * @throws TableRunException when another run holds it: which run, where, since when, and what to do
    */
-  static synchronized TableLease acquire(Configuration hadoop, TableName table, String checkpoint, String runId, Duration expiry) {
+  public static synchronized TableLease acquire(Configuration hadoop, TableName table, String checkpoint, String runId, Duration expiry) {
     Path folder = new Path(folderOf(checkpoint));
     try {
       FileSystem fs = folder.getFileSystem(hadoop);

@@ -13,6 +13,8 @@ import java.util.Optional;
  * @param specHash a hash of everything that defines the table (its config block, resolved, plus
  *     its format and location), recorded with each run to tell which spec produced which version
  * @param expectations the data-quality rules every batch is checked against before it is written
+ * @param maintenance what {@code bin/lakehouse maintain} does to the table (not part of
+ *     {@code specHash}: compacting and cleaning change no row)
  */
 public record TableSpec(
     TableName name,
@@ -27,13 +29,14 @@ public record TableSpec(
     LayerSpec layer,
     String origin,
     String specHash,
-    List<Expectation> expectations) {
+    List<Expectation> expectations,
+    Maintenance maintenance) {
 
   public TableSpec(TableName name, Optional<String> description, Optional<String> owner, FormatKind format,
       String location, String checkpoint, List<String> keys, List<String> partitionBy, List<ColumnSpec> columns,
       LayerSpec layer, String origin, String specHash) {
     this(name, description, owner, format, location, checkpoint, keys, partitionBy, columns, layer, origin, specHash,
-        List.of());
+        List.of(), Maintenance.DEFAULT);
   }
 
   /** The tables this table reads, and the tables its expectations check references against (run first). */

@@ -30,7 +30,7 @@ class BrokenConfigTest {
 
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', textBlock = """
-      typo-key.conf       | src/test/resources/broken/typo-key.conf:10: pipeline.tables.silver.orders.keyz: Unknown key 'keyz'; supported keys here are: description, owner, format, location, keys, partition-by, columns, source, select, filter, sequence-by, write, cdc, expectations, rename, trim, case, cast, defaults, derive, delete-when, key-violations, history, pii
+      typo-key.conf       | src/test/resources/broken/typo-key.conf:10: pipeline.tables.silver.orders.keyz: Unknown key 'keyz'; supported keys here are: description, owner, format, location, keys, partition-by, columns, maintenance, source, select, filter, sequence-by, write, cdc, expectations, rename, trim, case, cast, defaults, derive, delete-when, key-violations, history, pii
       wrong-type.conf     | src/test/resources/broken/wrong-type.conf:10: pipeline.tables.silver.orders.keys: Cannot read 'keys': expected a list such as [a, b] but found a string
       unknown-format.conf | src/test/resources/broken/unknown-format.conf:6: pipeline.tables.bronze.orders.format: Cannot use format = iceberg: supported values are delta, hudi
       missing-source.conf | src/test/resources/broken/missing-source.conf:5: pipeline.tables.bronze.orders.source: Cannot find required key 'source' of bronze.orders: a bronze table reads from a source, e.g. source { type = files, format = csv, path = landing/orders, schema = "..." }
@@ -86,6 +86,18 @@ class BrokenConfigTest {
         "src/test/resources/broken/bad-schedule.conf:5: pipeline.schedule.tasks: Cannot use tasks = dag: supported values are table, layer",
         "src/test/resources/broken/bad-schedule.conf:6: pipeline.schedule.start-date: Cannot use start-date = 1 May 2025: write a date as yyyy-mm-dd, e.g. 2025-01-01");
   }
+  @Test
+  void maintenanceSettingsAreChecked() {
+    String f = "src/test/resources/broken/bad-maintenance.conf:";
+    assertThat(problems("bad-maintenance.conf")).extracting(ConfigProblem::toString).containsExactlyInAnyOrder(
+        f + "2: lakehouse.maintenance.z-order-by: Unknown key 'z-order-by'; supported keys here are: keep-history, optimize",
+        f + "9: pipeline.tables.bronze.orders.maintenance.vacuum: Unknown key 'vacuum'; supported keys here are: keep-history, optimize, z-order-by",
+        f + "9: pipeline.tables.bronze.orders.maintenance.keep-history: Cannot keep PT-24H of history: write 0s or more, e.g. 7 days (the default)",
+        f + "9: pipeline.tables.bronze.orders.maintenance.optimize: Cannot use optimize = sometimes: write true or false",
+        f + "9: pipeline.tables.bronze.orders.maintenance.z-order-by: Cannot z-order by day: it is a partition column, whose values each file holds one of already; remove it from z-order-by",
+        f + "11: pipeline.tables.bronze.events.maintenance.z-order-by: Cannot z-order a hudi table: z-order-by is Delta's OPTIMIZE ... ZORDER BY; remove it (Hudi lays out files with its clustering service)");
+  }
+
 
   /**
    * Spark ignores a spark.* setting it does not know: a near miss of one it registers is refused; the

@@ -36,6 +36,7 @@ public final class SharedSpark {
         new SparkSettings("local[2]", "lakehouse-test", Map.of(
             "spark.sql.shuffle.partitions", "4",
             "spark.databricks.delta.snapshotPartitions", "2",
+            "spark.sql.sources.parallelPartitionDiscovery.parallelism", "4",
             "spark.driver.host", "127.0.0.1")),
         2, Duration.ofSeconds(1));
   }

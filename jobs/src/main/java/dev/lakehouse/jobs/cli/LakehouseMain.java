@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "lakehouse", mixinStandardHelpOptions = true, version = "lakehouse 0.1.0",
     description = "Configuration-driven medallion pipelines (bronze, silver, gold) on Delta Lake or Apache Hudi.",
-    subcommands = {ValidateCommand.class, PlanCommand.class, RunCommand.class, SqlCommand.class, DemoCommand.class,
+    subcommands = {ValidateCommand.class, PlanCommand.class, RunCommand.class, MaintainCommand.class, SqlCommand.class, DemoCommand.class,
         AirflowDagCommand.class, DocsCommand.class, JupyterCommand.class, SuggestRulesCommand.class})
 public final class LakehouseMain implements Runnable {
   public static final int OK = 0;

@@ -32,6 +32,18 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--all", description = "Every table of the pipeline.")
     boolean all;
+
+    /** As {@code Pipeline} takes them: no selector for {@code --all}. */
+    List<String> selectors() {
+      List<String> selectors = new ArrayList<>();
+      if (tables != null) {
+        selectors.addAll(tables);
+      }
+      if (layer != null) {
+        selectors.add(layer);
+      }
+      return selectors;
+    }
   }
 
   @Option(names = "--mode", description = "batch or stream (default: ${DEFAULT-VALUE}).", defaultValue = "batch")
@@ -48,13 +60,7 @@ final class RunCommand implements Callable<Integer> {
       default -> throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
           "Cannot use --mode " + mode + ": use batch or stream");
     };
-    List<String> selectors = new ArrayList<>();
-    if (selection.tables != null) {
-      selectors.addAll(selection.tables);
-    }
-    if (selection.layer != null) {
-      selectors.add(selection.layer);
-    }
+    List<String> selectors = selection.selectors();
     Pipeline pipeline = Lakehouse.open(common.request());
     try (RunProgress progress = RunProgress.start(pipeline.spark(), System.out)) {
       return run(pipeline, runMode, selectors);

@@ -204,6 +204,32 @@ public final class Pipeline {
     });
   }
 
+  /**
+   * Compacts and cleans the selected tables (every table when none is selected) and the tables kept
+   * beside them, keeping what the pipeline's streams and incremental gold tables have yet to read
+   * (see {@link TableMaintenance}). Records each table in the run log, mode {@code maintain}, unless
+   * {@code dryRun}, which changes nothing and tells what would be deleted.
+   *
+   * @param listener told about each table as it is done
+   */
+  public List<TableRunResult> maintain(List<String> selectors, boolean dryRun, Consumer<TableMaintenance.Outcome> listener) {
+    String runId = newRunId();
+    TableMaintenance maintenance = new TableMaintenance(spec, spark, dryRun);
+    List<TableRunResult> results = new ArrayList<>();
+    Map<String, String> hashes = new LinkedHashMap<>();
+    for (TableName t : selection(selectors)) {
+      TableSpec ts = spec.table(t);
+      for (TableRunResult r : maintenance.maintain(ts, runId, listener)) {
+        results.add(r);
+        hashes.put(r.table().toString(), ts.specHash()); // a table kept beside it: its base table's spec
+      }
+    }
+    if (!dryRun) {
+      runLog.record(runId, results, hashes);
+    }
+    return results;
+  }
+
   /** Runs one table in batch mode. */
   public TableRunResult runTable(String name) {
     return run(List.of(name), false, r -> {}).tables().get(0);

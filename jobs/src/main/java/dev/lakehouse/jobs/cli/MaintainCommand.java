@@ -1,0 +1,69 @@
+package dev.lakehouse.jobs.cli;
+
+import dev.lakehouse.core.format.MaintenanceResult;
+import dev.lakehouse.core.run.TableRunResult;
+import dev.lakehouse.jobs.Lakehouse;
+import dev.lakehouse.jobs.pipeline.Pipeline;
+import dev.lakehouse.jobs.pipeline.TableMaintenance;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "maintain", description = "Compact tables' small files and delete the files no kept version needs"
+    + " (Delta OPTIMIZE and VACUUM), keeping what the pipeline's streams and incremental gold tables have yet to read.")
+final class MaintainCommand implements Callable<Integer> {
+  @Mixin CommonOptions common;
+
+  @ArgGroup(exclusive = true, multiplicity = "1")
+  RunCommand.Selection selection;
+
+  @Option(names = "--dry-run", description = "Change nothing; print what would be deleted.")
+  boolean dryRun;
+
+  @Override
+  public Integer call() {
+    Pipeline pipeline = Lakehouse.open(common.request());
+    List<TableRunResult> results = pipeline.maintain(selection.selectors(), dryRun, o -> print(System.out, o, dryRun));
+    return results.stream().allMatch(r -> r.status() == TableRunResult.Status.SUCCEEDED) ? LakehouseMain.OK
+        : LakehouseMain.RUN_FAILED;
+  }
+
+  static void print(PrintStream out, TableMaintenance.Outcome o, boolean dryRun) {
+    if (o.error().isPresent()) {
+      out.println("[failed]     " + o.table() + ": " + o.error().get());
+      return;
+    }
+    MaintenanceResult r = o.result().orElseThrow();
+    if (r.nothingToDo().isPresent()) {
+      out.println("[unchanged]  " + o.table() + ": " + r.nothingToDo().get());
+      return;
+    }
+    StringBuilder line = new StringBuilder(dryRun ? "[dry run]    " : "[maintained] ").append(o.table()).append(": ");
+    if (!dryRun) {
+      line.append(r.filesCompacted() == 0 ? "no small files to compact"
+          : "compacted " + r.filesCompacted() + " files into " + r.filesWritten()).append("; ");
+    }
+    line.append(dryRun ? "would delete " : "deleted ").append(r.filesDeleted()).append(" unreferenced file(s) older than ")
+        .append(human(r.kept()));
+    if (r.filesKeptForReaders() > 0) {
+      line.append("; kept ").append(r.filesKeptForReaders()).append(" older file(s) that readers need: ")
+          .append(String.join(", ", o.readers().stream().map(Object::toString).toList()));
+    }
+    out.println(line);
+  }
+
+  private static String human(Duration d) {
+    if (d.toDays() >= 2) {
+      return d.toDays() + " days";
+    }
+    if (d.toHours() >= 1) {
+      return d.toHours() + (d.toHours() == 1 ? " hour" : " hours");
+    }
+    return d.toMinutes() + " minutes";
+  }
+}

@@ -1,0 +1,152 @@
+package dev.lakehouse.jobs.pipeline;
+
+import dev.lakehouse.core.errors.LakehouseException;
+import dev.lakehouse.core.format.LakehouseTable;
+import dev.lakehouse.core.format.MaintenanceResult;
+import dev.lakehouse.core.format.TableVersion;
+import dev.lakehouse.core.run.RunMode;
+import dev.lakehouse.core.run.StreamCheckpoint;
+import dev.lakehouse.core.run.TableLease;
+import dev.lakehouse.core.run.TableRunResult;
+import dev.lakehouse.core.spec.Companion;
+import dev.lakehouse.core.spec.LayerSpec;
+import dev.lakehouse.core.spec.PipelineSpec;
+import dev.lakehouse.core.spec.TableName;
+import dev.lakehouse.core.spec.TableSpec;
+import dev.lakehouse.gold.GoldRefresh;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Compacts and cleans a table and the tables kept beside it ({@code bin/lakehouse maintain}),
+ * keeping every file a reader in the pipeline has yet to read: a stream that is behind (from its
+ * checkpoint) and an incremental gold table (from the source versions its last refresh recorded).
+ * Delta's own rule knows no readers; its retention (a week by default) only makes a reader that
+ * fell further behind than that unlikely, and a shorter retention, or a stream stopped for longer,
+ * makes the reader fail on a missing file or a gold table refresh in full. Here a short {@code
+ * keep-history} is safe, and a long one is only for time travel.
+ *
+ * <p>Holds the table's run lease meanwhile, so no run of it writes at the same time (an OPTIMIZE
+ * could make the run's MERGE fail on a conflict).
+ */
+public final class TableMaintenance {
+  /** Something in the pipeline that has read {@code table} up to {@code version} and will read on from there. */
+  public record Reader(String who, TableVersion version) {
+    @Override
+    public String toString() {
+      return who + " at version " + version.id();
+    }
+  }
+
+  /**
+   * What maintaining one table did.
+   *
+   * @param readers the pipeline's readers that had yet to read all of it
+   * @param error why it failed (the table is then as it was, or only compacted)
+   */
+  public record Outcome(TableName table, Optional<MaintenanceResult> result, List<Reader> readers, Optional<String> error) {}
+
+  private final PipelineSpec spec;
+  private final SparkSession spark;
+  private final boolean dryRun;
+  /** Each stream's read position, one entry per source: read once for all the tables maintained. */
+  private final Map<TableName, List<String>> streamPositions = new LinkedHashMap<>();
+
+  TableMaintenance(PipelineSpec spec, SparkSession spark, boolean dryRun) {
+    this.spec = spec;
+    this.spark = spark;
+    this.dryRun = dryRun;
+    for (TableSpec t : spec.tables().values()) {
+      streamPositions.put(t.name(), StreamCheckpoint.readUpTo(spark.sparkContext().hadoopConfiguration(), t.checkpoint()));
+    }
+  }
+
+  /** Maintains {@code table} and the tables kept beside it that exist; one outcome each, and a run log row for each. */
+  List<TableRunResult> maintain(TableSpec table, String runId, java.util.function.Consumer<Outcome> listener) {
+    List<LakehouseTable> physical = new ArrayList<>();
+    LakehouseTable target = LakehouseTable.of(table);
+    physical.add(target);
+    for (Companion c : Companion.values()) {
+      physical.add(target.companion(c));
+    }
+    for (LakehouseTable.Kept k : LakehouseTable.Kept.values()) {
+      physical.add(target.keptBeside(k));
+    }
+    List<TableRunResult> results = new ArrayList<>();
+    try (TableLease lease = TableLease.acquire(spark.sparkContext().hadoopConfiguration(), table.name(), table.checkpoint(),
+        runId, spec.settings().leaseExpiry())) {
+      for (LakehouseTable t : physical) {
+        if (t.exists(spark)) {
+          results.add(maintainOne(t, table, listener));
+        }
+      }
+    } catch (LakehouseException e) { // the lease is held by a run of the table: maintain it later
+      String error = "Cannot maintain " + table.name() + " now, left for next time: " + e.getMessage();
+      listener.accept(new Outcome(table.name(), Optional.empty(), List.of(), Optional.of(error)));
+      results.add(TableRunResult.notRun(table.name(), RunMode.MAINTAIN, TableRunResult.Status.FAILED,
+          target.currentVersion(spark), error));
+    }
+    return results;
+  }
+
+  private TableRunResult maintainOne(LakehouseTable table, TableSpec spec, java.util.function.Consumer<Outcome> listener) {
+    Instant started = Instant.now();
+    Optional<TableVersion> before = table.currentVersion(spark);
+    List<Reader> readers = new ArrayList<>();
+    Outcome outcome;
+    try {
+      // Asked after the compaction: a reader that has read the version before it reads on from there.
+      MaintenanceResult result = table.maintain(spark, spec.maintenance(), () -> {
+        readers.addAll(readersOf(table));
+        List<Path> needed = new ArrayList<>();
+        for (Reader r : readers) {
+          needed.addAll(table.filesNeededAfter(spark, r.version()));
+        }
+        return needed;
+      }, dryRun);
+      outcome = new Outcome(table.name(), Optional.of(result), List.copyOf(readers), Optional.empty());
+    } catch (RuntimeException e) {
+      String error = "Cannot maintain " + table.name() + " at " + table.location() + ": " + e.getMessage();
+      outcome = new Outcome(table.name(), Optional.empty(), List.copyOf(readers), Optional.of(error));
+    }
+    listener.accept(outcome);
+    return new TableRunResult(table.name(), RunMode.MAINTAIN,
+        outcome.error().isEmpty() ? TableRunResult.Status.SUCCEEDED : TableRunResult.Status.FAILED, 0, 0, 0, before,
+        table.currentVersion(spark), Duration.between(started, Instant.now()), outcome.error(), started, Map.of());
+  }
+
+  /** The pipeline's readers that have yet to read all of {@code table}'s versions. */
+  private List<Reader> readersOf(LakehouseTable table) {
+    List<Reader> readers = new ArrayList<>();
+    Optional<TableVersion> newest = table.currentVersion(spark);
+    for (TableSpec t : spec.tables().values()) {
+      for (String entry : streamPositions.get(t.name())) {
+        table.streamPosition(spark, entry).ifPresent(v -> readers.add(new Reader(t.name() + "'s stream", v)));
+      }
+      if (t.layer() instanceof LayerSpec.Gold) {
+        TableVersion read = GoldRefresh.sourceVersionsRead(spark, t).get(table.name());
+        if (read != null) {
+          readers.add(new Reader(t.name() + "'s last refresh", read));
+        }
+      }
+    }
+    // A reader that has read the newest version needs no replaced file.
+    readers.removeIf(r -> newest.isPresent() && Long.compare(order(r.version()), order(newest.get())) >= 0);
+    return readers;
+  }
+
+  private static long order(TableVersion v) {
+    try {
+      return Long.parseLong(v.id());
+    } catch (NumberFormatException e) {
+      return Long.MIN_VALUE; // not a number: kept, the format decides what it needs
+    }
+  }
+}
