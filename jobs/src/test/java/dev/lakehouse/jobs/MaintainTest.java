@@ -165,6 +165,13 @@ class MaintainTest {
             + " run another-run");
     assertThat(p.sql("SELECT table_name, status FROM _lakehouse.runs WHERE mode = 'maintain'").collectAsList())
         .extracting(Row::toString).containsExactlyInAnyOrder("[bronze.orders,succeeded]", "[silver.orders,failed]");
+    // The catalog's latest run of a table is its last run, not its maintenance.
+    Path docs = root.resolve("docs");
+    EventsPipelineTest.captureOut(() -> LakehouseMain.execute("docs", "--out", docs.toString(),
+        "--conf", SalesPipeline.CONF.toString(), "--set", "lakehouse.root=" + root, "--set", "pipeline.format=delta"));
+    String html = java.nio.file.Files.readString(docs.resolve("index.html"));
+    String bronze = html.substring(html.indexOf("id=\"bronze-orders\""), html.indexOf("</section>", html.indexOf("id=\"bronze-orders\"")));
+    assertThat(bronze).containsPattern("latest run</th><td><span class=\"badge succeeded\">succeeded</span> [^<]* · 2 rows read · 2 written");
   }
 
   /** Hudi cleans itself at each commit: maintenance says so and writes nothing. */

@@ -2,6 +2,7 @@ package dev.lakehouse.jobs.docs;
 
 import dev.lakehouse.core.format.TableVersion;
 import dev.lakehouse.core.run.RunLog;
+import dev.lakehouse.core.run.RunMode;
 import dev.lakehouse.core.spec.ColumnSpec;
 import dev.lakehouse.core.spec.LayerSpec;
 import dev.lakehouse.core.spec.SourceSpec;
@@ -59,7 +60,9 @@ final class CatalogFacts {
       return out;
     }
     List<Row> rows = pipeline.sql("SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY table_name ORDER BY started_at DESC) AS rn,"
-        + " count(*) OVER (PARTITION BY table_name) AS runs FROM " + RunLog.TABLE + ") WHERE rn = 1").collectAsList();
+        + " count(*) OVER (PARTITION BY table_name) AS runs FROM " + RunLog.TABLE
+        // a maintenance (bin/lakehouse maintain) compacts and cleans; it is not a run of the table's data
+        + " WHERE mode <> '" + RunMode.MAINTAIN.id() + "') WHERE rn = 1").collectAsList();
     for (Row r : rows) {
       Timestamp start = r.getAs("started_at");
       Timestamp end = r.getAs("ended_at");
