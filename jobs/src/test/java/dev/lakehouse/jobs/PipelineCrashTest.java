@@ -41,10 +41,10 @@ class PipelineCrashTest {
   private static final int EVENTS_PER_FILE = 20;
   private static final int KEYS = 25;
   /** Runs killed, each after landing this many more files (read one per micro-batch). */
-  private static final int KILLS = 4;
+  private static final int KILLS = 3;
   private static final int FILES_PER_ROUND = 2;
   /** The table whose next commit, plus up to a second, times each round's kill: in bronze, silver or gold. */
-  private static final List<String> KILL_AFTER = List.of("bronze.changes", "silver.current", "silver.history", "bronze.changes");
+  private static final List<String> KILL_AFTER = List.of("bronze.changes", "silver.current", "silver.history");
 
   /** One change event as landed: a delete, or the state of the key after it. */
   record Event(long id, String op, String name, BigDecimal amount, long seq) {
@@ -72,7 +72,7 @@ class PipelineCrashTest {
         kills++;
       }
     }
-    assertThat(kills).as("the runs must have been killed mid-run at least three times").isGreaterThanOrEqualTo(3);
+    assertThat(kills).as("the runs must have been killed mid-run at least twice").isGreaterThanOrEqualTo(2);
     land(crashed, events, KILLS * FILES_PER_ROUND, FILES);
     Process last = startChild(crashed, format);
     assertThat(last.waitFor(10, TimeUnit.MINUTES)).isTrue();

@@ -396,8 +396,14 @@ final class DeltaFormat implements TableFormat {
   }
 
   @Override
-  public Optional<TableVersion> streamPosition(SparkSession spark, LakehouseTable table, String offset) {
-    return DeltaMaintenance.streamPosition(currentSnapshot(spark, table).metadata().id(), offset);
+  public Map<String, TableVersion> streamPositions(SparkSession spark, LakehouseTable table, Map<String, List<String>> offsets) {
+    String tableId = currentSnapshot(spark, table).metadata().id();
+    Map<String, TableVersion> positions = new LinkedHashMap<>();
+    offsets.forEach((stream, entries) -> entries.stream()
+        .flatMap(entry -> DeltaMaintenance.streamPosition(tableId, entry).stream())
+        .min(java.util.Comparator.comparingLong(v -> Long.parseLong(v.id())))
+        .ifPresent(v -> positions.put(stream, v)));
+    return positions;
   }
 
   @Override

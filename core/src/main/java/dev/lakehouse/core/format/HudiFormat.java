@@ -311,8 +311,8 @@ final class HudiFormat implements TableFormat {
   }
 
   @Override
-  public Optional<TableVersion> streamPosition(SparkSession spark, LakehouseTable table, String offset) {
-    return Optional.empty();
+  public Map<String, TableVersion> streamPositions(SparkSession spark, LakehouseTable table, Map<String, List<String>> offsets) {
+    return Map.of();
   }
 
   /**

@@ -196,9 +196,9 @@ public final class LakehouseTable {
     return format.filesNeededAfter(spark, this, version);
   }
 
-  /** See {@link TableFormat#streamPosition}. */
-  public Optional<TableVersion> streamPosition(SparkSession spark, String offset) {
-    return format.streamPosition(spark, this, offset);
+  /** See {@link TableFormat#streamPositions}. */
+  public Map<String, TableVersion> streamPositions(SparkSession spark, Map<String, List<String>> offsets) {
+    return format.streamPositions(spark, this, offsets);
   }
 
   /** See {@link TableFormat#maintain}. */

@@ -143,11 +143,12 @@ public interface TableFormat {
   List<org.apache.hadoop.fs.Path> filesNeededAfter(SparkSession spark, LakehouseTable table, TableVersion version);
 
   /**
-   * Where a stream reading this table stands, from one source's entry in its checkpoint's offsets
-   * (JSON): the first version it has yet to read all of. Empty when the entry is not of a read of
-   * this table, or the format's streams need no replaced file to read on.
+   * Where the streams reading this table stand, from their checkpoints' offsets (one JSON entry per
+   * source, by stream): for each stream with an entry that reads this table, the version it has
+   * read up to (the oldest, when several do). Empty for a format whose streams need no replaced
+   * file to read on.
    */
-  Optional<TableVersion> streamPosition(SparkSession spark, LakehouseTable table, String offset);
+  Map<String, TableVersion> streamPositions(SparkSession spark, LakehouseTable table, Map<String, List<String>> offsets);
 
   /**
    * Compacts the table's small files and deletes the files its newest version no longer refers to

@@ -56,15 +56,20 @@ public final class TableMaintenance {
   private final PipelineSpec spec;
   private final SparkSession spark;
   private final boolean dryRun;
-  /** Each stream's read position, one entry per source: read once for all the tables maintained. */
-  private final Map<TableName, List<String>> streamPositions = new LinkedHashMap<>();
+  /** Each stream's read position, one entry per source, by reader: read once for all the tables maintained. */
+  private final Map<String, List<String>> streamOffsets = new LinkedHashMap<>();
+  /** The source versions each incremental gold table's last refresh read, by reader: read once too. */
+  private final Map<String, Map<TableName, TableVersion>> refreshesRead = new LinkedHashMap<>();
 
   TableMaintenance(PipelineSpec spec, SparkSession spark, boolean dryRun) {
     this.spec = spec;
     this.spark = spark;
     this.dryRun = dryRun;
     for (TableSpec t : spec.tables().values()) {
-      streamPositions.put(t.name(), StreamCheckpoint.readUpTo(spark.sparkContext().hadoopConfiguration(), t.checkpoint()));
+      streamOffsets.put(t.name() + "'s stream", StreamCheckpoint.readUpTo(spark.sparkContext().hadoopConfiguration(), t.checkpoint()));
+      if (t.layer() instanceof LayerSpec.Gold) {
+        refreshesRead.put(t.name() + "'s last refresh", GoldRefresh.sourceVersionsRead(spark, t));
+      }
     }
   }
 
@@ -126,17 +131,12 @@ public final class TableMaintenance {
   private List<Reader> readersOf(LakehouseTable table) {
     List<Reader> readers = new ArrayList<>();
     Optional<TableVersion> newest = table.currentVersion(spark);
-    for (TableSpec t : spec.tables().values()) {
-      for (String entry : streamPositions.get(t.name())) {
-        table.streamPosition(spark, entry).ifPresent(v -> readers.add(new Reader(t.name() + "'s stream", v)));
+    table.streamPositions(spark, streamOffsets).forEach((who, v) -> readers.add(new Reader(who, v)));
+    refreshesRead.forEach((who, read) -> {
+      if (read.containsKey(table.name())) {
+        readers.add(new Reader(who, read.get(table.name())));
       }
-      if (t.layer() instanceof LayerSpec.Gold) {
-        TableVersion read = GoldRefresh.sourceVersionsRead(spark, t).get(table.name());
-        if (read != null) {
-          readers.add(new Reader(t.name() + "'s last refresh", read));
-        }
-      }
-    }
+    });
     // A reader that has read the newest version needs no replaced file.
     readers.removeIf(r -> newest.isPresent() && Long.compare(order(r.version()), order(newest.get())) >= 0);
     return readers;
