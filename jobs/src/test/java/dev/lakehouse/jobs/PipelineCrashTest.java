@@ -40,10 +40,9 @@ class PipelineCrashTest {
   private static final int FILES = 10;
   private static final int EVENTS_PER_FILE = 20;
   private static final int KEYS = 25;
-  /** Runs killed, each after landing this many more files (read one per micro-batch). */
-  private static final int KILLS = 3;
+  /** Each round lands this many more files (read one per micro-batch), then runs the pipeline and kills it. */
   private static final int FILES_PER_ROUND = 2;
-  /** The table whose next commit, plus up to a second, times each round's kill: in bronze, silver or gold. */
+  /** Per round, the table whose next commit, plus up to a second, times the kill: bronze, then each silver table. */
   private static final List<String> KILL_AFTER = List.of("bronze.changes", "silver.current", "silver.history");
 
   /** One change event as landed: a delete, or the state of the key after it. */
@@ -64,16 +63,16 @@ class PipelineCrashTest {
     Pipeline p = Lakehouse.open(PipelineChild.request(CONF, crashed, format.id()), SharedSpark.session());
     Random random = new Random(format.ordinal());
     int kills = 0;
-    for (int round = 0; round < KILLS; round++) {
+    for (int round = 0; round < KILL_AFTER.size(); round++) {
       land(crashed, events, round * FILES_PER_ROUND, (round + 1) * FILES_PER_ROUND);
       Process child = startChild(crashed, format);
-      String after = KILL_AFTER.get(round % KILL_AFTER.size());
+      String after = KILL_AFTER.get(round);
       if (killAfterCommit(p, after, child, crashed, random.nextInt(1000))) {
         kills++;
       }
     }
     assertThat(kills).as("the runs must have been killed mid-run at least twice").isGreaterThanOrEqualTo(2);
-    land(crashed, events, KILLS * FILES_PER_ROUND, FILES);
+    land(crashed, events, KILL_AFTER.size() * FILES_PER_ROUND, FILES);
     Process last = startChild(crashed, format);
     assertThat(last.waitFor(10, TimeUnit.MINUTES)).isTrue();
     assertThat(last.exitValue()).as(Files.readString(crashed.resolve("child.out"))).isZero();
