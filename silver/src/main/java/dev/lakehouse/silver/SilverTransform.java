@@ -93,6 +93,11 @@ public final class SilverTransform implements TableJob {
     return upstream.readStream(spark);
   }
 
+  @Override
+  public boolean streamsItsSources() {
+    return true;
+  }
+
   /** The batch is read once, by the pass that stores its cleansed rows (see {@link #processBatch}). */
   @Override
   public boolean rereadsBatch() {

@@ -406,6 +406,14 @@ final class DeltaFormat implements TableFormat {
     return positions;
   }
 
+  /** Read up to the version before the offset's {@code reservoirVersion} (see {@link DeltaMaintenance#streamPosition}). */
+  @Override
+  public boolean streamReadAll(SparkSession spark, LakehouseTable table, String offset) {
+    Snapshot snapshot = currentSnapshot(spark, table);
+    return DeltaMaintenance.streamPosition(snapshot.metadata().id(), offset)
+        .filter(v -> Long.parseLong(v.id()) >= snapshot.version()).isPresent();
+  }
+
   @Override
   public MaintenanceResult maintain(SparkSession spark, LakehouseTable table, Maintenance maintenance,
       java.util.function.Supplier<List<Path>> needed, boolean dryRun) {

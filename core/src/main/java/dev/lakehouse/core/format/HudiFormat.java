@@ -50,6 +50,7 @@ final class HudiFormat implements TableFormat {
   /** Delta commits of a merge-on-read table between two compactions. */
   private static final int COMPACT_EVERY = 10;
   private static final String SMALL_FILE_LIMIT = "hoodie.parquet.small.file.limit";
+  private static final com.fasterxml.jackson.databind.ObjectMapper OFFSETS = new com.fasterxml.jackson.databind.ObjectMapper();
   /** Operations that write records as given: their counts of updated and deleted records tell what they replaced. */
   private static final Set<WriteOperationType> PLAIN_WRITES = EnumSet.of(WriteOperationType.INSERT,
       WriteOperationType.INSERT_PREPPED, WriteOperationType.BULK_INSERT, WriteOperationType.BULK_INSERT_PREPPED,
@@ -313,6 +314,23 @@ final class HudiFormat implements TableFormat {
   @Override
   public Map<String, TableVersion> streamPositions(SparkSession spark, LakehouseTable table, Map<String, List<String>> offsets) {
     return Map.of();
+  }
+
+  /**
+   * Hudi's stream source offset ({@code {"offsetCommitTime":"..."}}) names the newest commit it has
+   * read, by the time its commit completed: the table's version (see {@link #currentVersion}).
+   */
+  @Override
+  public boolean streamReadAll(SparkSession spark, LakehouseTable table, String offset) {
+    String read;
+    try {
+      read = OFFSETS.readTree(offset).path("offsetCommitTime").asText("");
+    } catch (IOException e) {
+      return false; // another source's offset, not JSON
+    }
+    // The newest by completion, not by request: of two writers, the one that started first may finish last.
+    return completedCommits(spark, table).getInstantsAsStream().map(HoodieInstant::getCompletionTime)
+        .max(java.util.Comparator.naturalOrder()).filter(read::equals).isPresent();
   }
 
   /**

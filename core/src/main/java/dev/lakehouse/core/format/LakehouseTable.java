@@ -201,6 +201,11 @@ public final class LakehouseTable {
     return format.streamPositions(spark, this, offsets);
   }
 
+  /** See {@link TableFormat#streamReadAll}. */
+  public boolean streamReadAll(SparkSession spark, String offset) {
+    return format.streamReadAll(spark, this, offset);
+  }
+
   /** See {@link TableFormat#maintain}. */
   public MaintenanceResult maintain(SparkSession spark, dev.lakehouse.core.spec.Maintenance maintenance,
       java.util.function.Supplier<List<org.apache.hadoop.fs.Path>> needed, boolean dryRun) {

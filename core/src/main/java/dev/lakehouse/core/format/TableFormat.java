@@ -151,6 +151,14 @@ public interface TableFormat {
   Map<String, TableVersion> streamPositions(SparkSession spark, LakehouseTable table, Map<String, List<String>> offsets);
 
   /**
+   * Whether a stream whose last committed batch read this table up to {@code offset} (the source's
+   * entry in the checkpoint's offsets) has read every version the table has now, so that a new
+   * start would find nothing to read. False when it cannot tell: the offset is another table's, or
+   * the format does not know it.
+   */
+  boolean streamReadAll(SparkSession spark, LakehouseTable table, String offset);
+
+  /**
    * Compacts the table's small files and deletes the files its newest version no longer refers to
    * once older than {@code maintenance.keepHistory()}, but none of the files {@code needed} gives
    * (asked after the compaction, whose replaced files readers behind it may need too). With {@code

@@ -7,6 +7,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -32,22 +33,43 @@ public final class StreamCheckpoint {
       Path commits = new Path(checkpoint, "commits");
       FileSystem fs = commits.getFileSystem(hadoop);
       OptionalLong committed = newestBatch(fs, commits);
-      if (committed.isEmpty()) {
-        return List.of();
-      }
-      Path offsets = new Path(new Path(checkpoint, "offsets"), Long.toString(committed.getAsLong()));
-      List<String> entries = new ArrayList<>();
-      try (BufferedReader in = new BufferedReader(new InputStreamReader(fs.open(offsets), StandardCharsets.UTF_8))) {
-        in.readLine(); // the log's version, "v1"
-        in.readLine(); // the batch's metadata (watermark, timestamp, settings)
-        for (String line = in.readLine(); line != null; line = in.readLine()) {
-          entries.add(line);
-        }
-      }
-      return entries;
+      return committed.isEmpty() ? List.of() : offsets(fs, checkpoint, committed.getAsLong());
     } catch (IOException e) {
       throw new LakehouseException("Cannot read the stream checkpoint at " + checkpoint + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The entries of {@link #readUpTo} when the stream's newest planned batch is also its newest
+   * committed one: a start would plan its next batch from them. Empty when no batch committed, or
+   * when a batch was planned and not committed (a start runs it again first).
+   */
+  public static Optional<List<String>> settled(Configuration hadoop, String checkpoint) {
+    try {
+      Path commits = new Path(checkpoint, "commits");
+      FileSystem fs = commits.getFileSystem(hadoop);
+      OptionalLong committed = newestBatch(fs, commits);
+      if (committed.isEmpty() || !committed.equals(newestBatch(fs, new Path(checkpoint, "offsets")))) {
+        return Optional.empty();
+      }
+      return Optional.of(offsets(fs, checkpoint, committed.getAsLong()));
+    } catch (IOException e) {
+      throw new LakehouseException("Cannot read the stream checkpoint at " + checkpoint + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** One entry per source, from {@code offsets/<batch>}. */
+  private static List<String> offsets(FileSystem fs, String checkpoint, long batch) throws IOException {
+    Path offsets = new Path(new Path(checkpoint, "offsets"), Long.toString(batch));
+    List<String> entries = new ArrayList<>();
+    try (BufferedReader in = new BufferedReader(new InputStreamReader(fs.open(offsets), StandardCharsets.UTF_8))) {
+      in.readLine(); // the log's version, "v1"
+      in.readLine(); // the batch's metadata (watermark, timestamp, settings)
+      for (String line = in.readLine(); line != null; line = in.readLine()) {
+        entries.add(line);
+      }
+    }
+    return entries;
   }
 
   /** The highest batch id among the files of {@code folder}; empty when it has none. */

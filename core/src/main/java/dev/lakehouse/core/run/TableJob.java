@@ -20,6 +20,16 @@ public interface TableJob {
   /** The tables this job reads, whose versions the run records. */
   List<LakehouseTable> sources();
 
+  /**
+   * Whether {@link #input} is a stream of each of {@link #sources}, in that order, and of nothing
+   * else. Then a batch run whose checkpoint has read every version its sources have starts no
+   * stream: it would find nothing new, and a stream's start costs a second or more (it plans its
+   * last batch again; from a checkpoint of one batch, that is the source's whole first snapshot).
+   */
+  default boolean streamsItsSources() {
+    return false;
+  }
+
   /** The streaming input whose new rows make up the micro-batches. */
   Dataset<Row> input(SparkSession spark);
 

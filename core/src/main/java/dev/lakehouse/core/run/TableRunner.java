@@ -69,7 +69,9 @@ public final class TableRunner {
 
   /**
    * Runs {@code job} in batch mode and waits for it to finish: a {@link RefreshJob} on this thread,
-   * any other as a streaming query that stops when its input is drained. Never throws for a failed run.
+   * any other as a streaming query that stops when its input is drained; none when the job streams
+   * its sources and its checkpoint has read their newest versions (see {@link TableJob#streamsItsSources}).
+   * Never throws for a failed run.
    */
   public TableRunResult runBatch(TableJob job, String checkpoint, boolean fullRefresh) {
     if (cancelled != null) {
@@ -78,13 +80,15 @@ public final class TableRunner {
     if (job instanceof RefreshJob refresh) {
       return refreshOnce(refresh, checkpoint, fullRefresh);
     }
-    RunningTable table;
+    long startNanos = System.nanoTime();
+    Instant startedAt = Instant.now();
+    Optional<RunningTable> table;
     try {
-      table = start(job, checkpoint, RunMode.BATCH, fullRefresh);
+      table = begin(job, checkpoint, RunMode.BATCH, fullRefresh, true);
     } catch (Exception e) { // not only ours: Spark's AnalysisException, a JDBC driver's SQLException, thrown undeclared
       return failed(job, RunMode.BATCH, e);
     }
-    return table.awaitResult();
+    return table.isPresent() ? table.get().awaitResult() : upToDate(job, startNanos, startedAt);
   }
 
   /**
@@ -175,22 +179,72 @@ public final class TableRunner {
    *     checkpoint is behind the table (deleted or replaced by hand; see {@link CheckpointGuard})
    */
   public RunningTable start(TableJob job, String checkpoint, RunMode mode, boolean fullRefresh) {
+    return begin(job, checkpoint, mode, fullRefresh, false).orElseThrow();
+  }
+
+  /**
+   * {@link #start}, or with {@code unlessRead}, nothing when the job's stream has read every
+   * version of its sources (see {@link #readEverything}).
+   */
+  private Optional<RunningTable> begin(TableJob job, String checkpoint, RunMode mode, boolean fullRefresh, boolean unlessRead) {
     TableLease lease = lease(job, checkpoint);
     try {
       prepare(job, checkpoint, fullRefresh);
       if (!(job instanceof RefreshJob)) { // a refresh drops its stream's checkpoint on purpose (see refreshOnce)
         CheckpointGuard.check(spark, job.target(), checkpoint);
       }
-      RunningTable table = new RunningTable(job, checkpoint, mode, lease);
-      running.add(table);
-      if (cancelled != null) { // cancelled while it started
-        table.cancel();
+      if (!(unlessRead && !fullRefresh && readEverything(job, checkpoint))) {
+        RunningTable table = new RunningTable(job, checkpoint, mode, lease);
+        running.add(table);
+        if (cancelled != null) { // cancelled while it started
+          table.cancel();
+        }
+        return Optional.of(table);
       }
-      return table;
     } catch (Throwable e) { // also the checked exceptions Spark throws undeclared
       lease.close();
       throw e;
     }
+    lease.close();
+    return Optional.empty();
+  }
+
+  /**
+   * Whether {@code job}'s stream has read every version of its sources by its last committed batch
+   * (see {@link TableJob#streamsItsSources}). When it cannot tell, no: the stream then starts and
+   * finds out itself.
+   */
+  private boolean readEverything(TableJob job, String checkpoint) {
+    if (!job.streamsItsSources()) {
+      return false;
+    }
+    try {
+      Optional<java.util.List<String>> offsets = StreamCheckpoint.settled(spark.sparkContext().hadoopConfiguration(), checkpoint);
+      java.util.List<LakehouseTable> sources = job.sources();
+      if (offsets.isEmpty() || offsets.get().size() != sources.size()) {
+        return false;
+      }
+      for (int i = 0; i < sources.size(); i++) {
+        if (!sources.get(i).streamReadAll(spark, offsets.get().get(i))) {
+          return false;
+        }
+      }
+      return true;
+    } catch (RuntimeException e) {
+      LOG.warn("Cannot tell whether {} has read its sources' newest versions; starting its stream: {}", job.target().name(), e.toString());
+      return false;
+    }
+  }
+
+  /** The result of a batch run that found its stream had read its sources' newest versions: nothing to do. */
+  private TableRunResult upToDate(TableJob job, long startNanos, Instant startedAt) {
+    Optional<TableVersion> version = safeVersion(job.target());
+    if (version.isPresent()) {
+      job.target().register(spark);
+    }
+    LOG.info("{} has read the newest versions of its sources already; its stream was not started", job.target().name());
+    return new TableRunResult(job.target().name(), RunMode.BATCH, TableRunResult.Status.SUCCEEDED, 0, 0, 0, version, version,
+        Duration.ofNanos(System.nanoTime() - startNanos), Optional.empty(), startedAt, tableVersions(job), 0);
   }
 
   /** Takes the lease of {@code job}'s table for this run (see {@link TableLease}). */
