@@ -67,6 +67,7 @@ class TpchDemoPipelineTest {
       assertThat(r.changedTable()).as(r.table().toString()).isFalse();
     });
     assertThat(versions(p)).isEqualTo(before);
+    assertThat(p.qualityReport(idle.runId())).as("a run that checked nothing has no report").isEmpty();
 
     Map<String, Long> drop2 = TpchLanding.writeDrop(landing, SF, 2, 2);
     Map<String, Long> bad = TpchLanding.writeBadRows(landing, 2);
