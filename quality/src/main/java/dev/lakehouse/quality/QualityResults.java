@@ -1,6 +1,6 @@
 package dev.lakehouse.quality;
 
-import dev.lakehouse.core.format.LakehouseTable;
+import dev.lakehouse.core.run.SystemTable;
 import dev.lakehouse.core.spec.LakehouseSettings;
 import dev.lakehouse.core.spec.TableName;
 import java.sql.Timestamp;
@@ -16,8 +16,7 @@ import org.apache.spark.sql.types.StructType;
 /**
  * The system table {@code _lakehouse.quality_results}: one row per expectation per checked batch,
  * appended before the batch's rows are written (so a run stopped by {@code action = fail} still
- * says why). A Delta table, like {@code _lakehouse.runs}: concurrent appends of tables that run
- * side by side never conflict.
+ * says why). A {@link SystemTable}, like {@code _lakehouse.runs}.
  */
 public final class QualityResults {
   public static final String TABLE = "_lakehouse.quality_results";
@@ -36,11 +35,11 @@ public final class QualityResults {
       .add("checked_at", DataTypes.TimestampType, false);
 
   private final SparkSession spark;
-  private final String location;
+  private final SystemTable stored;
 
   public QualityResults(SparkSession spark, LakehouseSettings settings) {
     this.spark = spark;
-    this.location = location(settings);
+    this.stored = new SystemTable(spark, TABLE, location(settings));
   }
 
   public static String location(LakehouseSettings settings) {
@@ -48,7 +47,7 @@ public final class QualityResults {
   }
 
   public String location() {
-    return location;
+    return stored.location();
   }
 
   /** Appends the outcomes of one batch in one commit. */
@@ -63,27 +62,17 @@ public final class QualityResults {
           o.expectation().action().id(), o.passed(), o.failingRows() < 0 ? null : o.failingRows(),
           Double.isNaN(o.metric()) ? null : o.metric(), o.message().isEmpty() ? null : o.message(), now));
     }
-    synchronized (QualityResults.class) { // tables of one run check side by side; register once
-      boolean existed = exists();
-      spark.createDataFrame(rows, SCHEMA).write().format("delta").mode("append").save(location);
-      if (!existed) {
-        register();
-      }
+    synchronized (QualityResults.class) { // tables of one run check side by side; the first append makes the table, once
+      stored.append(spark.createDataFrame(rows, SCHEMA));
     }
   }
 
   public boolean exists() {
-    return io.delta.tables.DeltaTable.isDeltaTable(spark, location);
+    return stored.exists();
   }
 
   /** Registers {@value #TABLE} when it exists, so SQL can read it. */
   public void register() {
-    synchronized (LakehouseTable.class) {
-      if (exists()) {
-        spark.sql("CREATE DATABASE IF NOT EXISTS _lakehouse");
-        LakehouseTable.unregister(spark, TABLE);
-        spark.sql("CREATE TABLE " + TABLE + " USING delta LOCATION " + LakehouseTable.sqlLiteral(location));
-      }
-    }
+    stored.register();
   }
 }

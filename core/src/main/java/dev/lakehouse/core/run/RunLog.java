@@ -1,6 +1,5 @@
 package dev.lakehouse.core.run;
 
-import dev.lakehouse.core.format.LakehouseTable;
 import dev.lakehouse.core.spec.LakehouseSettings;
 import java.sql.Timestamp;
 import java.util.List;
@@ -12,9 +11,8 @@ import org.apache.spark.sql.types.StructType;
 import scala.collection.JavaConverters;
 
 /**
- * The system table {@code _lakehouse.runs}: one row per table run, appended when the run ends,
- * queryable with SQL like any table. Always a Delta table (concurrent blind appends never conflict),
- * whatever format the pipeline's tables use.
+ * The system table {@code _lakehouse.runs} (a {@link SystemTable}): one row per table run, appended
+ * when the run ends, queryable with SQL like any table.
  */
 public final class RunLog {
   public static final String TABLE = "_lakehouse.runs";
@@ -35,15 +33,15 @@ public final class RunLog {
       .add("spec_hash", DataTypes.StringType, false);
 
   private final SparkSession spark;
-  private final String location;
+  private final SystemTable table;
 
   public RunLog(SparkSession spark, LakehouseSettings settings) {
     this.spark = spark;
-    this.location = settings.systemLocation() + "/runs";
+    this.table = new SystemTable(spark, TABLE, settings.systemLocation() + "/runs");
   }
 
   public String location() {
-    return location;
+    return table.location();
   }
 
   /**
@@ -64,21 +62,11 @@ public final class RunLog {
           JavaConverters.mapAsScalaMap(r.sourceVersions()).toMap(scala.Predef$.MODULE$.$conforms()),
           r.versionAfter().map(v -> v.id()).orElse(null), specHashes.get(r.table().toString())));
     }
-    boolean existed = io.delta.tables.DeltaTable.isDeltaTable(spark, location);
-    spark.createDataFrame(rows, SCHEMA).write().format("delta").mode("append").save(location);
-    if (!existed) {
-      register();
-    }
+    table.append(spark.createDataFrame(rows, SCHEMA));
   }
 
   /** Registers {@value #TABLE} when the log exists, so SQL can read it. */
   public void register() {
-    synchronized (LakehouseTable.class) {
-      if (io.delta.tables.DeltaTable.isDeltaTable(spark, location)) {
-        spark.sql("CREATE DATABASE IF NOT EXISTS _lakehouse");
-        LakehouseTable.unregister(spark, TABLE); // this session may have shown another root's log
-        spark.sql("CREATE TABLE " + TABLE + " USING delta LOCATION " + LakehouseTable.sqlLiteral(location));
-      }
-    }
+    table.register();
   }
 }

@@ -1,0 +1,62 @@
+package dev.lakehouse.core.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lakehouse.core.testing.SharedSpark;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.delta.DeltaLog;
+import org.apache.spark.sql.delta.Snapshot;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A system table gathers a small file per append; Delta's auto compaction, which it is made with
+ * (or switched to when registered), keeps their number down, and every row stays once.
+ */
+class SystemTableTest {
+  /** Delta's threshold is 50 small files; a lower one keeps the test short. */
+  private static final String MIN_FILES = "spark.databricks.delta.autoCompact.minNumFiles";
+
+  @Test
+  void appendsAreCompactedAsTheyGatherAndATableMadeBeforeIsSwitchedToIt() {
+    SparkSession spark = SharedSpark.session();
+    spark.conf().set(MIN_FILES, "4");
+    try {
+      SystemTable made = new SystemTable(spark, "_lakehouse_test.made", SharedSpark.newDir("system-made").toString());
+      for (int i = 0; i < 10; i++) {
+        made.append(rows(spark, i));
+      }
+      assertThat(snapshot(spark, made).metadata().configuration().get(SystemTable.AUTO_COMPACT).get()).isEqualTo("true");
+      assertThat(snapshot(spark, made).allFiles().count()).as("files after 10 appends").isLessThan(4);
+      assertThat(spark.table("_lakehouse_test.made").selectExpr("count(*)", "count(DISTINCT id)", "sum(id)").head().toString())
+          .isEqualTo("[10,10,45]");
+
+      // A table an earlier version made, without the property: appends leave a file each until it is registered.
+      String old = SharedSpark.newDir("system-old").toString();
+      for (int i = 0; i < 5; i++) {
+        rows(spark, i).write().format("delta").mode("append").save(old);
+      }
+      SystemTable before = new SystemTable(spark, "_lakehouse_test.old", old);
+      assertThat(snapshot(spark, before).allFiles().count()).isEqualTo(5);
+      before.register();
+      before.append(rows(spark, 5));
+      assertThat(snapshot(spark, before).allFiles().count()).as("files once registered and appended to").isLessThan(4);
+      assertThat(spark.table("_lakehouse_test.old").selectExpr("count(*)", "count(DISTINCT id)").head().toString())
+          .isEqualTo("[6,6]");
+    } finally {
+      spark.conf().unset(MIN_FILES);
+    }
+  }
+
+  private static Dataset<Row> rows(SparkSession spark, long id) {
+    List<Long> ids = new ArrayList<>(List.of(id));
+    return spark.createDataset(ids, org.apache.spark.sql.Encoders.LONG()).toDF("id");
+  }
+
+  private static Snapshot snapshot(SparkSession spark, SystemTable table) {
+    return DeltaLog.forTable(spark, table.location()).update(false, scala.Option.empty(), scala.Option.empty());
+  }
+}
