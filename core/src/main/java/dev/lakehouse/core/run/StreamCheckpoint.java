@@ -29,14 +29,7 @@ public final class StreamCheckpoint {
    * stream has read; empty when the checkpoint is missing or no batch committed.
    */
   public static List<String> readUpTo(Configuration hadoop, String checkpoint) {
-    try {
-      Path commits = new Path(checkpoint, "commits");
-      FileSystem fs = commits.getFileSystem(hadoop);
-      OptionalLong committed = newestBatch(fs, commits);
-      return committed.isEmpty() ? List.of() : offsets(fs, checkpoint, committed.getAsLong());
-    } catch (IOException e) {
-      throw new LakehouseException("Cannot read the stream checkpoint at " + checkpoint + ": " + e.getMessage(), e);
-    }
+    return newestCommitted(hadoop, checkpoint, false).orElse(List.of());
   }
 
   /**
@@ -45,11 +38,17 @@ public final class StreamCheckpoint {
    * when a batch was planned and not committed (a start runs it again first).
    */
   public static Optional<List<String>> settled(Configuration hadoop, String checkpoint) {
+    return newestCommitted(hadoop, checkpoint, true);
+  }
+
+  /** The offsets of the newest committed batch; with {@code onlyIfNewestPlanned}, none when a later batch was planned. */
+  private static Optional<List<String>> newestCommitted(Configuration hadoop, String checkpoint, boolean onlyIfNewestPlanned) {
     try {
       Path commits = new Path(checkpoint, "commits");
       FileSystem fs = commits.getFileSystem(hadoop);
       OptionalLong committed = newestBatch(fs, commits);
-      if (committed.isEmpty() || !committed.equals(newestBatch(fs, new Path(checkpoint, "offsets")))) {
+      if (committed.isEmpty()
+          || (onlyIfNewestPlanned && !committed.equals(newestBatch(fs, new Path(checkpoint, "offsets"))))) {
         return Optional.empty();
       }
       return Optional.of(offsets(fs, checkpoint, committed.getAsLong()));

@@ -193,20 +193,21 @@ public final class TableRunner {
       if (!(job instanceof RefreshJob)) { // a refresh drops its stream's checkpoint on purpose (see refreshOnce)
         CheckpointGuard.check(spark, job.target(), checkpoint);
       }
-      if (!(unlessRead && !fullRefresh && readEverything(job, checkpoint))) {
-        RunningTable table = new RunningTable(job, checkpoint, mode, lease);
-        running.add(table);
-        if (cancelled != null) { // cancelled while it started
-          table.cancel();
-        }
-        return Optional.of(table);
+      boolean nothingNew = unlessRead && !fullRefresh && readEverything(job, checkpoint); // a full refresh read nothing yet
+      if (nothingNew) {
+        lease.close();
+        return Optional.empty();
       }
+      RunningTable table = new RunningTable(job, checkpoint, mode, lease);
+      running.add(table);
+      if (cancelled != null) { // cancelled while it started
+        table.cancel();
+      }
+      return Optional.of(table);
     } catch (Throwable e) { // also the checked exceptions Spark throws undeclared
       lease.close();
       throw e;
     }
-    lease.close();
-    return Optional.empty();
   }
 
   /**
