@@ -70,6 +70,7 @@ class MaintainTest {
     assertThat(SalesPipeline.parquetFiles(root.resolve("bronze/orders"))).isEqualTo(bronzeFiles);
     assertThat(SalesPipeline.parquetFiles(root.resolve("silver/orders"))).isEqualTo(silverFiles);
     assertThat(p.version("silver.orders")).isEqualTo(silverVersion);
+    assertThat(dry).extracting(TableMaintenance.Outcome::table).as("selected tables only").noneMatch(t -> t.startsWith("_lakehouse"));
 
     List<TableMaintenance.Outcome> first = new ArrayList<>();
     assertAllSucceeded(p.maintain(List.of(), false, first::add));
@@ -116,6 +117,14 @@ class MaintainTest {
     assertThat(outcome(second, "bronze.orders").result().orElseThrow().filesDeleted()).isPositive();
     assertThat(outcome(second, "silver.orders").result().orElseThrow().filesDeleted()).isPositive();
     assertThat(outcome(second, "gold.customer_daily_incremental").result().orElseThrow().filesDeleted()).isPositive();
+    // With every table, the run log too: its runs' files compacted into one, and (no reader, no
+    // history kept) the replaced ones deleted at once.
+    org.apache.spark.sql.delta.DeltaLog runLog = org.apache.spark.sql.delta.DeltaLog.forTable(p.spark(), root.resolve("_lakehouse/runs").toString());
+    var runs = outcome(first, "_lakehouse.runs").result().orElseThrow();
+    assertThat(runs.filesCompacted()).isGreaterThan(1);
+    assertThat(runs.filesDeleted()).isGreaterThanOrEqualTo(runs.filesCompacted());
+    assertThat(SalesPipeline.parquetFiles(root.resolve("_lakehouse/runs")))
+        .isEqualTo(runLog.update(false, scala.Option.empty(), scala.Option.empty()).allFiles().count());
     assertThat(SalesPipeline.parquetFiles(root.resolve("silver/orders")) + SalesPipeline.parquetFiles(root.resolve("bronze/orders"))).isLessThan(before);
 
     // A run with no new input writes nothing: maintenance commits are no change, and a gold table

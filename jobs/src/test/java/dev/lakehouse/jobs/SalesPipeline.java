@@ -61,7 +61,7 @@ final class SalesPipeline {
 
   static long parquetFiles(Path dir) throws IOException {
     try (Stream<Path> files = Files.walk(dir)) {
-      return files.filter(f -> f.toString().endsWith(".parquet")).count();
+      return files.filter(f -> f.toString().endsWith(".parquet") && !f.toString().contains("_delta_log")).count(); // not Delta's log checkpoints
     }
   }
 }

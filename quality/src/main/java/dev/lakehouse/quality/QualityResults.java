@@ -50,6 +50,11 @@ public final class QualityResults {
     return stored.location();
   }
 
+  /** The Delta table the results are kept in, to maintain it. */
+  public SystemTable table() {
+    return stored;
+  }
+
   /** Appends the outcomes of one batch in one commit. */
   public void record(String runId, TableName table, long batchId, List<RuleOutcome> outcomes) {
     if (outcomes.isEmpty()) {

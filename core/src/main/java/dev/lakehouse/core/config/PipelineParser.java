@@ -74,8 +74,6 @@ public final class PipelineParser {
   private final Path pipelineFile;
   /** The sql-file values, as written (relative to the pipeline file): what must ship with it. */
   private final List<String> sqlFiles = new ArrayList<>();
-  /** {@code lakehouse.maintenance}: what a table's own {@code maintenance} block does not set. */
-  private Maintenance maintenanceDefaults = Maintenance.DEFAULT;
 
   private PipelineParser(Path pipelineFile) {
     this.pipelineFile = pipelineFile;
@@ -97,10 +95,6 @@ public final class PipelineParser {
     SpecReader.root(loaded.user(), problems).rejectUnknownKeys(TOP_LEVEL_KEYS);
     SpecReader root = SpecReader.root(loaded.resolved(), problems);
     LakehouseSettings settings = parseSettings(root.object("lakehouse").orElseThrow());
-    root.object("lakehouse").orElseThrow().object("maintenance").ifPresent(m -> {
-      m.rejectUnknownKeys(MAINTENANCE_DEFAULT_KEYS);
-      maintenanceDefaults = maintenance(m, Maintenance.DEFAULT);
-    });
 
     Optional<SpecReader> pipelineBlock = root.object("pipeline");
     if (pipelineBlock.isEmpty()) {
@@ -207,7 +201,12 @@ public final class PipelineParser {
     SpecReader stream = lakehouse.object("stream").orElseThrow();
     stream.rejectUnknownKeys(STREAM_KEYS);
     Duration trigger = stream.duration("trigger-interval", Duration.ofSeconds(10));
-    return new LakehouseSettings(root, format, sparkSettings, parallelism, trigger, leaseExpiry);
+    // What a table's own maintenance block does not set.
+    Maintenance maintenance = lakehouse.object("maintenance").map(m -> {
+      m.rejectUnknownKeys(MAINTENANCE_DEFAULT_KEYS);
+      return maintenance(m, Maintenance.DEFAULT);
+    }).orElse(Maintenance.DEFAULT);
+    return new LakehouseSettings(root, format, sparkSettings, parallelism, trigger, leaseExpiry, maintenance);
   }
 
   private TableSpec parseTable(TableName name, SpecReader t, LakehouseSettings settings, FormatKind pipelineFormat) {
@@ -242,17 +241,17 @@ public final class PipelineParser {
         + (layerSpec instanceof LayerSpec.Gold g ? "|" + g.sql() : ""));
     return new TableSpec(name, t.optionalString("description"), t.optionalString("owner"), format, location,
         checkpoint, keys, partitionBy, columns, layerSpec, t.origin(), specHash, ExpectationParser.parse(name, t),
-        tableMaintenance(t, format, partitionBy));
+        tableMaintenance(t, format, partitionBy, settings.maintenance()));
   }
 
-  private Maintenance tableMaintenance(SpecReader t, FormatKind format, List<String> partitionBy) {
+  private Maintenance tableMaintenance(SpecReader t, FormatKind format, List<String> partitionBy, Maintenance defaults) {
     Optional<SpecReader> block = t.object("maintenance");
     if (block.isEmpty()) {
-      return maintenanceDefaults;
+      return defaults;
     }
     SpecReader m = block.get();
     m.rejectUnknownKeys(MAINTENANCE_KEYS);
-    Maintenance parsed = maintenance(m, maintenanceDefaults);
+    Maintenance parsed = maintenance(m, defaults);
     List<String> zOrderBy = m.stringList("z-order-by");
     if (!zOrderBy.isEmpty() && format != FormatKind.DELTA) {
       m.problem("z-order-by", "Cannot z-order a " + format.id() + " table: z-order-by is Delta's OPTIMIZE ... ZORDER BY;"

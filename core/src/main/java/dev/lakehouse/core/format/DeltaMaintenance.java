@@ -30,7 +30,7 @@ import org.apache.spark.sql.SparkSession;
  * run, and when any is needed, the retention is lengthened to keep the oldest of those: the rule
  * that decides stays Delta's, not a copy of it.
  */
-final class DeltaMaintenance {
+public final class DeltaMaintenance {
   private static final ObjectMapper JSON = new ObjectMapper();
   /** Delta refuses a retention under its table's own (a week) unless this is off; the readers' files are kept here. */
   private static final String RETENTION_CHECK = "spark.databricks.delta.retentionDurationCheck.enabled";
@@ -58,10 +58,26 @@ final class DeltaMaintenance {
 
   static MaintenanceResult maintain(SparkSession spark, LakehouseTable table, Maintenance maintenance,
       Supplier<List<Path>> needed, boolean dryRun) {
+    return maintain(spark, table.location(), table.toString(), maintenance, needed, dryRun);
+  }
+
+  /**
+   * Compacts and cleans a Delta table that no stream or gold table of a pipeline reads (the
+   * framework's system tables): {@code keep-history} alone decides what is kept.
+   *
+   * @param name the table's name, for errors
+   */
+  public static MaintenanceResult maintainUnread(SparkSession spark, String location, String name, Maintenance maintenance,
+      boolean dryRun) {
+    return maintain(spark, location, name, maintenance, List::of, dryRun);
+  }
+
+  private static MaintenanceResult maintain(SparkSession spark, String location, String name, Maintenance maintenance,
+      Supplier<List<Path>> needed, boolean dryRun) {
     long compacted = 0;
     long written = 0;
     if (maintenance.optimize() && !dryRun) {
-      DeltaOptimizeBuilder optimize = DeltaTable.forPath(spark, table.location()).optimize();
+      DeltaOptimizeBuilder optimize = DeltaTable.forPath(spark, location).optimize();
       Row metrics = (maintenance.zOrderBy().isEmpty() ? optimize.executeCompaction()
           : optimize.executeZOrderBy(maintenance.zOrderBy().toArray(String[]::new)))
           .selectExpr("metrics.numFilesRemoved", "metrics.numFilesAdded").first();
@@ -72,18 +88,18 @@ final class DeltaMaintenance {
     spark.conf().set(RETENTION_CHECK, "false");
     try {
       Duration keep = Duration.ofHours(hours(maintenance.keepHistory()));
-      List<String> deleted = vacuumDryRun(spark, table, keep);
+      List<String> deleted = vacuumDryRun(spark, location, keep);
       Set<String> neededPaths = new HashSet<>();
       needed.get().forEach(p -> neededPaths.add(p.toUri().getPath()));
       List<Path> kept = deleted.stream().map(Path::new).filter(p -> neededPaths.contains(p.toUri().getPath())).toList();
       if (!kept.isEmpty()) {
-        Duration forReaders = Duration.between(oldest(spark, table, kept), Instant.now()).plus(SLACK);
+        Duration forReaders = Duration.between(oldest(spark, name, kept), Instant.now()).plus(SLACK);
         keep = Duration.ofHours(hours(forReaders.compareTo(keep) > 0 ? forReaders : keep));
-        deleted = vacuumDryRun(spark, table, keep);
+        deleted = vacuumDryRun(spark, location, keep);
       }
-      long files = files(spark, table, deleted);
+      long files = files(spark, name, deleted);
       if (!dryRun && files > 0) { // empty folders alone are not worth a VACUUM (it keeps _change_data anyway)
-        spark.sql("VACUUM " + LakehouseTable.sqlLiteral(table.location()) + " RETAIN " + hours(keep) + " HOURS");
+        spark.sql("VACUUM " + LakehouseTable.sqlLiteral(location) + " RETAIN " + hours(keep) + " HOURS");
       }
       return new MaintenanceResult(compacted, written, files, kept.size(), keep, Optional.empty());
     } finally {
@@ -92,13 +108,13 @@ final class DeltaMaintenance {
   }
 
   /** The files {@code VACUUM} with this retention would delete now. */
-  private static List<String> vacuumDryRun(SparkSession spark, LakehouseTable table, Duration keep) {
-    return spark.sql("VACUUM " + LakehouseTable.sqlLiteral(table.location()) + " RETAIN " + hours(keep) + " HOURS DRY RUN")
+  private static List<String> vacuumDryRun(SparkSession spark, String location, Duration keep) {
+    return spark.sql("VACUUM " + LakehouseTable.sqlLiteral(location) + " RETAIN " + hours(keep) + " HOURS DRY RUN")
         .collectAsList().stream().map(r -> r.getString(0)).toList();
   }
 
   /** How many of {@code paths} (a dry run's, which lists empty folders too) are files. */
-  private static long files(SparkSession spark, LakehouseTable table, List<String> paths) {
+  private static long files(SparkSession spark, String table, List<String> paths) {
     try {
       long files = 0;
       for (String p : paths) {
@@ -112,7 +128,7 @@ final class DeltaMaintenance {
   }
 
   /** The modification time of the oldest of {@code files}: VACUUM keeps a file no older than its retention. */
-  private static Instant oldest(SparkSession spark, LakehouseTable table, List<Path> files) {
+  private static Instant oldest(SparkSession spark, String table, List<Path> files) {
     try {
       FileSystem fs = files.get(0).getFileSystem(spark.sparkContext().hadoopConfiguration());
       long oldest = Long.MAX_VALUE;

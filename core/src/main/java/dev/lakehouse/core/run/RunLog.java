@@ -44,6 +44,11 @@ public final class RunLog {
     return table.location();
   }
 
+  /** The Delta table the log is kept in, to maintain it. */
+  public SystemTable table() {
+    return table;
+  }
+
   /**
    * Appends the rows of finished table runs in one commit (one commit per pipeline run keeps the
    * log cheap; a row per table run keeps it exact).

@@ -1,6 +1,10 @@
 package dev.lakehouse.core.run;
 
+import dev.lakehouse.core.format.DeltaMaintenance;
 import dev.lakehouse.core.format.LakehouseTable;
+import dev.lakehouse.core.format.MaintenanceResult;
+import dev.lakehouse.core.spec.Maintenance;
+import java.util.Optional;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -16,7 +20,8 @@ import org.apache.spark.sql.delta.DeltaLog;
  * all: after a month of runs every five minutes, over 8,000. The table is made with Delta's auto
  * compaction on ({@value #AUTO_COMPACT}): once a write leaves enough small files (50, Delta's
  * {@code spark.databricks.delta.autoCompact.minNumFiles}), the writer compacts them after its
- * commit. A table made before this is switched to it when registered.
+ * commit. A table made before this is switched to it when registered. The files compacted away
+ * stay for time travel until {@link #maintain} ({@code bin/lakehouse maintain --all}) deletes them.
  */
 public final class SystemTable {
   static final String AUTO_COMPACT = "delta.autoOptimize.autoCompact";
@@ -31,6 +36,10 @@ public final class SystemTable {
     this.spark = spark;
     this.name = name;
     this.location = location;
+  }
+
+  public String name() {
+    return name;
   }
 
   public String location() {
@@ -52,6 +61,19 @@ public final class SystemTable {
     if (!existed) {
       register();
     }
+  }
+
+  /**
+   * Compacts what auto compaction left and deletes the files no version within {@code keep-history}
+   * needs (Delta's OPTIMIZE and VACUUM). No stream or gold table reads a system table, so nothing
+   * else is kept. Appends of runs meanwhile do not conflict with it (they read nothing); an auto
+   * compaction of the same files does, and then this fails and is left for next time.
+   *
+   * @return empty when the table does not exist (no run has written it yet)
+   */
+  public Optional<MaintenanceResult> maintain(Maintenance maintenance, boolean dryRun) {
+    return exists() ? Optional.of(DeltaMaintenance.maintainUnread(spark, location, name, maintenance, dryRun))
+        : Optional.empty();
   }
 
   /** Registers the table under its name when it exists, so SQL can read it. */

@@ -11,14 +11,16 @@ import java.time.Duration;
  * @param triggerInterval how often a table in {@code stream} mode looks for new input
  * @param leaseExpiry how long a table run's lease outlives the run's last sign of life when its
  *     process cannot be seen (another host): a second run of the table is refused until then
+ * @param maintenance {@code lakehouse.maintenance}: what {@code maintain} does to a table whose own
+ *     {@code maintenance} block does not say, and to the system tables
  */
-public record LakehouseSettings(
-    String root, FormatKind format, SparkSettings spark, int parallelism, Duration triggerInterval, Duration leaseExpiry) {
+public record LakehouseSettings(String root, FormatKind format, SparkSettings spark, int parallelism,
+    Duration triggerInterval, Duration leaseExpiry, Maintenance maintenance) {
   /** The lease expiry when none is set. */
   public static final Duration DEFAULT_LEASE_EXPIRY = Duration.ofMinutes(2);
 
   public LakehouseSettings(String root, FormatKind format, SparkSettings spark, int parallelism, Duration triggerInterval) {
-    this(root, format, spark, parallelism, triggerInterval, DEFAULT_LEASE_EXPIRY);
+    this(root, format, spark, parallelism, triggerInterval, DEFAULT_LEASE_EXPIRY, Maintenance.DEFAULT);
   }
 
   /** The folder of the framework's own tables ({@code _lakehouse.runs}, ...). */

@@ -2,6 +2,8 @@ package dev.lakehouse.core.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lakehouse.core.format.MaintenanceResult;
+import dev.lakehouse.core.spec.Maintenance;
 import dev.lakehouse.core.testing.SharedSpark;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,6 +50,46 @@ class SystemTableTest {
           .isEqualTo("[6,6]");
     } finally {
       spark.conf().unset(MIN_FILES);
+    }
+  }
+
+  /**
+   * The files auto compaction replaced stay for time travel until maintained: a dry run deletes
+   * none, maintenance with no history kept deletes every one, and the rows stay.
+   */
+  @Test
+  void maintenanceDeletesTheFilesCompactionReplaced() throws Exception {
+    SparkSession spark = SharedSpark.session();
+    spark.conf().set(MIN_FILES, "4");
+    SystemTable table = new SystemTable(spark, "_lakehouse_test.maintained", SharedSpark.newDir("system-maintained").toString());
+    try {
+      for (int i = 0; i < 10; i++) {
+        table.append(rows(spark, i));
+      }
+    } finally {
+      spark.conf().unset(MIN_FILES);
+    }
+    long live = snapshot(spark, table).allFiles().count();
+    long onDisk = parquetFiles(table);
+    assertThat(onDisk).as("files on disk, the replaced ones included").isGreaterThanOrEqualTo(10);
+    Maintenance noHistory = new Maintenance(java.time.Duration.ZERO, true, List.of());
+
+    MaintenanceResult dry = table.maintain(noHistory, true).orElseThrow();
+    assertThat(dry.filesDeleted()).isEqualTo(onDisk - live);
+    assertThat(parquetFiles(table)).isEqualTo(onDisk);
+
+    MaintenanceResult done = table.maintain(noHistory, false).orElseThrow();
+    assertThat(done.filesDeleted()).isPositive();
+    assertThat(parquetFiles(table)).as("files on disk after").isEqualTo(snapshot(spark, table).allFiles().count()).isLessThan(4);
+    assertThat(spark.read().format("delta").load(table.location()).selectExpr("count(*)", "count(DISTINCT id)", "sum(id)")
+        .head().toString()).isEqualTo("[10,10,45]");
+    assertThat(new SystemTable(spark, "_lakehouse_test.never", SharedSpark.newDir("system-never").toString())
+        .maintain(noHistory, false)).as("a table no run has written").isEmpty();
+  }
+
+  private static long parquetFiles(SystemTable table) throws java.io.IOException {
+    try (var files = java.nio.file.Files.walk(java.nio.file.Path.of(table.location()))) {
+      return files.filter(f -> f.toString().endsWith(".parquet") && !f.toString().contains("_delta_log")).count();
     }
   }
 

@@ -28,8 +28,12 @@ final class MaintainCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Pipeline pipeline = Lakehouse.open(common.request());
-    List<TableRunResult> results = pipeline.maintain(selection.selectors(), dryRun, o -> print(System.out, o, dryRun));
-    return results.stream().allMatch(r -> r.status() == TableRunResult.Status.SUCCEEDED) ? LakehouseMain.OK
+    boolean[] failed = {false};
+    List<TableRunResult> results = pipeline.maintain(selection.selectors(), dryRun, o -> {
+      failed[0] |= o.error().isPresent(); // a system table's outcome has no run result
+      print(System.out, o, dryRun);
+    });
+    return !failed[0] && results.stream().allMatch(r -> r.status() == TableRunResult.Status.SUCCEEDED) ? LakehouseMain.OK
         : LakehouseMain.RUN_FAILED;
   }
 

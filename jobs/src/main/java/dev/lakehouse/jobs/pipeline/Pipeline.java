@@ -7,6 +7,7 @@ import dev.lakehouse.core.format.TableVersion;
 import dev.lakehouse.core.run.BatchExpectations;
 import dev.lakehouse.core.run.RunLog;
 import dev.lakehouse.core.run.RunMode;
+import dev.lakehouse.core.run.SystemTable;
 import dev.lakehouse.core.run.TableJob;
 import dev.lakehouse.core.run.TableRunResult;
 import dev.lakehouse.core.run.TableRunner;
@@ -208,7 +209,9 @@ public final class Pipeline {
    * Compacts and cleans the selected tables (every table when none is selected) and the tables kept
    * beside them, keeping what the pipeline's streams and incremental gold tables have yet to read
    * (see {@link TableMaintenance}). Records each table in the run log, mode {@code maintain}, unless
-   * {@code dryRun}, which changes nothing and tells what would be deleted.
+   * {@code dryRun}, which changes nothing and tells what would be deleted. With every table (no
+   * selector), the system tables too ({@code _lakehouse.runs}, {@code _lakehouse.quality_results}),
+   * which only the listener is told about.
    *
    * @param listener told about each table as it is done
    */
@@ -222,6 +225,11 @@ public final class Pipeline {
       for (TableRunResult r : maintenance.maintain(ts, runId, listener)) {
         results.add(r);
         hashes.put(r.table().toString(), ts.specHash()); // a table kept beside it: its base table's spec
+      }
+    }
+    if (selectors.isEmpty()) {
+      for (SystemTable t : List.of(runLog.table(), qualityResults.table())) {
+        maintenance.maintain(t).ifPresent(listener);
       }
     }
     if (!dryRun) {

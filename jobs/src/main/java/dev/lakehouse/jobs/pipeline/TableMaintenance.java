@@ -6,6 +6,7 @@ import dev.lakehouse.core.format.MaintenanceResult;
 import dev.lakehouse.core.format.TableVersion;
 import dev.lakehouse.core.run.RunMode;
 import dev.lakehouse.core.run.StreamCheckpoint;
+import dev.lakehouse.core.run.SystemTable;
 import dev.lakehouse.core.run.TableLease;
 import dev.lakehouse.core.run.TableRunResult;
 import dev.lakehouse.core.spec.Companion;
@@ -48,10 +49,11 @@ public final class TableMaintenance {
   /**
    * What maintaining one table did.
    *
+   * @param table {@code layer.name}, or a system table's {@code _lakehouse.name}
    * @param readers the pipeline's readers that had yet to read all of it
    * @param error why it failed (the table is then as it was, or only compacted)
    */
-  public record Outcome(TableName table, Optional<MaintenanceResult> result, List<Reader> readers, Optional<String> error) {}
+  public record Outcome(String table, Optional<MaintenanceResult> result, List<Reader> readers, Optional<String> error) {}
 
   private final PipelineSpec spec;
   private final SparkSession spark;
@@ -94,7 +96,7 @@ public final class TableMaintenance {
       }
     } catch (LakehouseException e) { // the lease is held by a run of the table: maintain it later
       String error = "Cannot maintain " + table.name() + " now, left for next time: " + e.getMessage();
-      listener.accept(new Outcome(table.name(), Optional.empty(), List.of(), Optional.of(error)));
+      listener.accept(new Outcome(table.name().toString(), Optional.empty(), List.of(), Optional.of(error)));
       results.add(TableRunResult.notRun(table.name(), RunMode.MAINTAIN, TableRunResult.Status.FAILED,
           target.currentVersion(spark), error));
     }
@@ -116,15 +118,37 @@ public final class TableMaintenance {
         }
         return needed;
       }, dryRun);
-      outcome = new Outcome(table.name(), Optional.of(result), List.copyOf(readers), Optional.empty());
+      outcome = new Outcome(table.name().toString(), Optional.of(result), List.copyOf(readers), Optional.empty());
     } catch (RuntimeException e) {
       String error = "Cannot maintain " + table.name() + " at " + table.location() + ": " + e.getMessage();
-      outcome = new Outcome(table.name(), Optional.empty(), List.copyOf(readers), Optional.of(error));
+      outcome = new Outcome(table.name().toString(), Optional.empty(), List.copyOf(readers), Optional.of(error));
     }
     listener.accept(outcome);
     return new TableRunResult(table.name(), RunMode.MAINTAIN,
         outcome.error().isEmpty() ? TableRunResult.Status.SUCCEEDED : TableRunResult.Status.FAILED, 0, 0, 0, before,
         table.currentVersion(spark), Duration.between(started, Instant.now()), outcome.error(), started, Map.of());
+  }
+
+  /**
+   * Maintains a system table ({@code _lakehouse.runs}, ...) with the pipeline's default {@code
+   * lakehouse.maintenance}. It has no run lease and no reader to keep files for; it is not recorded
+   * in the run log (whose rows name pipeline tables), only told to the listener.
+   *
+   * @return the outcome, empty when the table does not exist yet
+   */
+  Optional<Outcome> maintain(SystemTable table) {
+    Outcome outcome;
+    try {
+      Optional<MaintenanceResult> result = table.maintain(spec.settings().maintenance(), dryRun);
+      if (result.isEmpty()) {
+        return Optional.empty();
+      }
+      outcome = new Outcome(table.name(), result, List.of(), Optional.empty());
+    } catch (RuntimeException e) { // e.g. an auto compaction by a run compacting the same files
+      outcome = new Outcome(table.name(), Optional.empty(), List.of(), Optional.of("Cannot maintain " + table.name()
+          + " at " + table.location() + " now, left for next time: " + e.getMessage()));
+    }
+    return Optional.of(outcome);
   }
 
   /** The pipeline's readers that have yet to read all of {@code table}'s versions. */
