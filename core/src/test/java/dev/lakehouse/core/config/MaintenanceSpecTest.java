@@ -37,6 +37,9 @@ class MaintenanceSpecTest {
     PipelineSpec set = load(dir, PIPELINE, List.of("lakehouse.maintenance.optimize=false", "lakehouse.maintenance.keep-history=1h"));
     assertThat(set.table(TableName.parse("bronze.plain")).maintenance()).isEqualTo(new Maintenance(Duration.ofHours(1), false, List.of()));
     assertThat(set.table(TableName.parse("bronze.tuned")).maintenance()).isEqualTo(new Maintenance(Duration.ofDays(2), false, List.of("id")));
+    // The defaults alone are what the system tables are maintained with.
+    assertThat(defaults.settings().maintenance()).isEqualTo(Maintenance.DEFAULT);
+    assertThat(set.settings().maintenance()).isEqualTo(new Maintenance(Duration.ofHours(1), false, List.of()));
   }
 
   /** Compacting and cleaning change no row: editing them must not make gold tables refresh in full. */
