@@ -97,11 +97,19 @@ class EventsPipelineTest {
     String own = format == FormatKind.DELTA ? "VACUUM silver.events" : "CALL show_commits(table => 'silver._hudi_events', limit => 1)";
     assertThat(p.sql(own).collectAsList()).isNotEmpty();
 
-    // A pipeline opened later registers a table in the session when a query names it, not at open.
+    // A pipeline opened later registers a table in the session when a query names it, not at open;
+    // not when the query names only other tables (the run log), and every table for a statement
+    // that names none.
     dev.lakehouse.core.format.LakehouseTable.unregister(SharedSpark.session(), "gold.totals");
     Pipeline reopened = Lakehouse.open(request(root, format), SharedSpark.session());
     assertThat(SharedSpark.session().catalog().tableExists("gold.totals")).isFalse();
+    assertThat(rows(reopened, "SELECT count(DISTINCT run_id) FROM _lakehouse.runs")).hasSize(1);
+    assertThat(SharedSpark.session().catalog().tableExists("gold.totals")).as("after a query of the run log").isFalse();
     assertThat(rows(reopened, "SELECT count(*) FROM gold.totals")).containsExactly(String.valueOf(p.table("gold.totals").count()));
+    dev.lakehouse.core.format.LakehouseTable.unregister(SharedSpark.session(), "gold.totals");
+    Pipeline again = Lakehouse.open(request(root, format), SharedSpark.session());
+    assertThat(rows(again, "SHOW TABLES IN gold")).anySatisfy(r -> assertThat(r).contains("totals"));
+    assertThat(SharedSpark.session().catalog().tableExists("gold.totals")).as("after SHOW TABLES").isTrue();
 
     // --full-refresh: the table and its checkpoint go; it is rebuilt from all of bronze, same answer
     RunReport rebuilt = p.run(List.of("silver.events"), true, r -> {});
