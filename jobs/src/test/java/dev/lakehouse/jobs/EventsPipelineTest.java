@@ -105,7 +105,7 @@ class EventsPipelineTest {
     assertThat(SharedSpark.session().catalog().tableExists("gold.totals")).isFalse();
     assertThat(rows(reopened, "SELECT count(DISTINCT run_id) FROM _lakehouse.runs")).hasSize(1);
     assertThat(SharedSpark.session().catalog().tableExists("gold.totals")).as("after a query of the run log").isFalse();
-    assertThat(rows(reopened, "SELECT count(*) FROM gold.totals")).containsExactly(String.valueOf(p.table("gold.totals").count()));
+    assertThat(rows(reopened, "SELECT count(*) FROM spark_catalog.Gold.TOTALS")).containsExactly(String.valueOf(p.table("gold.totals").count()));
     dev.lakehouse.core.format.LakehouseTable.unregister(SharedSpark.session(), "gold.totals");
     Pipeline again = Lakehouse.open(request(root, format), SharedSpark.session());
     assertThat(rows(again, "SHOW TABLES IN gold")).anySatisfy(r -> assertThat(r).contains("totals"));
