@@ -1,5 +1,6 @@
 package dev.lakehouse.core.config;
 
+import dev.lakehouse.core.spec.TableName;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -53,6 +54,19 @@ public final class SqlTableReferences {
     } catch (Exception e) { // Spark's ParseException is a checked AnalysisException, thrown undeclared
       return Optional.empty();
     }
+  }
+
+  /**
+   * A relation's name (one of {@link #of}'s) as a pipeline table's {@code layer.name}, or null: as
+   * Spark resolves it, in any case and with the session catalog's name before it
+   * ({@code spark_catalog.silver.orders}).
+   */
+  public static TableName tableName(List<String> parts) {
+    int n = parts.size();
+    if (n < 2 || n > 3 || (n == 3 && !parts.get(0).equalsIgnoreCase("spark_catalog"))) {
+      return null;
+    }
+    return TableName.parse((parts.get(n - 2) + "." + parts.get(n - 1)).toLowerCase(java.util.Locale.ROOT));
   }
 
   private static void visit(LogicalPlan plan, Set<List<String>> relations, Set<String> cteNames) {

@@ -317,10 +317,10 @@ public final class Pipeline {
     return t;
   }
 
-  /** Registers the expectation quarantine tables ({@code layer.name_quarantine}) that {@code query} names. */
-  private void registerQuarantines(String query) {
-    for (List<String> parts : SqlTableReferences.ofParsable(query).orElse(List.of())) {
-      TableName q = asTableName(parts);
+  /** Registers the expectation quarantine tables ({@code layer.name_quarantine}) among {@code relations}. */
+  private void registerQuarantines(List<List<String>> relations) {
+    for (List<String> parts : relations) {
+      TableName q = SqlTableReferences.tableName(parts);
       TableSpec t = q == null ? null : Companion.QUARANTINE.baseOf(q).map(spec.tables()::get).orElse(null);
       if (t != null && t.expectations().stream().anyMatch(e -> e.action() == Expectation.Action.QUARANTINE)) {
         LakehouseTable quarantine = new ExpectationQuarantine(t).table();
@@ -341,13 +341,13 @@ public final class Pipeline {
   private void registerReadBy(String query) {
     Optional<List<List<String>>> relations = SqlTableReferences.ofParsable(query);
     List<TableName> named = relations.orElse(List.of()).stream()
-        .map(Pipeline::asTableName)
+        .map(SqlTableReferences::tableName)
         .filter(t -> t != null && spec.tables().containsKey(t))
         .toList();
     if (relations.isEmpty() || relations.get().isEmpty()) {
       named = List.copyOf(spec.tables().keySet());
     }
-    registerQuarantines(query);
+    registerQuarantines(relations.orElse(List.of()));
     for (TableName t : named) {
       if (registered.add(t)) {
         LakehouseTable table = LakehouseTable.of(spec.table(t));
@@ -358,18 +358,6 @@ public final class Pipeline {
         }
       }
     }
-  }
-
-  /**
-   * A relation's name as a {@code layer.name}, or null: as Spark resolves it, in any case and
-   * with the session catalog's name before it ({@code spark_catalog.silver.orders}).
-   */
-  private static TableName asTableName(List<String> parts) {
-    int n = parts.size();
-    if (n < 2 || n > 3 || (n == 3 && !parts.get(0).equalsIgnoreCase("spark_catalog"))) {
-      return null;
-    }
-    return TableName.parse((parts.get(n - 2) + "." + parts.get(n - 1)).toLowerCase(java.util.Locale.ROOT));
   }
 
   private static String newRunId() {

@@ -144,7 +144,7 @@ public final class TableMaintenance {
         return Optional.empty();
       }
       outcome = new Outcome(table.name(), result, List.of(), Optional.empty());
-    } catch (RuntimeException e) { // e.g. an auto compaction by a run compacting the same files
+    } catch (RuntimeException e) { // e.g. a run's append compacting the same files
       outcome = new Outcome(table.name(), Optional.empty(), List.of(), Optional.of("Cannot maintain " + table.name()
           + " at " + table.location() + " now, left for next time: " + e.getMessage()));
     }
