@@ -93,8 +93,8 @@ public final class BronzeIngestBench {
     System.out.println("\nTPC-H SF " + a.get("sf") + " lineitem CSV -> bronze (" + Runtime.getRuntime().availableProcessors()
         + " cores, " + spark.sparkContext().master() + ")");
     report.forEach(System.out::println);
-    ratios.forEach((format, r) -> System.out.printf("%-6s median framework / hand-written same table over %d round(s): %.3f%n",
-        format, r.size(), median(r)));
+    ratios.forEach((format, r) -> System.out.print(String.format("%-6s median framework / hand-written same table over %d round(s): %.3f%n",
+        format, r.size(), median(r))));
     spark.stop();
   }
 
@@ -177,7 +177,7 @@ public final class BronzeIngestBench {
       Files.move(tmp, dir.resolve(String.format("part-%03d.csv", part)), StandardCopyOption.ATOMIC_MOVE);
     }
     Files.writeString(count, Long.toString(rows));
-    System.out.printf("generated %,d lineitem rows in %d files in %.1f s%n", rows, files, (System.nanoTime() - start) / 1e9);
+    System.out.print(String.format("generated %,d lineitem rows in %d files in %.1f s%n", rows, files, (System.nanoTime() - start) / 1e9));
     return rows;
   }
 

@@ -74,10 +74,10 @@ public final class GoldPipelineBenchmark {
     for (int drop = 1; drop < DROPS; drop++) {
       lineitems += TpchLanding.writeDrop(landing, sf, drop, DROPS).get("lineitem");
     }
-    System.out.printf("generated SF %s, 99%% of the data (%,d line items) in %.1f s%n", sf, lineitems, seconds(t0));
+    System.out.print(String.format("generated SF %s, 99%% of the data (%,d line items) in %.1f s%n", sf, lineitems, seconds(t0)));
 
     double warm = warmUp(work.resolve("warm-up"));
-    System.out.printf("warm-up, both jobs on SF %s: %.1f s (not reported)%n", WARM_UP_SF, warm);
+    System.out.print(String.format("warm-up, both jobs on SF %s: %.1f s (not reported)%n", WARM_UP_SF, warm));
 
     // The cold round: the first runs at this scale in the JVM pay compilation and code paths the
     // small warm-up did not reach (at SF 1, 234 s of CPU for the framework run first against 157 s
@@ -152,36 +152,36 @@ public final class GoldPipelineBenchmark {
       rounds.add(round(r, r % 2 == 1, spark, landing, work));
     }
 
-    System.out.printf("%ncold round, the first runs at SF %s in this JVM (not in the ratios): framework %.1f s, then"
-        + " hand-written %.1f s, ratio = %.3f%n", sf, frameworkCold.wall(), handCold.wall(), frameworkCold.wall() / handCold.wall());
-    System.out.printf("full run, %,d line items; Q1 rows differing from the hand-written job's: %d, after the incremental"
-        + " runs: %d%n", lineitems, diff, incrementalDiff);
+    System.out.print(String.format("%ncold round, the first runs at SF %s in this JVM (not in the ratios): framework %.1f s, then"
+        + " hand-written %.1f s, ratio = %.3f%n", sf, frameworkCold.wall(), handCold.wall(), frameworkCold.wall() / handCold.wall()));
+    System.out.print(String.format("full run, %,d line items; Q1 rows differing from the hand-written job's: %d, after the incremental"
+        + " runs: %d%n", lineitems, diff, incrementalDiff));
     for (int r = 0; r < rounds.size(); r++) {
       System.out.println("  " + rounds.get(r).describe(r + 1));
     }
     List<Double> ratios = rounds.stream().map(Round::ratio).toList();
-    System.out.printf("full run, ratio framework / hand-written over %d rounds: median %.3f, geometric mean %.3f"
+    System.out.print(String.format("full run, ratio framework / hand-written over %d rounds: median %.3f, geometric mean %.3f"
         + " (target <= 1.05); in CPU time, median %.3f%n", rounds.size(), median(ratios), geometricMean(ratios),
-        median(rounds.stream().map(Round::cpuRatio).toList()));
+        median(rounds.stream().map(Round::cpuRatio).toList())));
     double handMedian = median(rounds.stream().map(r -> r.hand().wall()).toList());
-    System.out.printf("the same pipeline without its expectations (quality rules on silver.orders, silver.customer and two"
+    System.out.print(String.format("the same pipeline without its expectations (quality rules on silver.orders, silver.customer and two"
         + " gold tables): %.1f s, ratio over the hand-written job's median (%.1f s) = %.3f%n", withoutExpectations.wall(),
-        handMedian, withoutExpectations.wall() / handMedian);
+        handMedian, withoutExpectations.wall() / handMedian));
     List<Double> incrementalRatios = rounds.stream().map(Round::incrementalRatio).toList();
-    System.out.printf("1%% more data (%,d line items), then the framework again: ratio incremental / full run over %d rounds:"
+    System.out.print(String.format("1%% more data (%,d line items), then the framework again: ratio incremental / full run over %d rounds:"
         + " median %.3f, geometric mean %.3f (target <= 0.05); incremental run median %.1f s%n", added, rounds.size(),
         median(incrementalRatios), geometricMean(incrementalRatios),
-        median(rounds.stream().map(r -> r.incremental().wall()).toList()));
-    System.out.printf("the hand-written job's incremental run (the drop's files only, upserted into silver, gold recomputed):"
+        median(rounds.stream().map(r -> r.incremental().wall()).toList())));
+    System.out.print(String.format("the hand-written job's incremental run (the drop's files only, upserted into silver, gold recomputed):"
         + " median %.1f s, %.3f of its full run; ratio framework / hand-written, incremental runs: median %.3f%n",
         median(rounds.stream().map(r -> r.handIncremental().wall()).toList()),
         median(rounds.stream().map(r -> r.handIncremental().wall() / r.hand().wall()).toList()),
-        median(rounds.stream().map(r -> r.incremental().wall() / r.handIncremental().wall()).toList()));
+        median(rounds.stream().map(r -> r.incremental().wall() / r.handIncremental().wall()).toList())));
     System.out.println("per table, round one's full run vs its incremental run (seconds, rows written):");
     for (TableRunResult r : full.result().tables()) {
       TableRunResult inc = incremental.result().table(r.table().toString());
-      System.out.printf("  %-28s %8.1f %12d  | %8.1f %12d%n", r.table(), r.duration().toMillis() / 1000.0, r.rowsWritten(),
-          inc.duration().toMillis() / 1000.0, inc.rowsWritten());
+      System.out.print(String.format("  %-28s %8.1f %12d  | %8.1f %12d%n", r.table(), r.duration().toMillis() / 1000.0, r.rowsWritten(),
+          inc.duration().toMillis() / 1000.0, inc.rowsWritten()));
     }
     System.out.print(frameworkCold.line() + handCold.line() + full.line() + hand.line() + incremental.line()
         + handIncremental.line() + withoutExpectations.line());

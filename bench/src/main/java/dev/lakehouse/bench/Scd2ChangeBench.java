@@ -62,7 +62,7 @@ public final class Scd2ChangeBench {
         d.land(events(spark, rows, 1000, 2));
         double warmBatch = d.apply();
         double warmRewrite = d.fullRewrite();
-        System.out.printf("BENCH %-5s %,10d keys: warm-up batch %.1f s, rewrite %.1f s (not reported)%n", format, rows, warmBatch, warmRewrite);
+        System.out.print(String.format("BENCH %-5s %,10d keys: warm-up batch %.1f s, rewrite %.1f s (not reported)%n", format, rows, warmBatch, warmRewrite));
         if (profile != null) {
           profile.drain("warm-up");
           sampler.drain("warm-up");

@@ -94,9 +94,9 @@ public final class SnapshotCdcBench {
     System.out.println("\nSnapshots of " + String.format("%,d", rows) + " keys, about " + String.format("%,d", changed)
         + " keys changed per snapshot (" + Runtime.getRuntime().availableProcessors() + " cores, Delta)");
     report.forEach(System.out::println);
-    System.out.printf("median ratio framework / hand-written: type 1 %.3f, type 2 %.3f%n", BronzeIngestBench.median(ratios1), BronzeIngestBench.median(ratios2));
-    System.out.printf("rows differing from the hand-written tables: type 1 %d (of %,d), type 2 %d (of %,d versions)%n",
-        differ1, hand1.count(), differ2, hand2.count());
+    System.out.print(String.format("median ratio framework / hand-written: type 1 %.3f, type 2 %.3f%n", BronzeIngestBench.median(ratios1), BronzeIngestBench.median(ratios2)));
+    System.out.print(String.format("rows differing from the hand-written tables: type 1 %d (of %,d), type 2 %d (of %,d versions)%n",
+        differ1, hand1.count(), differ2, hand2.count()));
     spark.stop();
   }
 

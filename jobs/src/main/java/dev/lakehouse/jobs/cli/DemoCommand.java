@@ -72,8 +72,8 @@ final class DemoCommand implements Callable<Integer> {
     System.out.println("\n== gold.pricing_summary (TPC-H Q1)");
     SqlCommand.printCsv(pipeline.sql("SELECT * FROM gold.pricing_summary ORDER BY l_returnflag, l_linestatus"), System.out);
     String setFormat = format == null ? "" : " --set pipeline.format=" + format;
-    System.out.printf("%nDone in %.1fs. Tables live under %s/<layer>/<name>; query them with:%n",
-        (System.nanoTime() - start) / 1e9, root);
+    System.out.print(String.format("%nDone in %.1fs. Tables live under %s/<layer>/<name>; query them with:%n",
+        (System.nanoTime() - start) / 1e9, root));
     System.out.println("  bin/lakehouse sql" + setFormat + " \"SELECT * FROM gold.revenue_daily ORDER BY order_date LIMIT 10\"");
     System.out.println("  bin/lakehouse sql" + setFormat + " \"SELECT count(*) FROM silver.lineitem\"");
     System.out.println("  bin/lakehouse sql" + setFormat + " \"SELECT table_name, rule, action, failing_rows FROM _lakehouse.quality_results WHERE NOT passed\"");

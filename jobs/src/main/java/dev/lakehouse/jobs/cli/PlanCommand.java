@@ -31,8 +31,8 @@ final class PlanCommand implements Callable<Integer> {
     List<PlannedTable> plan = PipelinePlan.plan(spec, selectors);
     System.out.println("Pipeline " + spec.name() + ": " + plan.size() + " table(s) in run order");
     for (PlannedTable p : plan) {
-      System.out.printf("%3d. %-32s %-5s reads %s%n", p.step(), p.table(), p.format().id(),
-          p.reads().isEmpty() ? "(source)" : p.reads().toString());
+      System.out.print(String.format("%3d. %-32s %-5s reads %s%n", p.step(), p.table(), p.format().id(),
+          p.reads().isEmpty() ? "(source)" : p.reads().toString()));
       System.out.println("       " + p.action());
     }
     return LakehouseMain.OK;

@@ -6,24 +6,31 @@ import java.io.PrintStream;
 import java.util.List;
 import java.util.Optional;
 
-/** Prints what a run did: a line per table as it finishes, and a table at the end. */
+/**
+ * Prints what a run did: a line per table as it finishes, and a table at the end.
+ *
+ * <p>Each line is formatted first and printed whole: {@code printf} on an auto-flushing stream
+ * writes each piece of the format separately, and Spark's log lines (stderr, often the same
+ * terminal or file) land between them, splitting "[succeeded] gold.x" in two.
+ */
 final class RunSummary {
   private static final String ROW = "%-32s %-9s %7s %10s %10s %11s %-14s %8s%n";
 
   private RunSummary() {}
 
   static void progress(PrintStream out, TableRunResult r) {
-    out.printf("[%s] %s: %s, %d batch(es), %d rows in, %d rows out%s, version %s, %.1fs%n",
+    String line = String.format("[%s] %s: %s, %d batch(es), %d rows in, %d rows out%s, version %s, %.1fs%n",
         r.status().name().toLowerCase(), r.table(), r.mode().id(), r.batches(), r.rowsRead(), r.rowsWritten(),
         r.rowsQuarantined() == 0 ? "" : ", " + r.rowsQuarantined() + " quarantined", version(r), r.duration().toMillis() / 1000.0);
-    r.error().ifPresent(e -> out.println("    " + e.replace("\n", "\n    ")));
+    String error = r.error().map(e -> "    " + e.replace("\n", "\n    ") + System.lineSeparator()).orElse("");
+    out.print(line + error);
   }
 
   static void table(PrintStream out, List<TableRunResult> results) {
-    out.printf(ROW, "table", "status", "batches", "rows in", "rows out", "quarantined", "version", "time");
+    out.print(String.format(ROW, "table", "status", "batches", "rows in", "rows out", "quarantined", "version", "time"));
     for (TableRunResult r : results) {
-      out.printf(ROW, r.table(), r.status().name().toLowerCase(), r.batches(), r.rowsRead(), r.rowsWritten(),
-          r.rowsQuarantined(), version(r), String.format("%.1fs", r.duration().toMillis() / 1000.0));
+      out.print(String.format(ROW, r.table(), r.status().name().toLowerCase(), r.batches(), r.rowsRead(), r.rowsWritten(),
+          r.rowsQuarantined(), version(r), String.format("%.1fs", r.duration().toMillis() / 1000.0)));
     }
   }
 
