@@ -1,5 +1,6 @@
 package dev.lakehouse.gold;
 
+import dev.lakehouse.core.config.SqlTableReferences;
 import dev.lakehouse.core.errors.LakehouseException;
 import dev.lakehouse.core.spec.TableName;
 import dev.lakehouse.core.spec.TopN;
@@ -116,11 +117,7 @@ final class GoldQuery {
   }
 
   private static TableName bound(UnresolvedRelation r, Map<TableName, Dataset<Row>> bindings) {
-    List<String> parts = JavaConverters.seqAsJavaList(r.multipartIdentifier());
-    if (parts.size() != 2) {
-      return null;
-    }
-    TableName name = TableName.parse(parts.get(0).toLowerCase() + "." + parts.get(1).toLowerCase());
+    TableName name = SqlTableReferences.tableName(JavaConverters.seqAsJavaList(r.multipartIdentifier()));
     return name != null && bindings.containsKey(name) ? name : null;
   }
 }

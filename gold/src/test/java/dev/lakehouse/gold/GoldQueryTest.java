@@ -42,6 +42,16 @@ class GoldQueryTest {
   }
 
   @Test
+  void aSourceNamedAsSparkResolvesItIsBound() {
+    // The refresh binds each source to the version it read; a name in another case or after
+    // spark_catalog must be bound too, not looked up in the catalog (where it is the newest version,
+    // or, as here, no table at all).
+    GoldQuery q = new GoldQuery("SELECT Orders.customer, count(*) AS n FROM spark_catalog.Silver.ORDERS GROUP BY 1");
+    assertThat(q.evaluate(spark, orders()).collectAsList()).map(Row::toString)
+        .containsExactlyInAnyOrder("[ann,2]", "[bob,1]", "[cid,1]", "[dan,1]");
+  }
+
+  @Test
   void anOrderByOfAColumnTheResultLeavesOutCannotRankTheKeptRows() {
     GoldQuery top = new GoldQuery("""
         SELECT o.customer, sum(o.amount) AS total FROM silver.orders o

@@ -456,7 +456,7 @@ public final class PipelineParser {
     if (!sql.isEmpty()) {
       try {
         for (List<String> ref : SqlTableReferences.of(sql)) {
-          TableName tn = ref.size() == 2 ? TableName.parse(ref.get(0).toLowerCase() + "." + ref.get(1).toLowerCase()) : null;
+          TableName tn = SqlTableReferences.tableName(ref);
           if (tn != null) {
             if (!sources.contains(tn)) {
               sources.add(tn);

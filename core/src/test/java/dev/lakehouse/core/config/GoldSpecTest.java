@@ -44,6 +44,17 @@ class GoldSpecTest {
   }
 
   @Test
+  void aQueryNamesPipelineTablesAsSparkResolvesThem() {
+    // spark_catalog.Silver.Orders and SILVER.customers are silver.orders and silver.customers to
+    // Spark; before, only lower-case two-part names counted, and this query "read no table".
+    PipelineSpec p = PipelineParser.load(request("src/test/resources/gold-table-names.conf"));
+    TableSpec t = p.table(TableName.parse("gold.by_region"));
+    assertThat(((LayerSpec.Gold) t.layer()).sources()).containsExactly(TableName.parse("silver.orders"),
+        TableName.parse("silver.customers"));
+    assertThat(t.upstream()).containsExactlyInAnyOrder(TableName.parse("silver.orders"), TableName.parse("silver.customers"));
+  }
+
+  @Test
   void aTopNIsTheRowsItRanksAndItsRanking() {
     TopN top = TopN.of(CatalystSqlParser$.MODULE$.parsePlan(
         "SELECT id, sum(amount) AS total FROM silver.orders GROUP BY id ORDER BY total DESC, id LIMIT 10")).orElseThrow();
