@@ -46,7 +46,7 @@ class GoldSpecTest {
   @Test
   void aQueryNamesPipelineTablesAsSparkResolvesThem() {
     // spark_catalog.Silver.Orders and SILVER.customers are silver.orders and silver.customers to
-    // Spark; before, only lower-case two-part names counted, and this query "read no table".
+    // Spark; before, only two-part names counted, and this query "read no table".
     PipelineSpec p = PipelineParser.load(request("src/test/resources/gold-table-names.conf"));
     TableSpec t = p.table(TableName.parse("gold.by_region"));
     assertThat(((LayerSpec.Gold) t.layer()).sources()).containsExactly(TableName.parse("silver.orders"),
