@@ -45,8 +45,8 @@ class GoldSpecTest {
 
   @Test
   void aQueryNamesPipelineTablesAsSparkResolvesThem() {
-    // spark_catalog.Silver.Orders and SILVER.customers are silver.orders and silver.customers to
-    // Spark; before, only two-part names counted, and this query "read no table".
+    // spark_catalog.Silver.Orders is silver.orders to Spark; before, only two-part names counted,
+    // and the refresh read this one at the catalog's newest version, not as a dependency.
     PipelineSpec p = PipelineParser.load(request("src/test/resources/gold-table-names.conf"));
     TableSpec t = p.table(TableName.parse("gold.by_region"));
     assertThat(((LayerSpec.Gold) t.layer()).sources()).containsExactly(TableName.parse("silver.orders"),
