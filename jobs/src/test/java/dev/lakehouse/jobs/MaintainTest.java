@@ -72,6 +72,14 @@ class MaintainTest {
     assertThat(p.version("silver.orders")).isEqualTo(silverVersion);
     assertThat(dry).extracting(TableMaintenance.Outcome::table).as("selected tables only").noneMatch(t -> t.startsWith("_lakehouse"));
 
+    // Two quality reports (these runs check no expectation, so none of their own): one older than
+    // keep-reports (90 days by default), one of today.
+    Path reports = java.nio.file.Files.createDirectories(root.resolve("_lakehouse/reports"));
+    Path oldReport = java.nio.file.Files.writeString(reports.resolve("quality-20260101-000000-aaaa.html"), "<html></html>");
+    java.nio.file.Files.setLastModifiedTime(oldReport, java.nio.file.attribute.FileTime.from(
+        java.time.Instant.now().minus(Duration.ofDays(100))));
+    Path newReport = java.nio.file.Files.writeString(reports.resolve("quality-20261201-000000-bbbb.html"), "<html></html>");
+
     List<TableMaintenance.Outcome> first = new ArrayList<>();
     assertAllSucceeded(p.maintain(List.of(), false, first::add));
     // bronze.orders: its four drops compacted into one file; the four replaced files are what
@@ -90,6 +98,11 @@ class MaintainTest {
     // silver.customers has no reader behind: nothing kept beyond keep-history (none).
     assertThat(outcome(first, "silver.customers").readers()).isEmpty();
     assertThat(outcome(first, "silver.customers").result().orElseThrow().kept()).isEqualTo(Duration.ZERO);
+    // With every table, the quality reports older than keep-reports.
+    assertThat(outcome(first, "_lakehouse/reports").kind()).isEqualTo(TableMaintenance.Kind.QUALITY_REPORTS);
+    assertThat(outcome(first, "_lakehouse/reports").result().orElseThrow().filesDeleted()).isEqualTo(1);
+    assertThat(oldReport).doesNotExist();
+    assertThat(newReport).exists();
 
     // The readers read on: the stream from its checkpoint, the gold tables by their changes.
     RunReport caughtUp = p.run(goldWithUpstream);
@@ -111,12 +124,14 @@ class MaintainTest {
     long before = SalesPipeline.parquetFiles(root.resolve("silver/orders")) + SalesPipeline.parquetFiles(root.resolve("bronze/orders"));
     List<TableMaintenance.Outcome> second = new ArrayList<>();
     Pipeline cleanOnly = SalesPipeline.open(root, "pipeline.format=delta",
-        "lakehouse.maintenance.keep-history=0s", "lakehouse.maintenance.optimize=false");
+        "lakehouse.maintenance.keep-history=0s", "lakehouse.maintenance.optimize=false", "lakehouse.maintenance.keep-reports=0s");
     assertAllSucceeded(cleanOnly.maintain(List.of(), false, second::add));
     assertThat(second).allSatisfy(o -> assertThat(o.readers()).as(o.table().toString()).isEmpty());
     assertThat(outcome(second, "bronze.orders").result().orElseThrow().filesDeleted()).isPositive();
     assertThat(outcome(second, "silver.orders").result().orElseThrow().filesDeleted()).isPositive();
     assertThat(outcome(second, "gold.customer_daily_incremental").result().orElseThrow().filesDeleted()).isPositive();
+    assertThat(outcome(second, "_lakehouse/reports").result().orElseThrow().filesDeleted()).isEqualTo(1);
+    assertThat(newReport).doesNotExist();
     // With every table, the run log too: its runs' files compacted into one, and (no reader, no
     // history kept) the replaced ones deleted at once.
     org.apache.spark.sql.delta.DeltaLog runLog = org.apache.spark.sql.delta.DeltaLog.forTable(p.spark(), root.resolve("_lakehouse/runs").toString());

@@ -5,12 +5,14 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Row;
@@ -24,11 +26,41 @@ import org.apache.spark.sql.SparkSession;
  */
 public final class QualityReport {
   static final int HISTORY = 30;
+  private static final String PREFIX = "quality-";
 
   private QualityReport() {}
 
   public static String location(LakehouseSettings settings, String runId) {
-    return settings.systemLocation() + "/reports/quality-" + runId + ".html";
+    return settings.reportsLocation() + "/" + PREFIX + runId + ".html";
+  }
+
+  /**
+   * Deletes the reports last written more than {@code keep} ago (by the file's modification time,
+   * as Delta's VACUUM judges a file's age); other files in the folder are left alone.
+   *
+   * @param dryRun delete nothing, only count
+   * @return how many reports were deleted (would be, in a dry run)
+   * @throws UncheckedIOException when the folder cannot be listed or a report deleted
+   */
+  public static long deleteOlderThan(SparkSession spark, LakehouseSettings settings, Duration keep, boolean dryRun) {
+    Path folder = new Path(settings.reportsLocation());
+    long cutoff = System.currentTimeMillis() - keep.toMillis();
+    long deleted = 0;
+    try {
+      FileSystem fs = folder.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      FileStatus[] reports = fs.globStatus(new Path(folder, PREFIX + "*.html"));
+      for (FileStatus f : reports == null ? new FileStatus[0] : reports) {
+        if (f.isFile() && f.getModificationTime() < cutoff) {
+          if (!dryRun && !fs.delete(f.getPath(), false) && fs.exists(f.getPath())) {
+            throw new IOException("the file system refused to delete " + f.getPath());
+          }
+          deleted++;
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot delete old quality reports in " + folder + ": " + e.getMessage(), e);
+    }
+    return deleted;
   }
 
   /** The report of {@code runId}, if it was written. */

@@ -7,6 +7,7 @@ import dev.lakehouse.core.run.BatchContext;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -15,6 +16,38 @@ import org.junit.jupiter.api.Test;
 
 /** The per-run HTML report: results of the run, a metric chart per rule, laid out by a real headless chromium. */
 class QualityReportTest {
+  /** maintain --all's retention of reports: by age, only reports, a dry run deletes nothing. */
+  @Test
+  void reportsOlderThanTheRetentionAreDeletedAndNothingElse() throws Exception {
+    org.apache.spark.sql.SparkSession spark = dev.lakehouse.core.testing.SharedSpark.session();
+    Path root = dev.lakehouse.core.testing.SharedSpark.newDir("report-retention");
+    dev.lakehouse.core.spec.LakehouseSettings settings = dev.lakehouse.core.testing.SharedSpark.settings(root.toString());
+    Duration quarter = Duration.ofDays(90);
+    assertThat(QualityReport.deleteOlderThan(spark, settings, quarter, false)).as("no folder yet").isZero();
+
+    Path dir = Files.createDirectories(Path.of(settings.reportsLocation()));
+    long now = System.currentTimeMillis();
+    Path old = aged(dir.resolve("quality-20260101-000000-aaaa.html"), now - Duration.ofDays(100).toMillis());
+    Path recent = aged(dir.resolve("quality-20261101-000000-bbbb.html"), now - Duration.ofDays(30).toMillis());
+    Path notAReport = aged(dir.resolve("notes.txt"), now - Duration.ofDays(400).toMillis());
+
+    assertThat(QualityReport.deleteOlderThan(spark, settings, quarter, true)).isEqualTo(1);
+    assertThat(old).exists();
+    assertThat(QualityReport.deleteOlderThan(spark, settings, quarter, false)).isEqualTo(1);
+    assertThat(old).doesNotExist();
+    assertThat(recent).exists();
+    assertThat(notAReport).exists();
+    assertThat(QualityReport.deleteOlderThan(spark, settings, Duration.ZERO, false)).isEqualTo(1);
+    assertThat(recent).doesNotExist();
+    assertThat(notAReport).exists();
+  }
+
+  private static Path aged(Path file, long modifiedAt) throws Exception {
+    Files.writeString(file, "<html></html>");
+    Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.fromMillis(modifiedAt));
+    return file;
+  }
+
   @Test
   void reportShowsEachRuleWithItsOutcomeAndMetricHistory() throws Exception {
     QualityFixture f = new QualityFixture("report", ExpectationActionsTest.tables("delta", """

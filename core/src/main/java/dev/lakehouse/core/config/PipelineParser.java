@@ -46,7 +46,7 @@ public final class PipelineParser {
   static final List<String> RUN_KEYS = List.of("parallelism", "lease-expiry");
   static final List<String> SPARK_KEYS = List.of("master", "app-name", "conf");
   static final List<String> STREAM_KEYS = List.of("trigger-interval");
-  static final List<String> MAINTENANCE_DEFAULT_KEYS = List.of("keep-history", "optimize");
+  static final List<String> MAINTENANCE_DEFAULT_KEYS = List.of("keep-history", "optimize", "keep-reports");
   static final List<String> MAINTENANCE_KEYS = List.of("keep-history", "optimize", "z-order-by");
   static final List<String> PIPELINE_KEYS = List.of("name", "description", "owner", "format", "tables", "schedule");
   static final List<String> SCHEDULE_KEYS = List.of("cron", "retries", "retry-delay", "start-date", "tasks");
@@ -202,11 +202,17 @@ public final class PipelineParser {
     stream.rejectUnknownKeys(STREAM_KEYS);
     Duration trigger = stream.duration("trigger-interval", Duration.ofSeconds(10));
     // What a table's own maintenance block does not set.
-    Maintenance maintenance = lakehouse.object("maintenance").map(m -> {
-      m.rejectUnknownKeys(MAINTENANCE_DEFAULT_KEYS);
-      return maintenance(m, Maintenance.DEFAULT);
-    }).orElse(Maintenance.DEFAULT);
-    return new LakehouseSettings(root, format, sparkSettings, parallelism, trigger, leaseExpiry, maintenance);
+    Optional<SpecReader> maintenanceBlock = lakehouse.object("maintenance");
+    maintenanceBlock.ifPresent(m -> m.rejectUnknownKeys(MAINTENANCE_DEFAULT_KEYS));
+    Maintenance maintenance = maintenanceBlock.map(m -> maintenance(m, Maintenance.DEFAULT)).orElse(Maintenance.DEFAULT);
+    Duration keepReports = maintenanceBlock.map(m -> m.duration("keep-reports", LakehouseSettings.DEFAULT_KEEP_REPORTS))
+        .orElse(LakehouseSettings.DEFAULT_KEEP_REPORTS);
+    if (keepReports.isNegative()) {
+      maintenanceBlock.orElseThrow().problem("keep-reports", "Cannot keep quality reports for " + keepReports
+          + ": write 0s or more, e.g. 90 days (the default)");
+      keepReports = LakehouseSettings.DEFAULT_KEEP_REPORTS;
+    }
+    return new LakehouseSettings(root, format, sparkSettings, parallelism, trigger, leaseExpiry, maintenance, keepReports);
   }
 
   private TableSpec parseTable(TableName name, SpecReader t, LakehouseSettings settings, FormatKind pipelineFormat) {

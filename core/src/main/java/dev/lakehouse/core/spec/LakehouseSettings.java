@@ -13,18 +13,27 @@ import java.time.Duration;
  *     process cannot be seen (another host): a second run of the table is refused until then
  * @param maintenance {@code lakehouse.maintenance}: what {@code maintain} does to a table whose own
  *     {@code maintenance} block does not say, and to the system tables
+ * @param keepReports {@code lakehouse.maintenance.keep-reports}: how long {@code maintain --all}
+ *     keeps a run's quality report
  */
 public record LakehouseSettings(String root, FormatKind format, SparkSettings spark, int parallelism,
-    Duration triggerInterval, Duration leaseExpiry, Maintenance maintenance) {
+    Duration triggerInterval, Duration leaseExpiry, Maintenance maintenance, Duration keepReports) {
   /** The lease expiry when none is set. */
   public static final Duration DEFAULT_LEASE_EXPIRY = Duration.ofMinutes(2);
+  /** A quarter of reports: what people link to from tickets outlives a week of time travel. */
+  public static final Duration DEFAULT_KEEP_REPORTS = Duration.ofDays(90);
 
   public LakehouseSettings(String root, FormatKind format, SparkSettings spark, int parallelism, Duration triggerInterval) {
-    this(root, format, spark, parallelism, triggerInterval, DEFAULT_LEASE_EXPIRY, Maintenance.DEFAULT);
+    this(root, format, spark, parallelism, triggerInterval, DEFAULT_LEASE_EXPIRY, Maintenance.DEFAULT, DEFAULT_KEEP_REPORTS);
   }
 
   /** The folder of the framework's own tables ({@code _lakehouse.runs}, ...). */
   public String systemLocation() {
     return root + "/_lakehouse";
+  }
+
+  /** The folder of the runs' quality reports. */
+  public String reportsLocation() {
+    return systemLocation() + "/reports";
   }
 }

@@ -1,7 +1,9 @@
 package dev.lakehouse.core.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.lakehouse.core.errors.ConfigException;
 import dev.lakehouse.core.spec.Maintenance;
 import dev.lakehouse.core.spec.PipelineSpec;
 import dev.lakehouse.core.spec.TableName;
@@ -40,6 +42,22 @@ class MaintenanceSpecTest {
     // The defaults alone are what the system tables are maintained with.
     assertThat(defaults.settings().maintenance()).isEqualTo(Maintenance.DEFAULT);
     assertThat(set.settings().maintenance()).isEqualTo(new Maintenance(Duration.ofHours(1), false, List.of()));
+    // How long maintain --all keeps the runs' quality reports: the pipeline's alone.
+    assertThat(defaults.settings().keepReports()).isEqualTo(Duration.ofDays(90));
+    assertThat(load(dir, PIPELINE, List.of("lakehouse.maintenance.keep-reports=14d")).settings().keepReports())
+        .isEqualTo(Duration.ofDays(14));
+  }
+
+  @Test
+  void refusesANegativeRetentionAndReportsInATablesBlock(@TempDir Path dir) {
+    assertThatThrownBy(() -> load(dir, PIPELINE, List.of("lakehouse.maintenance.keep-reports=-1d")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("lakehouse.maintenance.keep-reports: Cannot keep quality reports for PT-24H: write 0s or more,"
+            + " e.g. 90 days (the default)");
+    assertThatThrownBy(() -> load(dir, PIPELINE.replace("keep-history = 2 days", "keep-reports = 2 days"), List.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("pipeline.tables.bronze.tuned.maintenance")
+        .hasMessageContaining("keep-reports");
   }
 
   /** Compacting and cleaning change no row: editing them must not make gold tables refresh in full. */

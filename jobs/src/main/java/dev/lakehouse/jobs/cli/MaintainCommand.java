@@ -13,7 +13,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "maintain", description = "Compact tables' small files and delete the files no kept version needs"
-    + " (Delta OPTIMIZE and VACUUM), keeping what the pipeline's streams and incremental gold tables have yet to read.")
+    + " (Delta OPTIMIZE and VACUUM), keeping what the pipeline's streams and incremental gold tables have yet to read;"
+    + " with --all, the system tables too, and quality reports older than lakehouse.maintenance.keep-reports.")
 final class MaintainCommand implements Callable<Integer> {
   @Mixin CommonOptions common;
 
@@ -41,6 +42,12 @@ final class MaintainCommand implements Callable<Integer> {
       return;
     }
     MaintenanceResult r = o.result().orElseThrow();
+    if (o.kind() == TableMaintenance.Kind.QUALITY_REPORTS) {
+      out.println((r.filesDeleted() == 0 ? "[unchanged]  " : dryRun ? "[dry run]    " : "[maintained] ") + o.table() + ": "
+          + (r.filesDeleted() == 0 ? "no quality report" : (dryRun ? "would delete " : "deleted ") + r.filesDeleted()
+          + " quality report(s)") + " older than " + human(r.kept()));
+      return;
+    }
     if (r.nothingToDo().isPresent()) {
       out.println("[unchanged]  " + o.table() + ": " + r.nothingToDo().get());
       return;

@@ -211,7 +211,7 @@ public final class Pipeline {
    * (see {@link TableMaintenance}). Records each table in the run log, mode {@code maintain}, unless
    * {@code dryRun}, which changes nothing and tells what would be deleted. With every table (no
    * selector), the system tables too ({@code _lakehouse.runs}, {@code _lakehouse.quality_results}),
-   * which only the listener is told about.
+   * and the quality reports older than {@code keep-reports}, which only the listener is told about.
    *
    * @param listener told about each table as it is done
    */
@@ -231,6 +231,7 @@ public final class Pipeline {
       for (SystemTable t : List.of(runLog.table(), qualityResults.table())) {
         maintenance.maintain(t).ifPresent(listener);
       }
+      listener.accept(maintenance.maintainQualityReports());
     }
     if (!dryRun) {
       runLog.record(runId, results, hashes);

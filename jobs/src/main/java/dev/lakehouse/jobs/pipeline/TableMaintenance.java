@@ -15,6 +15,7 @@ import dev.lakehouse.core.spec.PipelineSpec;
 import dev.lakehouse.core.spec.TableName;
 import dev.lakehouse.core.spec.TableSpec;
 import dev.lakehouse.gold.GoldRefresh;
+import dev.lakehouse.quality.QualityReport;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -46,14 +47,23 @@ public final class TableMaintenance {
     }
   }
 
+  /** What was maintained: a table (its files), or the folder of quality reports (its old reports). */
+  public enum Kind { TABLE, QUALITY_REPORTS }
+
   /**
-   * What maintaining one table did.
+   * What maintaining one table, or the quality reports, did.
    *
-   * @param table {@code layer.name}, or a system table's {@code _lakehouse.name}
+   * @param table {@code layer.name}, a system table's {@code _lakehouse.name}, or the reports' folder
+   * @param result for the reports, only {@code filesDeleted} (reports) and {@code kept} ({@code keep-reports})
    * @param readers the pipeline's readers that had yet to read all of it
    * @param error why it failed (the table is then as it was, or only compacted)
    */
-  public record Outcome(String table, Optional<MaintenanceResult> result, List<Reader> readers, Optional<String> error) {}
+  public record Outcome(String table, Kind kind, Optional<MaintenanceResult> result, List<Reader> readers,
+      Optional<String> error) {
+    Outcome(String table, Optional<MaintenanceResult> result, List<Reader> readers, Optional<String> error) {
+      this(table, Kind.TABLE, result, readers, error);
+    }
+  }
 
   private final PipelineSpec spec;
   private final SparkSession spark;
@@ -149,6 +159,23 @@ public final class TableMaintenance {
           + " at " + table.location() + " now, left for next time: " + e.getMessage()));
     }
     return Optional.of(outcome);
+  }
+
+  /**
+   * Deletes the runs' quality reports older than {@code lakehouse.maintenance.keep-reports}: one is
+   * written per run that processed anything, so a scheduler running every ten minutes leaves tens
+   * of thousands a year in one folder.
+   */
+  Outcome maintainQualityReports() {
+    String folder = "_lakehouse/reports";
+    Duration keep = spec.settings().keepReports();
+    try {
+      long deleted = QualityReport.deleteOlderThan(spark, spec.settings(), keep, dryRun);
+      return new Outcome(folder, Kind.QUALITY_REPORTS, Optional.of(new MaintenanceResult(0, 0, deleted, 0, keep,
+          Optional.empty())), List.of(), Optional.empty());
+    } catch (RuntimeException e) {
+      return new Outcome(folder, Kind.QUALITY_REPORTS, Optional.empty(), List.of(), Optional.of(e.getMessage()));
+    }
   }
 
   /** The pipeline's readers that have yet to read all of {@code table}'s versions. */
