@@ -383,7 +383,33 @@ final class HudiFormat implements TableFormat {
     }
     Dataset<Row> replaced = before.join(after, on.stream().reduce(org.apache.spark.sql.Column::and).orElseThrow(), "left_semi");
     // Columns added since {@code from} (upstream schema evolution) read null in the old images.
-    return changes.unionByName(replaced.withColumn(CHANGE_TYPE, lit(UPDATE_PREIMAGE)), true);
+    changes = changes.unionByName(replaced.withColumn(CHANGE_TYPE, lit(UPDATE_PREIMAGE)), true);
+    if (!mayHaveRemovedKeys(spark, table, from, to)) {
+      return changes;
+    }
+    // The incremental query shows no row for a key a commit removed (a delete marker, an
+    // overwrite, SQL DELETE): its row as it was is a delete if the key is gone at {@code to}.
+    // A reader of the changes (an incremental gold table) would otherwise keep what it contributed.
+    Dataset<Row> now = readAt(spark, table, to);
+    List<org.apache.spark.sql.Column> same = new ArrayList<>();
+    for (String k : table.keys()) {
+      same.add(before.col("`" + k + "`").eqNullSafe(now.col("`" + k + "`")));
+    }
+    Dataset<Row> removed = before.join(now, same.stream().reduce(org.apache.spark.sql.Column::and).orElseThrow(), "left_anti");
+    return changes.unionByName(removed.withColumn(CHANGE_TYPE, lit(DELETE)), true);
+  }
+
+  /**
+   * Whether a commit after {@code from} up to {@code to} may have removed a key: a plain write
+   * that, as Hudi counts per file written, deleted records (delete markers), or any other write
+   * but a reorganisation (an overwrite, SQL {@code DELETE}); true when the commits cannot all be
+   * seen. Only then are the keys at {@code to} read to find those gone.
+   */
+  private static boolean mayHaveRemovedKeys(SparkSession spark, LakehouseTable table, TableVersion from, TableVersion to) {
+    return commitsAfter(spark, table, from, to).map(commits -> commits.stream().anyMatch(c ->
+        !REORGANISING.contains(c.getOperationType()) && (!PLAIN_WRITES.contains(c.getOperationType())
+            || c.getWriteStats().stream().anyMatch(w -> w.getNumDeletes() > 0))))
+        .orElse(true);
   }
 
   /**

@@ -116,7 +116,7 @@ public interface TableFormat {
    * the rows as they are after the change, {@value #UPDATE_PREIMAGE} and {@value #DELETE} for the
    * rows as they were before it. Delta reads its change data feed. Hudi reads its incremental query
    * ({@value #UPSERT} rows) and, for a table with keys, finds the rows those replaced by time travel
-   * to {@code from}; it sees no deletes (the framework deletes from no Hudi table it reads changes of).
+   * to {@code from}, and the rows of the keys gone at {@code to} (the query shows no deletes).
    */
   Dataset<Row> readChanges(SparkSession spark, LakehouseTable table, TableVersion from, TableVersion to);
 

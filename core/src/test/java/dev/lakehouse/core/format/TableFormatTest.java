@@ -447,6 +447,14 @@ class TableFormatTest {
     assertThat(t.lastCommitNote(spark)).contains("second");
     assertThat(content(t.readAt(spark, v1))).containsExactly("1:a:1", "2:b:1", "3:c:1");
     assertThat(t.commitId(spark, v1)).contains(v1Id);
+    // Its changes: the deleted key's row as it was, as a delete (Hudi's incremental query shows
+    // none: a reader of the changes would keep what the key contributed), and the replaced row.
+    Dataset<Row> changes = t.readChanges(spark, v1, v2);
+    assertThat(content(changes.where(org.apache.spark.sql.functions.col(TableFormat.CHANGE_TYPE).equalTo(TableFormat.DELETE))
+        .drop(TableFormat.CHANGE_TYPE))).containsExactly("2:b:1");
+    assertThat(content(changes.where(TableFormat.isBeforeImage()).drop(TableFormat.CHANGE_TYPE))).containsExactly("1:a:1", "2:b:1");
+    assertThat(content(changes.where(TableFormat.isBeforeImage().unary_$bang()).drop(TableFormat.CHANGE_TYPE)))
+        .containsExactly("1:a2:2", "4:d:2");
 
     // A commit of no change still carries its note, in a version of its own.
     t.commitNote(spark, "third");
@@ -537,7 +545,9 @@ class TableFormatTest {
     Dataset<Row> changes = t.readChanges(spark, v1, v2);
     assertThat(content(changes.where(TableFormat.CHANGE_TYPE + " = '" + TableFormat.UPSERT + "'").drop(TableFormat.CHANGE_TYPE)))
         .containsExactly("1:a2:2");
-    assertThat(content(changes.where(TableFormat.isBeforeImage()).drop(TableFormat.CHANGE_TYPE))).containsExactly("1:a:1");
+    assertThat(content(changes.where(TableFormat.isBeforeImage()).drop(TableFormat.CHANGE_TYPE))).containsExactly("1:a:1", "2:b:1");
+    assertThat(content(changes.where(TableFormat.CHANGE_TYPE + " = '" + TableFormat.DELETE + "'").drop(TableFormat.CHANGE_TYPE)))
+        .containsExactly("2:b:1");
     // A later write keeps the table's type, whatever the writer declares.
     new LakehouseTable(t.name(), t.location(), t.keys(), List.of(), FormatKind.HUDI)
         .replaceKeys(rows(new Object[] {4L, "d", 3L}), spark.createDataFrame(List.of(RowFactory.create(4L)),
