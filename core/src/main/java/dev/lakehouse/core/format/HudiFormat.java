@@ -370,7 +370,11 @@ final class HudiFormat implements TableFormat {
         .load(table.location()));
     Dataset<Row> changes = after.withColumn(CHANGE_TYPE, lit(UPSERT));
     if (table.keys().isEmpty()) {
-      return changes; // keyless Hudi tables are only ever appended to: nothing was replaced
+      // Appended to, nothing replaced; rows leave only by a bronze retention's SQL DELETE, which the
+      // incremental query does not show: the rows as they were that are gone, duplicates counted.
+      return mayHaveRemovedKeys(spark, table, from, to)
+          ? changes.unionByName(readAt(spark, table, from).exceptAll(readAt(spark, table, to)).withColumn(CHANGE_TYPE, lit(DELETE)), true)
+          : changes;
     }
     if (onlyInserted(spark, table, from, to)) {
       return changes; // new keys only (a silver table's new rows, say): no scan of the whole table as it was
@@ -461,8 +465,7 @@ final class HudiFormat implements TableFormat {
   public void deleteWhere(SparkSession spark, LakehouseTable table, String condition) {
     // Hudi's SQL DELETE also serves tables without record keys (bronze), which the datasource's
     // delete operation cannot address.
-    unregister(spark, table);
-    register(spark, table);
+    table.register(spark); // afresh (a Hudi entry does not follow commits), its layer's database first
     spark.sql("DELETE FROM " + rawName(table) + " WHERE " + condition);
   }
 

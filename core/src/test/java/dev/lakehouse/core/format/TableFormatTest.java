@@ -234,6 +234,31 @@ class TableFormatTest {
     assertThat(content(t.read(spark))).containsExactly("1:a:1", "2:b:1", "2:b:1");
   }
 
+  /**
+   * A table without keys (bronze) loses rows only to its retention's delete: its changes show them
+   * as deletes, so that a gold table reading it incrementally drops them as a full refresh would.
+   */
+  @ParameterizedTest
+  @EnumSource(FormatKind.class)
+  void rowsARetentionDeletedFromAKeylessTableAreDeletesAmongItsChanges(FormatKind kind) {
+    LakehouseTable t = table(kind, "keyless", List.of());
+    t.append(rows(new Object[] {1L, "a", 1L}, new Object[] {2L, "b", 1L}, new Object[] {2L, "b", 1L}), Optional.empty());
+    TableVersion v1 = t.currentVersion(spark).orElseThrow();
+    t.append(rows(new Object[] {3L, "c", 1L}), Optional.empty());
+    TableVersion v2 = t.currentVersion(spark).orElseThrow();
+    assertThat(content(t.readChanges(spark, v1, v2).drop(TableFormat.CHANGE_TYPE))).containsExactly("3:c:1");
+    t.deleteWhere(spark, "id = 2");
+    t.append(rows(new Object[] {4L, "d", 1L}), Optional.empty());
+    TableVersion v4 = t.currentVersion(spark).orElseThrow();
+
+    Dataset<Row> changes = t.readChanges(spark, v1, v4);
+    assertThat(content(changes.where(TableFormat.isBeforeImage()).drop(TableFormat.CHANGE_TYPE))).containsExactly("2:b:1", "2:b:1");
+    assertThat(changes.where(TableFormat.isBeforeImage()).select(TableFormat.CHANGE_TYPE).distinct().collectAsList())
+        .extracting(r -> r.getString(0)).containsExactly(TableFormat.DELETE);
+    assertThat(content(changes.where(TableFormat.isBeforeImage().unary_$bang()).drop(TableFormat.CHANGE_TYPE)))
+        .containsExactly("3:c:1", "4:d:1");
+  }
+
   @ParameterizedTest
   @EnumSource(FormatKind.class)
   void lastBatchesAreTheNewestIdCommittedPerApp(FormatKind kind) throws Exception {
