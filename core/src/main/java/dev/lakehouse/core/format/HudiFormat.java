@@ -257,12 +257,13 @@ final class HudiFormat implements TableFormat {
   }
 
   /**
-   * Whether every commit after {@code from} up to {@code to} only added records: a plain write
-   * whose files, as Hudi counts them per file written, updated and deleted no record. Then no row
-   * of the table as of {@code from} was replaced, and the changes have no before images to find.
+   * Whether every commit of {@code commits} (those after a version, see {@link #commitsAfter}) only
+   * added records: a plain write whose files, as Hudi counts them per file written, updated and
+   * deleted no record. Then no row of the table as of that version was replaced, and the changes
+   * have no before images to find.
    */
-  private static boolean onlyInserted(SparkSession spark, LakehouseTable table, TableVersion from, TableVersion to) {
-    return commitsAfter(spark, table, from, to).map(commits -> commits.stream().allMatch(c ->
+  private static boolean onlyInserted(Optional<List<HoodieCommitMetadata>> commits) {
+    return commits.map(all -> all.stream().allMatch(c ->
         PLAIN_WRITES.contains(c.getOperationType())
             && c.getWriteStats().stream().allMatch(w -> w.getNumUpdateWrites() == 0 && w.getNumDeletes() == 0)))
         .orElse(false);
@@ -369,14 +370,15 @@ final class HudiFormat implements TableFormat {
         .option("hoodie.datasource.read.end.instanttime", to.id())
         .load(table.location()));
     Dataset<Row> changes = after.withColumn(CHANGE_TYPE, lit(UPSERT));
+    Optional<List<HoodieCommitMetadata>> commits = commitsAfter(spark, table, from, to);
     if (table.keys().isEmpty()) {
       // Appended to, nothing replaced; rows leave only by a bronze retention's SQL DELETE, which the
       // incremental query does not show: the rows as they were that are gone, duplicates counted.
-      return mayHaveRemovedKeys(spark, table, from, to)
+      return mayHaveRemovedKeys(commits)
           ? changes.unionByName(readAt(spark, table, from).exceptAll(readAt(spark, table, to)).withColumn(CHANGE_TYPE, lit(DELETE)), true)
           : changes;
     }
-    if (onlyInserted(spark, table, from, to)) {
+    if (onlyInserted(commits)) {
       return changes; // new keys only (a silver table's new rows, say): no scan of the whole table as it was
     }
     // The incremental query shows rows as they are now; the rows they replaced come from time travel.
@@ -388,29 +390,25 @@ final class HudiFormat implements TableFormat {
     Dataset<Row> replaced = before.join(after, on.stream().reduce(org.apache.spark.sql.Column::and).orElseThrow(), "left_semi");
     // Columns added since {@code from} (upstream schema evolution) read null in the old images.
     changes = changes.unionByName(replaced.withColumn(CHANGE_TYPE, lit(UPDATE_PREIMAGE)), true);
-    if (!mayHaveRemovedKeys(spark, table, from, to)) {
+    if (!mayHaveRemovedKeys(commits)) {
       return changes;
     }
     // The incremental query shows no row for a key a commit removed (a delete marker, an
     // overwrite, SQL DELETE): its row as it was is a delete if the key is gone at {@code to}.
     // A reader of the changes (an incremental gold table) would otherwise keep what it contributed.
-    Dataset<Row> now = readAt(spark, table, to);
-    List<org.apache.spark.sql.Column> same = new ArrayList<>();
-    for (String k : table.keys()) {
-      same.add(before.col("`" + k + "`").eqNullSafe(now.col("`" + k + "`")));
-    }
-    Dataset<Row> removed = before.join(now, same.stream().reduce(org.apache.spark.sql.Column::and).orElseThrow(), "left_anti");
+    Dataset<Row> removed = before.as("b").join(readAt(spark, table, to).as("n"),
+        LakehouseTable.keysMatch(table.keys(), "b", "n"), "left_anti");
     return changes.unionByName(removed.withColumn(CHANGE_TYPE, lit(DELETE)), true);
   }
 
   /**
-   * Whether a commit after {@code from} up to {@code to} may have removed a key: a plain write
-   * that, as Hudi counts per file written, deleted records (delete markers), or any other write
-   * but a reorganisation (an overwrite, SQL {@code DELETE}); true when the commits cannot all be
-   * seen. Only then are the keys at {@code to} read to find those gone.
+   * Whether a commit of {@code commits} may have removed a key: a plain write that, as Hudi counts
+   * per file written, deleted records (delete markers), or any other write but a reorganisation
+   * (an overwrite, SQL {@code DELETE}); true when the commits cannot all be seen. Only then are the
+   * keys at the newer version read to find those gone.
    */
-  private static boolean mayHaveRemovedKeys(SparkSession spark, LakehouseTable table, TableVersion from, TableVersion to) {
-    return commitsAfter(spark, table, from, to).map(commits -> commits.stream().anyMatch(c ->
+  private static boolean mayHaveRemovedKeys(Optional<List<HoodieCommitMetadata>> commits) {
+    return commits.map(all -> all.stream().anyMatch(c ->
         !REORGANISING.contains(c.getOperationType()) && (!PLAIN_WRITES.contains(c.getOperationType())
             || c.getWriteStats().stream().anyMatch(w -> w.getNumDeletes() > 0))))
         .orElse(true);

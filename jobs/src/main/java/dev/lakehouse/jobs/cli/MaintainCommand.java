@@ -43,9 +43,13 @@ final class MaintainCommand implements Callable<Integer> {
     }
     MaintenanceResult r = o.result().orElseThrow();
     if (o.kind() == TableMaintenance.Kind.QUALITY_REPORTS) {
-      out.println((r.filesDeleted() == 0 ? "[unchanged]  " : dryRun ? "[dry run]    " : "[maintained] ") + o.table() + ": "
-          + (r.filesDeleted() == 0 ? "no quality report" : (dryRun ? "would delete " : "deleted ") + r.filesDeleted()
-          + " quality report(s)") + " older than " + human(r.kept()));
+      String older = " older than " + human(r.kept());
+      if (r.filesDeleted() == 0) {
+        out.println("[unchanged]  " + o.table() + ": no quality report" + older);
+      } else {
+        out.println((dryRun ? "[dry run]    " : "[maintained] ") + o.table() + ": " + (dryRun ? "would delete " : "deleted ")
+            + r.filesDeleted() + " quality report(s)" + older);
+      }
       return;
     }
     if (r.nothingToDo().isPresent()) {
