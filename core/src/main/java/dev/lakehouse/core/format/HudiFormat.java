@@ -47,6 +47,7 @@ final class HudiFormat implements TableFormat {
   private static final String NOTE_KEY = "_lakehouse.note";
   /** A record written with this column set to true is deleted by Hudi's default payload. */
   private static final String IS_DELETED = "_hoodie_is_deleted";
+  private static final String RECORD_KEY = "_hoodie_record_key";
   /** Delta commits of a merge-on-read table between two compactions. */
   private static final int COMPACT_EVERY = 10;
   private static final String SMALL_FILE_LIMIT = "hoodie.parquet.small.file.limit";
@@ -353,9 +354,23 @@ final class HudiFormat implements TableFormat {
 
   @Override
   public Dataset<Row> readAt(SparkSession spark, LakehouseTable table, TableVersion version) {
-    return withoutMetaColumns(spark.read().format("hudi")
-        .option("as.of.instant", requestedTimeOf(spark, table, version))
-        .load(table.location()));
+    return withoutMetaColumns(withMetaColumnsAt(spark, table, version));
+  }
+
+  private Dataset<Row> withMetaColumnsAt(SparkSession spark, LakehouseTable table, TableVersion version) {
+    return spark.read().format("hudi").option("as.of.instant", requestedTimeOf(spark, table, version)).load(table.location());
+  }
+
+  /**
+   * The rows of a table without keys at {@code from} that are gone at {@code to}, told apart by the
+   * key Hudi generated for each row it wrote ({@code _hoodie_record_key}, kept when a DELETE rewrites
+   * a file): two equal rows are two keys, and rows need not be comparable (Spark's EXCEPT ALL
+   * refuses map columns).
+   */
+  private Dataset<Row> removedRows(SparkSession spark, LakehouseTable table, TableVersion from, TableVersion to) {
+    Dataset<Row> was = withMetaColumnsAt(spark, table, from).as("was");
+    Dataset<Row> is = withMetaColumnsAt(spark, table, to).select(RECORD_KEY).as("is");
+    return withoutMetaColumns(was.join(is, col("was." + RECORD_KEY).equalTo(col("is." + RECORD_KEY)), "left_anti"));
   }
 
   @Override
@@ -375,7 +390,7 @@ final class HudiFormat implements TableFormat {
       // Appended to, nothing replaced; rows leave only by a bronze retention's SQL DELETE, which the
       // incremental query does not show: the rows as they were that are gone, duplicates counted.
       return mayHaveRemovedKeys(commits)
-          ? changes.unionByName(readAt(spark, table, from).exceptAll(readAt(spark, table, to)).withColumn(CHANGE_TYPE, lit(DELETE)), true)
+          ? changes.unionByName(removedRows(spark, table, from, to).withColumn(CHANGE_TYPE, lit(DELETE)), true)
           : changes;
     }
     if (onlyInserted(commits)) {
