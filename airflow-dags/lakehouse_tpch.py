@@ -30,8 +30,8 @@ CONF_FILES = ",".join([
 JAVA17 = "-XX:+IgnoreUnrecognizedVMOptions --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/jdk.internal.ref=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED --add-opens=java.base/sun.security.action=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED --add-opens=java.security.jgss/sun.security.krb5=ALL-UNNAMED -Djdk.reflect.useDirectMethodHandle=false"
 
 
-def lakehouse_task(task_id, *selection):
-    """A spark-submit of the lakehouse command line that runs the selected tables in batch mode."""
+def spark_submit(task_id, *command):
+    """A spark-submit of the lakehouse command line: bin/lakehouse <command> on this pipeline."""
     return SparkSubmitOperator(
         task_id=task_id,
         conn_id=SPARK_CONN_ID,
@@ -40,8 +40,18 @@ def lakehouse_task(task_id, *selection):
         name="lakehouse-tpch-" + task_id,
         files=CONF_FILES,
         conf={"spark.driver.extraJavaOptions": JAVA17, "spark.executor.extraJavaOptions": JAVA17},
-        application_args=["run", *selection, "--mode", "batch", "--conf", PIPELINE, "--env", LAKEHOUSE_ENV],
+        application_args=[*command, "--conf", PIPELINE, "--env", LAKEHOUSE_ENV],
     )
+
+
+def lakehouse_task(task_id, *selection):
+    """Runs the selected tables in batch mode."""
+    return spark_submit(task_id, "run", *selection, "--mode", "batch")
+
+
+def maintenance_task(task_id):
+    """Compacts every table and deletes the files no reader needs (bin/lakehouse maintain --all)."""
+    return spark_submit(task_id, "maintain", "--all")
 
 
 with DAG(
@@ -57,6 +67,8 @@ with DAG(
     bronze = lakehouse_task("bronze", "--layer", "bronze")
     silver = lakehouse_task("silver", "--layer", "silver")
     gold = lakehouse_task("gold", "--layer", "gold")
+    maintain = maintenance_task("maintain")
 
     bronze >> silver
     silver >> gold
+    gold >> maintain

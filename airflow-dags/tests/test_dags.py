@@ -4,7 +4,8 @@ Airflow cannot be installed here) and run for real.
 (That the committed DAG equals what `bin/lakehouse airflow-dag` writes is checked by jobs' AirflowDagTest.)
 - the demo DAG's tasks and dependencies equal `bin/lakehouse plan`;
 - running each task's spark-submit command in dependency order on Spark runs the demo pipeline:
-  gold.pricing_summary equals TPC-H Q1 computed here, in Python, from the landed CSV files.
+  gold.pricing_summary equals TPC-H Q1 computed here, in Python, from the landed CSV files; the
+  last task maintains the tables (compacts bronze's files).
 
 Needs the project built (`mvn package`: the slim jar and jobs/target/spark-cluster). Run from the
 repository root: python3 -m unittest discover -s airflow-dags/tests -v
@@ -59,6 +60,7 @@ def load_dag(path):
 
 
 LAYERS = {"bronze", "silver", "gold"}
+MAINTAIN = "maintain"   # the DAG's last task: bin/lakehouse maintain --all
 
 
 def layer(table):
@@ -108,6 +110,7 @@ class GeneratedDagsTest(unittest.TestCase):
     def test_demo_dag_has_the_plans_tasks_dependencies_and_schedule(self):
         dag = load_dag(os.path.join(DAGS, "lakehouse_tpch.py"))
         expected = plan()
+        maintain = dag.task_dict.pop(MAINTAIN)   # the last task, checked below
         per_layer = set(dag.task_dict) <= LAYERS
         if per_layer:
             # A task per layer waits for the layers its tables read (tables of one layer run in plan order inside it).
@@ -125,6 +128,12 @@ class GeneratedDagsTest(unittest.TestCase):
             self.assertEqual(2, task.retries)
             self.assertEqual(["run", "--layer" if per_layer else "--tables", task.task_id], task.application_args[:3])
             self.assertIn("pipelines/tpch.conf", task.files)
+        # Maintenance waits for every task no other task waits for, so for all of them.
+        last = {t for t in dag.task_dict if not dag.task_dict[t].downstream_task_ids - {MAINTAIN}}
+        self.assertEqual(last, maintain.upstream_task_ids)
+        self.assertEqual(set(), maintain.downstream_task_ids)
+        self.assertEqual(["maintain", "--all", "--conf"], maintain.application_args[:3])
+        self.assertEqual(2, maintain.retries)
 
     def test_running_every_task_in_dependency_order_runs_the_demo_pipeline(self):
         work = tempfile.mkdtemp(prefix="airflow-dag-", dir=os.environ.get("LAKEHOUSE_TEST_WORK"))
@@ -156,9 +165,14 @@ class GeneratedDagsTest(unittest.TestCase):
         dag = load_dag(os.path.join(DAGS, "lakehouse_tpch.py"))   # reads the environment when loaded
         finished = run_in_dependency_order(dag, parallelism=int(os.environ.get("LAKEHOUSE_TEST_PARALLELISM", "2")))
         self.assertEqual(set(dag.task_dict), set(finished))
+        self.assertEqual(MAINTAIN, list(finished)[-1])
         for task_id, out in finished.items():
             self.assertNotIn("[failed]", out, out[-3000:])
-            self.assertIn("[succeeded] " + task_id + ("." if task_id in LAYERS else ":"), out, out[-3000:])
+            if task_id != MAINTAIN:
+                self.assertIn("[succeeded] " + task_id + ("." if task_id in LAYERS else ":"), out, out[-3000:])
+        # The demo's bronze tables hold a first load and a drop each: two files, compacted into one.
+        self.assertRegex(finished[MAINTAIN], r"\[maintained\] bronze\.lineitem: compacted \d+ files into 1;")
+        self.assertIn("[maintained] _lakehouse.runs:", finished[MAINTAIN])
 
         got = list(csv.reader(lakehouse("sql", "SELECT * FROM gold.pricing_summary ORDER BY l_returnflag, l_linestatus",
                                         env=env).splitlines()))[1:]

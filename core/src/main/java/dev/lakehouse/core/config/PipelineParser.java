@@ -49,7 +49,7 @@ public final class PipelineParser {
   static final List<String> MAINTENANCE_DEFAULT_KEYS = List.of("keep-history", "optimize", "keep-reports");
   static final List<String> MAINTENANCE_KEYS = List.of("keep-history", "optimize", "z-order-by");
   static final List<String> PIPELINE_KEYS = List.of("name", "description", "owner", "format", "tables", "schedule");
-  static final List<String> SCHEDULE_KEYS = List.of("cron", "retries", "retry-delay", "start-date", "tasks");
+  static final List<String> SCHEDULE_KEYS = List.of("cron", "retries", "retry-delay", "start-date", "tasks", "maintenance");
   static final List<String> COMMON_TABLE_KEYS =
       List.of("description", "owner", "format", "location", "keys", "partition-by", "columns", "maintenance");
   static final List<String> BRONZE_KEYS = with(COMMON_TABLE_KEYS, "source", "bad-records", "schema-drift", "schema-drift-structs", "retention",
@@ -174,7 +174,8 @@ public final class PipelineParser {
     }
     return new ScheduleSpec(s.optionalString("cron").map(String::trim).filter(c -> !c.isEmpty()),
         s.intAtLeast("retries", 0, d.retries()), s.duration("retry-delay", d.retryDelay()), start,
-        s.enumValue("tasks", ScheduleSpec.Tasks.class).orElse(d.tasks()));
+        s.enumValue("tasks", ScheduleSpec.Tasks.class).orElse(d.tasks()),
+        s.enumValue("maintenance", ScheduleSpec.Maintenance.class).orElse(d.maintenance()));
   }
 
   private LakehouseSettings parseSettings(SpecReader lakehouse) {

@@ -365,7 +365,9 @@ final class HudiFormat implements TableFormat {
    * The rows of a table without keys at {@code from} that are gone at {@code to}, told apart by the
    * key Hudi generated for each row it wrote ({@code _hoodie_record_key}, kept when a DELETE rewrites
    * a file): two equal rows are two keys, and rows need not be comparable (Spark's EXCEPT ALL
-   * refuses map columns).
+   * refuses map columns). Every such table has the key: Hudi refuses to write one without its meta
+   * columns ("Disabling hoodie.populate.meta.fields is not supported with auto generation of record
+   * keys").
    */
   private Dataset<Row> removedRows(SparkSession spark, LakehouseTable table, TableVersion from, TableVersion to) {
     Dataset<Row> was = withMetaColumnsAt(spark, table, from).as("was");

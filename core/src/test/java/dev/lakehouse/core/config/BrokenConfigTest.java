@@ -81,10 +81,11 @@ class BrokenConfigTest {
   @Test
   void scheduleProblemsNameTheKeyAndTheFix() {
     assertThat(problems("bad-schedule.conf")).extracting(ConfigProblem::toString).containsExactlyInAnyOrder(
-        "src/test/resources/broken/bad-schedule.conf:7: pipeline.schedule.timezone: Unknown key 'timezone'; supported keys here are: cron, retries, retry-delay, start-date, tasks",
+        "src/test/resources/broken/bad-schedule.conf:7: pipeline.schedule.timezone: Unknown key 'timezone'; supported keys here are: cron, retries, retry-delay, start-date, tasks, maintenance",
         "src/test/resources/broken/bad-schedule.conf:4: pipeline.schedule.retries: Cannot use retries = -1: expected a whole number of at least 0",
         "src/test/resources/broken/bad-schedule.conf:5: pipeline.schedule.tasks: Cannot use tasks = dag: supported values are table, layer",
-        "src/test/resources/broken/bad-schedule.conf:6: pipeline.schedule.start-date: Cannot use start-date = 1 May 2025: write a date as yyyy-mm-dd, e.g. 2025-01-01");
+        "src/test/resources/broken/bad-schedule.conf:6: pipeline.schedule.start-date: Cannot use start-date = 1 May 2025: write a date as yyyy-mm-dd, e.g. 2025-01-01",
+        "src/test/resources/broken/bad-schedule.conf:8: pipeline.schedule.maintenance: Cannot use maintenance = weekly: supported values are after-each-run, none");
   }
   @Test
   void maintenanceSettingsAreChecked() {

@@ -17,12 +17,16 @@ import org.apache.spark.launcher.JavaModuleOptions;
  * Writes an Airflow DAG file for a pipeline: one {@code SparkSubmitOperator} per table (or per
  * layer, {@code pipeline.schedule.tasks}), each running {@code run --tables <table>} of the slim
  * spark-submit jar, with dependencies from the pipeline graph and schedule and retries from
- * {@code pipeline.schedule}. The same spec always gives the same file, byte for byte, so a
- * committed DAG can be checked for drift.
+ * {@code pipeline.schedule}, and a last task that maintains every table once they all succeeded
+ * ({@code pipeline.schedule.maintenance}). The same spec always gives the same file, byte for byte,
+ * so a committed DAG can be checked for drift.
  */
 public final class AirflowDag {
   /** The main class every task submits. */
   public static final String MAIN_CLASS = "dev.lakehouse.jobs.cli.LakehouseMain";
+
+  /** The id of the last task, {@code maintain --all}, when {@code pipeline.schedule.maintenance = after-each-run}. */
+  public static final String MAINTENANCE_TASK = "maintain";
 
   private final PipelineSpec spec;
   private final String pipelinePath;
@@ -106,8 +110,8 @@ public final class AirflowDag {
     py.append("# Java 17 needs these to run Spark (org.apache.spark.launcher.JavaModuleOptions).\n");
     py.append("JAVA17 = ").append(str(JavaModuleOptions.defaultModuleOptions())).append("\n\n\n");
     py.append("""
-        def lakehouse_task(task_id, *selection):
-            \"\"\"A spark-submit of the lakehouse command line that runs the selected tables in batch mode.\"\"\"
+        def spark_submit(task_id, *command):
+            \"\"\"A spark-submit of the lakehouse command line: bin/lakehouse <command> on this pipeline.\"\"\"
             return SparkSubmitOperator(
                 task_id=task_id,
                 conn_id=SPARK_CONN_ID,
@@ -116,11 +120,25 @@ public final class AirflowDag {
                 name=%s + task_id,
                 files=CONF_FILES,
                 conf={"spark.driver.extraJavaOptions": JAVA17, "spark.executor.extraJavaOptions": JAVA17},
-                application_args=["run", *selection, "--mode", "batch", "--conf", PIPELINE, "--env", LAKEHOUSE_ENV],
+                application_args=[*command, "--conf", PIPELINE, "--env", LAKEHOUSE_ENV],
             )
 
 
+        def lakehouse_task(task_id, *selection):
+            \"\"\"Runs the selected tables in batch mode.\"\"\"
+            return spark_submit(task_id, "run", *selection, "--mode", "batch")
+
+
         """.stripIndent().formatted(str(MAIN_CLASS), str("lakehouse-" + spec.name() + "-")));
+    if (s.maintenance() == ScheduleSpec.Maintenance.AFTER_EACH_RUN) {
+      py.append("""
+          def maintenance_task(task_id):
+              \"\"\"Compacts every table and deletes the files no reader needs (bin/lakehouse maintain --all).\"\"\"
+              return spark_submit(task_id, "maintain", "--all")
+
+
+          """.stripIndent());
+    }
     py.append("with DAG(\n");
     py.append("    dag_id=").append(str(dagId())).append(",\n");
     py.append("    description=").append(str(spec.description().orElse("Lakehouse pipeline " + spec.name()))).append(",\n");
@@ -141,16 +159,34 @@ public final class AirflowDag {
           : str("--layer") + ", " + str(task);
       py.append("    ").append(var(task)).append(" = lakehouse_task(").append(str(task)).append(", ").append(selection).append(")\n");
     }
+    if (s.maintenance() == ScheduleSpec.Maintenance.AFTER_EACH_RUN) {
+      // Only once every table's task has succeeded (Airflow's default trigger rule): Airflow judges
+      // a DAG run by its last tasks, and a maintenance that ran after a failure and succeeded would
+      // mark the run a success.
+      py.append("    ").append(MAINTENANCE_TASK).append(" = maintenance_task(").append(str(MAINTENANCE_TASK)).append(")\n");
+    }
     py.append("\n");
     for (Map.Entry<String, List<String>> e : tasks.entrySet()) {
       List<String> up = e.getValue();
-      if (up.isEmpty()) {
-        continue;
+      if (!up.isEmpty()) {
+        py.append("    ").append(upstream(up)).append(" >> ").append(var(e.getKey())).append("\n");
       }
-      String left = up.size() == 1 ? var(up.get(0)) : "[" + String.join(", ", up.stream().map(AirflowDag::var).toList()) + "]";
-      py.append("    ").append(left).append(" >> ").append(var(e.getKey())).append("\n");
+    }
+    if (s.maintenance() == ScheduleSpec.Maintenance.AFTER_EACH_RUN) {
+      py.append("    ").append(upstream(lastTasks(tasks))).append(" >> ").append(MAINTENANCE_TASK).append("\n");
     }
     return py.toString();
+  }
+
+  /** The tasks no other task waits for, in run order. */
+  private static List<String> lastTasks(Map<String, List<String>> tasks) {
+    Set<String> awaited = new LinkedHashSet<>();
+    tasks.values().forEach(awaited::addAll);
+    return tasks.keySet().stream().filter(t -> !awaited.contains(t)).toList();
+  }
+
+  private static String upstream(List<String> tasks) {
+    return tasks.size() == 1 ? var(tasks.get(0)) : "[" + String.join(", ", tasks.stream().map(AirflowDag::var).toList()) + "]";
   }
 
   /** The file name the DAG is written to. */

@@ -3,6 +3,7 @@ package dev.lakehouse.jobs.cli;
 import dev.lakehouse.core.config.ConfigLayers;
 import dev.lakehouse.core.config.PipelineParser;
 import dev.lakehouse.core.spec.PipelineSpec;
+import dev.lakehouse.core.spec.ScheduleSpec;
 import dev.lakehouse.jobs.airflow.AirflowDag;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -13,7 +14,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "airflow-dag", description = "Write an Airflow DAG for the pipeline: a spark-submit task per table"
-    + " (or per layer), dependencies from the pipeline graph, schedule and retries from pipeline.schedule (starts no Spark).")
+    + " (or per layer), dependencies from the pipeline graph, schedule and retries from pipeline.schedule, and a last task"
+    + " running maintain --all unless pipeline.schedule.maintenance = none (starts no Spark).")
 final class AirflowDagCommand implements Callable<Integer> {
   @Mixin CommonOptions common;
 
@@ -42,8 +44,10 @@ final class AirflowDagCommand implements Callable<Integer> {
     }
     Files.createDirectories(out);
     Files.writeString(file, text);
+    boolean maintains = spec.schedule().maintenance() == ScheduleSpec.Maintenance.AFTER_EACH_RUN;
     System.out.println("Wrote " + file + ": DAG " + dag.dagId() + ", " + dag.tasks().size() + " task(s) ("
-        + spec.schedule().tasks().id() + " per task), schedule " + spec.schedule().cron().orElse("none (triggered by hand)"));
+        + spec.schedule().tasks().id() + " per task)" + (maintains ? " and maintain --all after them" : "")
+        + ", schedule " + spec.schedule().cron().orElse("none (triggered by hand)"));
     return LakehouseMain.OK;
   }
 }

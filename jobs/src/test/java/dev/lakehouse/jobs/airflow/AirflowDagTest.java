@@ -49,7 +49,21 @@ class AirflowDagTest {
     assertThat(tasks.get("bronze.lineitem")).isEmpty();
     assertThat(new AirflowDag(spec, "pipelines/tpch.conf").render())
         .contains("    gold_revenue_daily = lakehouse_task(\"gold.revenue_daily\", \"--tables\", \"gold.revenue_daily\")\n")
-        .contains("    [silver_lineitem, silver_orders] >> gold_revenue_daily\n");
+        .contains("    [silver_lineitem, silver_orders] >> gold_revenue_daily\n")
+        // after every table no other table reads: the gold tables and the one silver table no gold table reads
+        .endsWith("\n    [silver_customer_history, gold_forecast_revenue_change, gold_local_supplier_volume,"
+            + " gold_monthly_orders_by_priority, gold_pricing_summary, gold_returned_item_reporting, gold_revenue_daily,"
+            + " gold_shipping_priority] >> maintain\n");
+  }
+
+  @Test
+  void maintenanceIsTheLastTaskUnlessTurnedOff() {
+    String py = new AirflowDag(spec("pipeline.schedule.tasks=layer"), "pipelines/tpch.conf").render();
+    assertThat(py).contains("    maintain = maintenance_task(\"maintain\")\n").endsWith("    gold >> maintain\n")
+        .contains("return spark_submit(task_id, \"maintain\", \"--all\")");
+    String without = new AirflowDag(spec("pipeline.schedule.tasks=layer", "pipeline.schedule.maintenance=none"), "pipelines/tpch.conf")
+        .render();
+    assertThat(without).doesNotContain("maintain").endsWith("    silver >> gold\n");
   }
 
   @Test
