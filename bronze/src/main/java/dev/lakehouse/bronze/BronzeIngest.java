@@ -84,6 +84,16 @@ public final class BronzeIngest implements TableJob {
     return List.of();
   }
 
+  /**
+   * The table outside the pipeline this table ingests, when it ingests one and keeps every row: a
+   * run that finds its stream has read that table's newest version starts no stream. A table with a
+   * {@code retention} starts it, since its {@link #input} also expires old rows.
+   */
+  @Override
+  public Optional<List<LakehouseTable>> streamedTables() {
+    return bronze.retention().isPresent() ? Optional.empty() : source.streamedTable().map(List::of);
+  }
+
   /** The quarantine table of this bronze table ({@code bronze.<name>_quarantine}). */
   public LakehouseTable quarantineTable() {
     return quarantine.table();

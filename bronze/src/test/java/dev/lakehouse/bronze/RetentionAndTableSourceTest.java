@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lakehouse.core.run.TableRunResult;
 import dev.lakehouse.core.testing.SharedSpark;
+import dev.lakehouse.core.testing.StreamStarts;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.spark.sql.Dataset;
@@ -66,17 +67,32 @@ class RetentionAndTableSourceTest {
     Bronze t = Bronze.table("from_table_" + format, format, """
         source { type = table, format = %s, path = "%s" }
         """.formatted(format, external));
-    TableRunResult one = t.run();
-    assertThat(one.error()).isEmpty();
-    assertThat(t.rows().count()).isEqualTo(5);
+    StreamStarts starts = new StreamStarts(t.spec.name().toString());
+    spark.streams().addListener(starts);
+    try {
+      TableRunResult one = t.run();
+      assertThat(one.error()).isEmpty();
+      assertThat(t.rows().count()).isEqualTo(5);
+      assertThat(starts.take()).isEqualTo(1);
 
-    write(spark.sql("SELECT id, concat('order ', id) AS name FROM range(5, 8)"), format, external, SaveMode.Append);
-    TableRunResult two = t.run();
-    assertThat(two.error()).isEmpty();
-    assertThat(two.rowsWritten()).isEqualTo(3);
-    List<Row> rows = t.rows().orderBy("id").collectAsList();
-    assertThat(rows).extracting(r -> r.<Long>getAs("id")).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L);
-    assertThat(rows.get(0).<String>getAs("_source")).isEqualTo(format + ":" + external);
+      // Its stream has read the table's newest version: the next run starts none, and writes nothing.
+      TableRunResult idle = t.run();
+      assertThat(idle.error()).isEmpty();
+      assertThat(idle.batches()).isZero();
+      assertThat(idle.changedTable()).isFalse();
+      assertThat(starts.take()).isZero();
+
+      write(spark.sql("SELECT id, concat('order ', id) AS name FROM range(5, 8)"), format, external, SaveMode.Append);
+      TableRunResult two = t.run();
+      assertThat(two.error()).isEmpty();
+      assertThat(two.rowsWritten()).isEqualTo(3);
+      assertThat(starts.take()).isEqualTo(1);
+      List<Row> rows = t.rows().orderBy("id").collectAsList();
+      assertThat(rows).extracting(r -> r.<Long>getAs("id")).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L);
+      assertThat(rows.get(0).<String>getAs("_source")).isEqualTo(format + ":" + external);
+    } finally {
+      spark.streams().removeListener(starts);
+    }
   }
 
   /**

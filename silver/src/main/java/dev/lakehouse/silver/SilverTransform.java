@@ -94,8 +94,8 @@ public final class SilverTransform implements TableJob {
   }
 
   @Override
-  public boolean streamsItsSources() {
-    return true;
+  public Optional<List<LakehouseTable>> streamedTables() {
+    return Optional.of(sources());
   }
 
   /** The batch is read once, by the pass that stores its cleansed rows (see {@link #processBatch}). */

@@ -6,14 +6,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.lakehouse.core.format.LakehouseTable;
 import dev.lakehouse.core.run.TableRunResult;
 import dev.lakehouse.core.testing.SharedSpark;
+import dev.lakehouse.core.testing.StreamStarts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.streaming.StreamingQueryListener;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -34,7 +33,7 @@ class NothingNewRunTest {
   void aRunWithNothingNewStartsNoStreamAndOneWithAnythingNewOrUnfinishedDoes(String format) throws IOException {
     SilverScenario s = SilverScenario.of(format, SCHEMA, SPEC);
     String name = s.silver.name().toString();
-    Starts starts = new Starts(name);
+    StreamStarts starts = new StreamStarts(name);
     SharedSpark.session().streams().addListener(starts);
     try {
       s.land(List.of(row(1, "ann", 1), row(2, "bob", 1)));
@@ -71,12 +70,12 @@ class NothingNewRunTest {
   }
 
   /** Runs the table and checks how many streams the run started (Spark tells its listeners before {@code start} returns). */
-  private static TableRunResult run(SilverScenario s, Starts starts, int streams) {
-    int before = starts.count.get();
+  private static TableRunResult run(SilverScenario s, StreamStarts starts, int streams) {
+    starts.take();
     TableRunResult result = s.run();
     assertThat(result.error()).isEmpty();
     assertThat(result.status()).isEqualTo(TableRunResult.Status.SUCCEEDED);
-    assertThat(starts.count.get() - before).as("streams started").isEqualTo(streams);
+    assertThat(starts.take()).as("streams started").isEqualTo(streams);
     return result;
   }
 
@@ -93,28 +92,5 @@ class NothingNewRunTest {
 
   private static Object[] row(long id, String name, long seq) {
     return new Object[] {id, name, seq};
-  }
-
-  /** Counts the streaming queries of one name that start. */
-  private static final class Starts extends StreamingQueryListener {
-    private final String name;
-    final AtomicInteger count = new AtomicInteger();
-
-    Starts(String name) {
-      this.name = name;
-    }
-
-    @Override
-    public void onQueryStarted(QueryStartedEvent event) {
-      if (name.equals(event.name())) {
-        count.incrementAndGet();
-      }
-    }
-
-    @Override
-    public void onQueryProgress(QueryProgressEvent event) {}
-
-    @Override
-    public void onQueryTerminated(QueryTerminatedEvent event) {}
   }
 }

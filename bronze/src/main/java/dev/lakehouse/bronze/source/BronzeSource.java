@@ -2,10 +2,12 @@ package dev.lakehouse.bronze.source;
 
 import dev.lakehouse.bronze.BronzeColumns;
 import dev.lakehouse.core.errors.LakehouseException;
+import dev.lakehouse.core.format.LakehouseTable;
 import dev.lakehouse.core.spec.LayerSpec;
 import dev.lakehouse.core.spec.SourceSpec;
 import dev.lakehouse.core.spec.TableSpec;
 import java.util.List;
+import java.util.Optional;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -46,6 +48,11 @@ public interface BronzeSource {
    */
   default boolean storesParsedBatch() {
     return false;
+  }
+
+  /** The Delta or Hudi table {@link #stream} is a stream of, and of nothing else, if it is one. */
+  default Optional<LakehouseTable> streamedTable() {
+    return Optional.empty();
   }
 
   /** Columns the source adds to every row beside the data (e.g. Kafka's key, topic, partition...). */

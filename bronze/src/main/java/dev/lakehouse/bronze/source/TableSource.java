@@ -8,6 +8,7 @@ import dev.lakehouse.core.format.LakehouseTable;
 import dev.lakehouse.core.spec.SourceSpec;
 import dev.lakehouse.core.spec.TableName;
 import java.util.List;
+import java.util.Optional;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -37,6 +38,11 @@ final class TableSource implements BronzeSource {
       rows = rows.drop(c);
     }
     return rows.withColumn(BronzeColumns.SOURCE, lit(spec.format().id() + ":" + spec.path()));
+  }
+
+  @Override
+  public Optional<LakehouseTable> streamedTable() {
+    return Optional.of(source);
   }
 
   @Override

@@ -2,6 +2,7 @@ package dev.lakehouse.core.run;
 
 import dev.lakehouse.core.format.LakehouseTable;
 import java.util.List;
+import java.util.Optional;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -21,13 +22,15 @@ public interface TableJob {
   List<LakehouseTable> sources();
 
   /**
-   * Whether {@link #input} is a stream of each of {@link #sources}, in that order, and of nothing
-   * else. Then a batch run whose checkpoint has read every version its sources have starts no
-   * stream: it would find nothing new, and a stream's start costs a second or more (it plans its
-   * last batch again; from a checkpoint of one batch, that is the source's whole first snapshot).
+   * The tables {@link #input} is a stream of, in that order, when it is a stream of those tables and
+   * of nothing else, with no other work (the pipeline's {@link #sources} for silver, a table outside
+   * the pipeline for a bronze table that ingests one); empty otherwise. Then a batch run whose
+   * checkpoint has read every version of them starts no stream: it would find nothing new, and a
+   * stream's start costs a second or more (it plans its last batch again; from a checkpoint of one
+   * batch, that is the source's whole first snapshot).
    */
-  default boolean streamsItsSources() {
-    return false;
+  default Optional<List<LakehouseTable>> streamedTables() {
+    return Optional.empty();
   }
 
   /** The streaming input whose new rows make up the micro-batches. */

@@ -70,7 +70,7 @@ public final class TableRunner {
   /**
    * Runs {@code job} in batch mode and waits for it to finish: a {@link RefreshJob} on this thread,
    * any other as a streaming query that stops when its input is drained; none when the job streams
-   * its sources and its checkpoint has read their newest versions (see {@link TableJob#streamsItsSources}).
+   * tables and its checkpoint has read their newest versions (see {@link TableJob#streamedTables}).
    * Never throws for a failed run.
    */
   public TableRunResult runBatch(TableJob job, String checkpoint, boolean fullRefresh) {
@@ -211,22 +211,22 @@ public final class TableRunner {
   }
 
   /**
-   * Whether {@code job}'s stream has read every version of its sources by its last committed batch
-   * (see {@link TableJob#streamsItsSources}). When it cannot tell, no: the stream then starts and
+   * Whether {@code job}'s stream has read every version of the tables it streams by its last committed batch
+   * (see {@link TableJob#streamedTables}). When it cannot tell, no: the stream then starts and
    * finds out itself.
    */
   private boolean readEverything(TableJob job, String checkpoint) {
-    if (!job.streamsItsSources()) {
+    if (job.streamedTables().isEmpty()) {
       return false;
     }
     try {
       Optional<java.util.List<String>> offsets = StreamCheckpoint.settled(spark.sparkContext().hadoopConfiguration(), checkpoint);
-      java.util.List<LakehouseTable> sources = job.sources();
-      if (offsets.isEmpty() || offsets.get().size() != sources.size()) {
+      java.util.List<LakehouseTable> streamed = job.streamedTables().get();
+      if (offsets.isEmpty() || offsets.get().size() != streamed.size()) {
         return false;
       }
-      for (int i = 0; i < sources.size(); i++) {
-        if (!sources.get(i).streamReadAll(spark, offsets.get().get(i))) {
+      for (int i = 0; i < streamed.size(); i++) {
+        if (!streamed.get(i).streamReadAll(spark, offsets.get().get(i))) {
           return false;
         }
       }
