@@ -98,7 +98,18 @@ public final class SparkStandaloneCluster implements AutoCloseable {
 
   /** The command that runs {@code spark-submit} with {@code args} on this installation. */
   public List<String> sparkSubmit(List<String> args) {
+    return sparkSubmit(List.of(), args);
+  }
+
+  /**
+   * {@link #sparkSubmit(List)} in a JVM started with {@code driverJvm} as well. In client deploy
+   * mode that JVM is the driver: Spark's {@code spark-submit} script starts it with the driver's
+   * memory and {@code spark.driver.extraJavaOptions}, which SparkSubmit itself cannot apply to the
+   * JVM it runs in.
+   */
+  public List<String> sparkSubmit(List<String> driverJvm, List<String> args) {
     List<String> cmd = new ArrayList<>(java("org.apache.spark.deploy.SparkSubmit"));
+    cmd.addAll(cmd.indexOf("-cp"), driverJvm);
     cmd.addAll(args);
     return cmd;
   }

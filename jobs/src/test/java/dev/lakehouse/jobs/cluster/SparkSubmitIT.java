@@ -75,7 +75,8 @@ class SparkSubmitIT {
   private record Result(int exitCode, String output) {}
 
   private Result submit(SparkStandaloneCluster cluster, Path dir, String deployMode, Path root) throws Exception {
-    String driverJava = String.join(" ", java17) + " -Dlog4j2.configurationFile=" + home.resolve("conf/log4j2.properties");
+    Path log4j = home.resolve("conf/log4j2.properties");
+    String driverJava = String.join(" ", java17) + " -Dlog4j2.configurationFile=" + log4j;
     List<String> args = new ArrayList<>(List.of(
         "--master", cluster.masterUrl(), "--deploy-mode", deployMode, "--class", MAIN,
         "--driver-memory", "1g", "--executor-memory", "1g",
@@ -91,7 +92,8 @@ class SparkSubmitIT {
         "--set", "lakehouse.spark.conf.\"spark.databricks.delta.snapshotPartitions\"=2",
         "--set", "lakehouse.run.parallelism=2"));
     Path out = dir.resolve("submit-" + deployMode + ".log");
-    ProcessBuilder pb = new ProcessBuilder(cluster.sparkSubmit(args)).redirectErrorStream(true).redirectOutput(out.toFile());
+    List<String> driverJvm = deployMode.equals("client") ? List.of("-Xmx1g", "-Dlog4j2.configurationFile=" + log4j) : List.of();
+    ProcessBuilder pb = new ProcessBuilder(cluster.sparkSubmit(driverJvm, args)).redirectErrorStream(true).redirectOutput(out.toFile());
     pb.environment().putAll(cluster.environment());
     Process p = pb.start();
     if (!p.waitFor(8, TimeUnit.MINUTES)) {
