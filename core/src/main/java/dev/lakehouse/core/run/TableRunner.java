@@ -216,12 +216,13 @@ public final class TableRunner {
    * finds out itself.
    */
   private boolean readEverything(TableJob job, String checkpoint) {
-    if (job.streamedTables().isEmpty()) {
+    Optional<java.util.List<LakehouseTable>> tables = job.streamedTables();
+    if (tables.isEmpty()) {
       return false;
     }
     try {
       Optional<java.util.List<String>> offsets = StreamCheckpoint.settled(spark.sparkContext().hadoopConfiguration(), checkpoint);
-      java.util.List<LakehouseTable> streamed = job.streamedTables().get();
+      java.util.List<LakehouseTable> streamed = tables.get();
       if (offsets.isEmpty() || offsets.get().size() != streamed.size()) {
         return false;
       }

@@ -44,7 +44,12 @@ public final class AirflowDag {
     return "lakehouse_" + spec.name();
   }
 
-  /** The task ids and, for each, the task ids it waits for, in run order. */
+  /** Whether the DAG ends with {@value #MAINTENANCE_TASK} ({@code pipeline.schedule.maintenance = after-each-run}). */
+  public boolean maintains() {
+    return spec.schedule().maintenance() == ScheduleSpec.Maintenance.AFTER_EACH_RUN;
+  }
+
+  /** The task ids and, for each, the task ids it waits for, in run order (the maintenance task aside). */
   public Map<String, List<String>> tasks() {
     Map<String, List<String>> tasks = new LinkedHashMap<>();
     List<TableName> order = PipelinePlan.order(spec);
@@ -130,7 +135,7 @@ public final class AirflowDag {
 
 
         """.stripIndent().formatted(str(MAIN_CLASS), str("lakehouse-" + spec.name() + "-")));
-    if (s.maintenance() == ScheduleSpec.Maintenance.AFTER_EACH_RUN) {
+    if (maintains()) {
       py.append("""
           def maintenance_task(task_id):
               \"\"\"Compacts every table and deletes the files no reader needs (bin/lakehouse maintain --all).\"\"\"
@@ -159,7 +164,7 @@ public final class AirflowDag {
           : str("--layer") + ", " + str(task);
       py.append("    ").append(var(task)).append(" = lakehouse_task(").append(str(task)).append(", ").append(selection).append(")\n");
     }
-    if (s.maintenance() == ScheduleSpec.Maintenance.AFTER_EACH_RUN) {
+    if (maintains()) {
       // Only once every table's task has succeeded (Airflow's default trigger rule): Airflow judges
       // a DAG run by its last tasks, and a maintenance that ran after a failure and succeeded would
       // mark the run a success.
@@ -172,7 +177,7 @@ public final class AirflowDag {
         py.append("    ").append(upstream(up)).append(" >> ").append(var(e.getKey())).append("\n");
       }
     }
-    if (s.maintenance() == ScheduleSpec.Maintenance.AFTER_EACH_RUN) {
+    if (maintains()) {
       py.append("    ").append(upstream(lastTasks(tasks))).append(" >> ").append(MAINTENANCE_TASK).append("\n");
     }
     return py.toString();

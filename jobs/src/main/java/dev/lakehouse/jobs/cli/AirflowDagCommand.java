@@ -3,7 +3,6 @@ package dev.lakehouse.jobs.cli;
 import dev.lakehouse.core.config.ConfigLayers;
 import dev.lakehouse.core.config.PipelineParser;
 import dev.lakehouse.core.spec.PipelineSpec;
-import dev.lakehouse.core.spec.ScheduleSpec;
 import dev.lakehouse.jobs.airflow.AirflowDag;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -44,9 +43,8 @@ final class AirflowDagCommand implements Callable<Integer> {
     }
     Files.createDirectories(out);
     Files.writeString(file, text);
-    boolean maintains = spec.schedule().maintenance() == ScheduleSpec.Maintenance.AFTER_EACH_RUN;
     System.out.println("Wrote " + file + ": DAG " + dag.dagId() + ", " + dag.tasks().size() + " task(s) ("
-        + spec.schedule().tasks().id() + " per task)" + (maintains ? " and maintain --all after them" : "")
+        + spec.schedule().tasks().id() + " per task)" + (dag.maintains() ? " and maintain --all after them" : "")
         + ", schedule " + spec.schedule().cron().orElse("none (triggered by hand)"));
     return LakehouseMain.OK;
   }

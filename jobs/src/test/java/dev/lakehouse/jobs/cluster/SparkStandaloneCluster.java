@@ -96,14 +96,9 @@ public final class SparkStandaloneCluster implements AutoCloseable {
     return Map.of("SPARK_HOME", home.toString(), "SPARK_SCALA_VERSION", "2.12", "SPARK_LOCAL_IP", "127.0.0.1");
   }
 
-  /** The command that runs {@code spark-submit} with {@code args} on this installation. */
-  public List<String> sparkSubmit(List<String> args) {
-    return sparkSubmit(List.of(), args);
-  }
-
   /**
-   * {@link #sparkSubmit(List)} in a JVM started with {@code driverJvm} as well. In client deploy
-   * mode that JVM is the driver: Spark's {@code spark-submit} script starts it with the driver's
+   * The command that runs {@code spark-submit} with {@code args} on this installation, in a JVM
+   * started with {@code driverJvm} as well. In client deploy mode that JVM is the driver: Spark's {@code spark-submit} script starts it with the driver's
    * memory and {@code spark.driver.extraJavaOptions}, which SparkSubmit itself cannot apply to the
    * JVM it runs in.
    */

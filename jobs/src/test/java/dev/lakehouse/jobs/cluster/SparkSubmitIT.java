@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Test;
 class SparkSubmitIT {
   private static final double SF = 0.01;
   private static final String MAIN = "dev.lakehouse.jobs.cli.LakehouseMain";
+  private static final String DRIVER_MEMORY = "1g";
 
   private final Path home = Path.of(System.getProperty("lakehouse.home", "..")).toAbsolutePath().normalize();
   private final Path jar = Path.of(System.getProperty("lakehouse.spark-submit.jar"));
@@ -79,7 +80,7 @@ class SparkSubmitIT {
     String driverJava = String.join(" ", java17) + " -Dlog4j2.configurationFile=" + log4j;
     List<String> args = new ArrayList<>(List.of(
         "--master", cluster.masterUrl(), "--deploy-mode", deployMode, "--class", MAIN,
-        "--driver-memory", "1g", "--executor-memory", "1g",
+        "--driver-memory", DRIVER_MEMORY, "--executor-memory", "1g",
         "--conf", "spark.driver.extraJavaOptions=" + driverJava,
         "--conf", "spark.executor.extraJavaOptions=" + String.join(" ", java17),
         // Standalone cluster mode returns after submitting unless told to wait for the driver.
@@ -92,7 +93,7 @@ class SparkSubmitIT {
         "--set", "lakehouse.spark.conf.\"spark.databricks.delta.snapshotPartitions\"=2",
         "--set", "lakehouse.run.parallelism=2"));
     Path out = dir.resolve("submit-" + deployMode + ".log");
-    List<String> driverJvm = deployMode.equals("client") ? List.of("-Xmx1g", "-Dlog4j2.configurationFile=" + log4j) : List.of();
+    List<String> driverJvm = deployMode.equals("client") ? List.of("-Xmx" + DRIVER_MEMORY, "-Dlog4j2.configurationFile=" + log4j) : List.of();
     ProcessBuilder pb = new ProcessBuilder(cluster.sparkSubmit(driverJvm, args)).redirectErrorStream(true).redirectOutput(out.toFile());
     pb.environment().putAll(cluster.environment());
     Process p = pb.start();
