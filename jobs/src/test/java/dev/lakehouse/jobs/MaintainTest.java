@@ -198,6 +198,50 @@ class MaintainTest {
     assertThat(bronze).containsPattern("latest run</th><td><span class=\"badge succeeded\">succeeded</span> [^<]* · 2 rows read · 2 written");
   }
 
+  /**
+   * {@code maintenance.every}: a table maintained less than that ago is left alone (no commit, no
+   * run log row), a table whose own block says {@code 0s} is maintained each time, {@code --force}
+   * maintains anyway, and {@code --all} leaves the system tables alone when no pipeline table was due.
+   */
+  @Test
+  void aTableMaintainedLessThanEveryAgoIsLeftAlone() throws Exception {
+    Path root = SharedSpark.newDir("maintain-every");
+    List<String> cli = List.of("--conf", SalesPipeline.CONF.toString(), "--set", "lakehouse.root=" + root,
+        "--set", "pipeline.format=delta", "--set", "lakehouse.maintenance.every=1 day");
+    Pipeline p = SalesPipeline.open(root, "pipeline.format=delta");
+    JsonDrops.land(root, "orders", 1, List.of(order(1, 1, 1, 10, 1)));
+    JsonDrops.land(root, "orders", 2, List.of(order(2, 1, 1, 20, 1)));
+    assertSucceeded(p.run("+silver.orders"));
+    assertThat(maintain(cli, "--all")).contains("[maintained] bronze.orders: compacted 2 files into 1;")
+        .contains("[maintained] silver.orders:").contains("[maintained] _lakehouse.runs:");
+
+    JsonDrops.land(root, "orders", 3, List.of(order(3, 1, 1, 30, 1)));
+    assertSucceeded(p.run("+silver.orders"));
+    Optional<TableVersion> bronze = p.version("bronze.orders");
+    String notDue = maintain(cli, "--all");
+    assertThat(notDue).containsPattern("\\[not due\\]    bronze.orders: maintained \\d+ minutes ago, every 24 hours"
+        + " \\(maintenance.every\\); due in 23 hours, or now with --force")
+        .contains("[not due]    silver.orders:").doesNotContain("[maintained]").doesNotContain("_lakehouse");
+    assertThat(p.version("bronze.orders")).isEqualTo(bronze);
+
+    List<String> silverEachTime = new ArrayList<>(cli);
+    silverEachTime.addAll(List.of("--set", "pipeline.tables.silver.orders.maintenance.every=0s"));
+    assertThat(maintain(silverEachTime, "--all")).contains("[not due]    bronze.orders:").contains("[maintained] silver.orders:")
+        .contains("[maintained] _lakehouse.runs:");
+    assertThat(p.version("bronze.orders")).isEqualTo(bronze);
+
+    assertThat(maintain(cli, "--tables", "bronze.orders", "--force")).contains("[maintained] bronze.orders: compacted 2 files into 1;");
+    assertThat(p.sql("SELECT table_name, count(*) FROM _lakehouse.runs WHERE mode = 'maintain' GROUP BY table_name")
+        .collectAsList()).extracting(Row::toString).containsExactlyInAnyOrder("[bronze.orders,2]", "[silver.orders,2]");
+  }
+
+  private static String maintain(List<String> cli, String... selection) throws Exception {
+    List<String> args = new ArrayList<>(List.of("maintain"));
+    args.addAll(List.of(selection));
+    args.addAll(cli);
+    return EventsPipelineTest.captureOut(() -> LakehouseMain.execute(args.toArray(String[]::new)));
+  }
+
   /** Hudi cleans itself at each commit: maintenance says so and writes nothing. */
   @Test
   void hudiTablesCleanThemselves() throws Exception {

@@ -46,8 +46,8 @@ public final class PipelineParser {
   static final List<String> RUN_KEYS = List.of("parallelism", "lease-expiry");
   static final List<String> SPARK_KEYS = List.of("master", "app-name", "conf");
   static final List<String> STREAM_KEYS = List.of("trigger-interval");
-  static final List<String> MAINTENANCE_DEFAULT_KEYS = List.of("keep-history", "optimize", "keep-reports");
-  static final List<String> MAINTENANCE_KEYS = List.of("keep-history", "optimize", "z-order-by");
+  static final List<String> MAINTENANCE_DEFAULT_KEYS = List.of("keep-history", "optimize", "every", "keep-reports");
+  static final List<String> MAINTENANCE_KEYS = List.of("keep-history", "optimize", "every", "z-order-by");
   static final List<String> PIPELINE_KEYS = List.of("name", "description", "owner", "format", "tables", "schedule");
   static final List<String> SCHEDULE_KEYS = List.of("cron", "retries", "retry-delay", "start-date", "tasks", "maintenance");
   static final List<String> COMMON_TABLE_KEYS =
@@ -270,7 +270,7 @@ public final class PipelineParser {
             + " already; remove it from z-order-by");
       }
     }
-    return new Maintenance(parsed.keepHistory(), parsed.optimize(), zOrderBy);
+    return new Maintenance(parsed.keepHistory(), parsed.optimize(), zOrderBy, parsed.every());
   }
 
   private static Maintenance maintenance(SpecReader m, Maintenance defaults) {
@@ -279,7 +279,13 @@ public final class PipelineParser {
       m.problem("keep-history", "Cannot keep " + keep + " of history: write 0s or more, e.g. 7 days (the default)");
       keep = defaults.keepHistory();
     }
-    return new Maintenance(keep, m.bool("optimize", defaults.optimize()), defaults.zOrderBy());
+    Duration every = m.duration("every", defaults.every());
+    if (every.isNegative()) {
+      m.problem("every", "Cannot maintain every " + every + ": write 0s (whenever maintain runs, the default) or more,"
+          + " e.g. 1 day");
+      every = defaults.every();
+    }
+    return new Maintenance(keep, m.bool("optimize", defaults.optimize()), defaults.zOrderBy(), every);
   }
 
   private List<ColumnSpec> parseColumns(SpecReader t) {

@@ -1,8 +1,16 @@
 package dev.lakehouse.core.run;
 
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.max;
+
 import dev.lakehouse.core.spec.LakehouseSettings;
 import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
@@ -55,19 +63,40 @@ public final class RunLog {
    *
    * @param specHashes the spec hash of each table, by {@code layer.name}
    */
-  public void record(String runId, List<TableRunResult> results, java.util.Map<String, String> specHashes) {
+  public void record(String runId, List<TableRunResult> results, Map<String, String> specHashes) {
     if (results.isEmpty()) {
       return;
     }
-    List<Row> rows = new java.util.ArrayList<>();
+    List<Row> rows = new ArrayList<>();
     for (TableRunResult r : results) {
       rows.add(RowFactory.create(runId, r.table().toString(), r.mode().id(),
           Timestamp.from(r.startedAt()), Timestamp.from(r.startedAt().plus(r.duration())),
-          r.status().name().toLowerCase(), r.error().orElse(null), r.rowsRead(), r.rowsWritten(), r.rowsQuarantined(),
+          status(r.status()), r.error().orElse(null), r.rowsRead(), r.rowsWritten(), r.rowsQuarantined(),
           JavaConverters.mapAsScalaMap(r.sourceVersions()).toMap(scala.Predef$.MODULE$.$conforms()),
           r.versionAfter().map(v -> v.id()).orElse(null), specHashes.get(r.table().toString())));
     }
     table.append(spark.createDataFrame(rows, SCHEMA));
+  }
+
+  /**
+   * When each table's last successful run of {@code mode} ended, by {@code layer.name}: one query
+   * of the log, for all tables. Empty when no run has written the log yet.
+   */
+  public Map<String, Instant> lastSucceeded(RunMode mode) {
+    Map<String, Instant> last = new HashMap<>();
+    if (!table.exists()) {
+      return last;
+    }
+    spark.read().format("delta").load(table.location())
+        .where(col("mode").equalTo(mode.id()).and(col("status").equalTo(status(TableRunResult.Status.SUCCEEDED))))
+        .groupBy("table_name").agg(max("ended_at"))
+        .collectAsList().forEach(r -> last.put(r.getString(0), r.getTimestamp(1).toInstant()));
+    return last;
+  }
+
+  /** How the {@code status} column says {@code s}. */
+  private static String status(TableRunResult.Status s) {
+    return s.name().toLowerCase(Locale.ROOT);
   }
 
   /** Registers {@value #TABLE} when the log exists, so SQL can read it. */

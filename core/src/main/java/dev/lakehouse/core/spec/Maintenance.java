@@ -13,10 +13,13 @@ import java.util.List;
  * @param optimize whether to compact small files first (Delta {@code OPTIMIZE})
  * @param zOrderBy columns to cluster the compacted files by (Delta {@code OPTIMIZE ... ZORDER BY});
  *     empty for a plain compaction
+ * @param every how long after its last maintenance (in the run log) {@code maintain} leaves a table
+ *     alone; zero: each {@code maintain} maintains it. A pipeline scheduled every few minutes whose
+ *     DAG maintains after each run compacts once a day with {@code 1 day}
  */
-public record Maintenance(Duration keepHistory, boolean optimize, List<String> zOrderBy) {
-  /** Delta's own default retention: a week of history. */
-  public static final Maintenance DEFAULT = new Maintenance(Duration.ofDays(7), true, List.of());
+public record Maintenance(Duration keepHistory, boolean optimize, List<String> zOrderBy, Duration every) {
+  /** Delta's own default retention: a week of history; maintained whenever asked. */
+  public static final Maintenance DEFAULT = new Maintenance(Duration.ofDays(7), true, List.of(), Duration.ZERO);
 
   public Maintenance {
     zOrderBy = List.copyOf(zOrderBy);

@@ -91,8 +91,8 @@ class BrokenConfigTest {
   void maintenanceSettingsAreChecked() {
     String f = "src/test/resources/broken/bad-maintenance.conf:";
     assertThat(problems("bad-maintenance.conf")).extracting(ConfigProblem::toString).containsExactlyInAnyOrder(
-        f + "2: lakehouse.maintenance.z-order-by: Unknown key 'z-order-by'; supported keys here are: keep-history, optimize, keep-reports",
-        f + "9: pipeline.tables.bronze.orders.maintenance.vacuum: Unknown key 'vacuum'; supported keys here are: keep-history, optimize, z-order-by",
+        f + "2: lakehouse.maintenance.z-order-by: Unknown key 'z-order-by'; supported keys here are: keep-history, optimize, every, keep-reports",
+        f + "9: pipeline.tables.bronze.orders.maintenance.vacuum: Unknown key 'vacuum'; supported keys here are: keep-history, optimize, every, z-order-by",
         f + "9: pipeline.tables.bronze.orders.maintenance.keep-history: Cannot keep PT-24H of history: write 0s or more, e.g. 7 days (the default)",
         f + "9: pipeline.tables.bronze.orders.maintenance.optimize: Cannot use optimize = sometimes: write true or false",
         f + "9: pipeline.tables.bronze.orders.maintenance.z-order-by: Cannot z-order by day: it is a partition column, whose values each file holds one of already; remove it from z-order-by",

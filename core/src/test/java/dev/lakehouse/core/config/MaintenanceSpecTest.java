@@ -23,7 +23,7 @@ class MaintenanceSpecTest {
         bronze {
           plain { source { type = files, format = csv, path = a, schema = "id STRING" } }
           tuned { source { type = files, format = csv, path = b, schema = "id STRING, day DATE" }
-            maintenance { keep-history = 2 days, z-order-by = [id] } }
+            maintenance { keep-history = 2 days, z-order-by = [id], every = 12 hours } }
         }
       } }
       """;
@@ -32,16 +32,19 @@ class MaintenanceSpecTest {
   void aTableTakesTheDefaultsAndOverridesWhatItSets(@TempDir Path dir) throws Exception {
     PipelineSpec defaults = load(dir, PIPELINE, List.of());
     assertThat(defaults.table(TableName.parse("bronze.plain")).maintenance()).isEqualTo(Maintenance.DEFAULT)
-        .isEqualTo(new Maintenance(Duration.ofDays(7), true, List.of()));
+        .isEqualTo(new Maintenance(Duration.ofDays(7), true, List.of(), Duration.ZERO));
     assertThat(defaults.table(TableName.parse("bronze.tuned")).maintenance())
-        .isEqualTo(new Maintenance(Duration.ofDays(2), true, List.of("id")));
+        .isEqualTo(new Maintenance(Duration.ofDays(2), true, List.of("id"), Duration.ofHours(12)));
 
-    PipelineSpec set = load(dir, PIPELINE, List.of("lakehouse.maintenance.optimize=false", "lakehouse.maintenance.keep-history=1h"));
-    assertThat(set.table(TableName.parse("bronze.plain")).maintenance()).isEqualTo(new Maintenance(Duration.ofHours(1), false, List.of()));
-    assertThat(set.table(TableName.parse("bronze.tuned")).maintenance()).isEqualTo(new Maintenance(Duration.ofDays(2), false, List.of("id")));
+    PipelineSpec set = load(dir, PIPELINE, List.of("lakehouse.maintenance.optimize=false", "lakehouse.maintenance.keep-history=1h",
+        "lakehouse.maintenance.every=1d"));
+    assertThat(set.table(TableName.parse("bronze.plain")).maintenance())
+        .isEqualTo(new Maintenance(Duration.ofHours(1), false, List.of(), Duration.ofDays(1)));
+    assertThat(set.table(TableName.parse("bronze.tuned")).maintenance())
+        .isEqualTo(new Maintenance(Duration.ofDays(2), false, List.of("id"), Duration.ofHours(12)));
     // The defaults alone are what the system tables are maintained with.
     assertThat(defaults.settings().maintenance()).isEqualTo(Maintenance.DEFAULT);
-    assertThat(set.settings().maintenance()).isEqualTo(new Maintenance(Duration.ofHours(1), false, List.of()));
+    assertThat(set.settings().maintenance()).isEqualTo(new Maintenance(Duration.ofHours(1), false, List.of(), Duration.ofDays(1)));
     // How long maintain --all keeps the runs' quality reports: the pipeline's alone.
     assertThat(defaults.settings().keepReports()).isEqualTo(Duration.ofDays(90));
     assertThat(load(dir, PIPELINE, List.of("lakehouse.maintenance.keep-reports=14d")).settings().keepReports())
@@ -58,6 +61,10 @@ class MaintenanceSpecTest {
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("pipeline.tables.bronze.tuned.maintenance")
         .hasMessageContaining("keep-reports");
+    assertThatThrownBy(() -> load(dir, PIPELINE.replace("every = 12 hours", "every = -12 hours"), List.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("pipeline.tables.bronze.tuned.maintenance.every: Cannot maintain every PT-12H: write 0s"
+            + " (whenever maintain runs, the default) or more, e.g. 1 day");
   }
 
   /** Compacting and cleaning change no row: editing them must not make gold tables refresh in full. */

@@ -79,7 +79,7 @@ class SystemTableTest {
     long live = snapshot(spark, table).allFiles().count();
     long onDisk = parquetFiles(table);
     assertThat(onDisk).as("files on disk, the replaced ones included").isGreaterThanOrEqualTo(10);
-    Maintenance noHistory = new Maintenance(java.time.Duration.ZERO, true, List.of());
+    Maintenance noHistory = new Maintenance(java.time.Duration.ZERO, true, List.of(), java.time.Duration.ZERO);
 
     MaintenanceResult dry = table.maintain(noHistory, true).orElseThrow();
     assertThat(dry.filesDeleted()).isEqualTo(onDisk - live);

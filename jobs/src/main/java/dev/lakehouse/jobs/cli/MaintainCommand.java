@@ -6,6 +6,7 @@ import dev.lakehouse.jobs.pipeline.Pipeline;
 import dev.lakehouse.jobs.pipeline.TableMaintenance;
 import java.io.PrintStream;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -14,7 +15,8 @@ import picocli.CommandLine.Option;
 
 @Command(name = "maintain", description = "Compact tables' small files and delete the files no kept version needs"
     + " (Delta OPTIMIZE and VACUUM), keeping what the pipeline's streams and incremental gold tables have yet to read;"
-    + " with --all, the system tables too, and quality reports older than lakehouse.maintenance.keep-reports.")
+    + " with --all, the system tables too, and quality reports older than lakehouse.maintenance.keep-reports."
+    + " A table maintained less than its maintenance.every ago is left alone, unless --force.")
 final class MaintainCommand implements Callable<Integer> {
   @Mixin CommonOptions common;
 
@@ -24,12 +26,15 @@ final class MaintainCommand implements Callable<Integer> {
   @Option(names = "--dry-run", description = "Change nothing; print what would be deleted.")
   boolean dryRun;
 
+  @Option(names = "--force", description = "Maintain the selected tables however recently they were (maintenance.every).")
+  boolean force;
+
   @Override
   public Integer call() {
     Pipeline pipeline = Lakehouse.open(common.request());
     // From the outcomes, not the run results: a system table has an outcome and no run result.
     boolean[] failed = {false};
-    pipeline.maintain(selection.selectors(), dryRun, o -> {
+    pipeline.maintain(selection.selectors(), dryRun, force, o -> {
       failed[0] |= o.error().isPresent();
       print(System.out, o, dryRun);
     });
@@ -39,6 +44,13 @@ final class MaintainCommand implements Callable<Integer> {
   static void print(PrintStream out, TableMaintenance.Outcome o, boolean dryRun) {
     if (o.error().isPresent()) {
       out.println("[failed]     " + o.table() + ": " + o.error().get());
+      return;
+    }
+    if (o.notDue().isPresent()) {
+      TableMaintenance.NotDue n = o.notDue().get();
+      Instant now = Instant.now();
+      out.println("[not due]    " + o.table() + ": maintained " + human(Duration.between(n.last(), now)) + " ago, every "
+          + human(n.every()) + " (maintenance.every); due in " + human(Duration.between(now, n.due())) + ", or now with --force");
       return;
     }
     MaintenanceResult r = o.result().orElseThrow();

@@ -209,25 +209,34 @@ public final class Pipeline {
    * Compacts and cleans the selected tables (every table when none is selected) and the tables kept
    * beside them, keeping what the pipeline's streams and incremental gold tables have yet to read
    * (see {@link TableMaintenance}). Records each table in the run log, mode {@code maintain}, unless
-   * {@code dryRun}, which changes nothing and tells what would be deleted. With every table (no
+   * {@code dryRun}, which changes nothing and tells what would be deleted. A table maintained less
+   * than its {@code maintenance.every} ago is left alone, unless {@code force}. With every table (no
    * selector), the system tables too ({@code _lakehouse.runs}, {@code _lakehouse.quality_results}),
-   * and the quality reports older than {@code keep-reports}, which only the listener is told about.
+   * and the quality reports older than {@code keep-reports}, which only the listener is told about;
+   * with a {@code lakehouse.maintenance.every}, only when a pipeline table was maintained (theirs
+   * is in no log: this keeps them to the pipeline's tables' cadence).
    *
    * @param listener told about each table as it is done
    */
-  public List<TableRunResult> maintain(List<String> selectors, boolean dryRun, Consumer<TableMaintenance.Outcome> listener) {
+  public List<TableRunResult> maintain(List<String> selectors, boolean dryRun, boolean force,
+      Consumer<TableMaintenance.Outcome> listener) {
     String runId = newRunId();
-    TableMaintenance maintenance = new TableMaintenance(spec, spark, dryRun);
+    TableMaintenance maintenance = new TableMaintenance(spec, spark, runLog, dryRun, force);
     List<TableRunResult> results = new ArrayList<>();
     Map<String, String> hashes = new LinkedHashMap<>();
     for (TableName t : selection(selectors)) {
       TableSpec ts = spec.table(t);
+      Optional<TableMaintenance.Outcome> notDue = maintenance.notDue(ts);
+      if (notDue.isPresent()) {
+        listener.accept(notDue.get());
+        continue;
+      }
       for (TableRunResult r : maintenance.maintain(ts, runId, listener)) {
         results.add(r);
         hashes.put(r.table().toString(), ts.specHash()); // a table kept beside it: its base table's spec
       }
     }
-    if (selectors.isEmpty()) {
+    if (selectors.isEmpty() && (!results.isEmpty() || force || spec.settings().maintenance().every().isZero())) {
       for (SystemTable t : List.of(runLog.table(), qualityResults.table())) {
         maintenance.maintain(t).ifPresent(listener);
       }
@@ -237,6 +246,11 @@ public final class Pipeline {
       runLog.record(runId, results, hashes);
     }
     return results;
+  }
+
+  /** {@link #maintain(List, boolean, boolean, Consumer)}, each table only when due. */
+  public List<TableRunResult> maintain(List<String> selectors, boolean dryRun, Consumer<TableMaintenance.Outcome> listener) {
+    return maintain(selectors, dryRun, false, listener);
   }
 
   /** Runs one table in batch mode. */

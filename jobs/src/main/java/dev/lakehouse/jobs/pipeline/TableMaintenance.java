@@ -4,6 +4,7 @@ import dev.lakehouse.core.errors.LakehouseException;
 import dev.lakehouse.core.format.LakehouseTable;
 import dev.lakehouse.core.format.MaintenanceResult;
 import dev.lakehouse.core.format.TableVersion;
+import dev.lakehouse.core.run.RunLog;
 import dev.lakehouse.core.run.RunMode;
 import dev.lakehouse.core.run.StreamCheckpoint;
 import dev.lakehouse.core.run.SystemTable;
@@ -50,33 +51,50 @@ public final class TableMaintenance {
   /** What was maintained: a table (its files), or the folder of quality reports (its old reports). */
   public enum Kind { TABLE, QUALITY_REPORTS }
 
+  /** A table left alone: its last maintenance ended at {@code last}, less than its {@code maintenance.every} ago. */
+  public record NotDue(Instant last, Duration every) {
+    /** When the table is due again. */
+    public Instant due() {
+      return last.plus(every);
+    }
+  }
+
   /**
    * What maintaining one table, or the quality reports, did.
    *
    * @param table {@code layer.name}, a system table's {@code _lakehouse.name}, or the reports' folder
-   * @param result for the reports, only {@code filesDeleted} (reports) and {@code kept} ({@code keep-reports})
+   * @param result for the reports, only {@code filesDeleted} (reports) and {@code kept} ({@code keep-reports});
+   *     empty when it failed or was not due
    * @param readers the pipeline's readers that had yet to read all of it
    * @param error why it failed (the table is then as it was, or only compacted)
+   * @param notDue why it was left alone, when it was not due (then nothing else is set)
    */
   public record Outcome(String table, Kind kind, Optional<MaintenanceResult> result, List<Reader> readers,
-      Optional<String> error) {
+      Optional<String> error, Optional<NotDue> notDue) {
     Outcome(String table, Optional<MaintenanceResult> result, List<Reader> readers, Optional<String> error) {
-      this(table, Kind.TABLE, result, readers, error);
+      this(table, Kind.TABLE, result, readers, error, Optional.empty());
     }
   }
 
   private final PipelineSpec spec;
   private final SparkSession spark;
   private final boolean dryRun;
+  private final RunLog runLog;
+  private final boolean force;
+  /** When each table's last maintenance ended: read from the run log for the first table maintained every so often. */
+  private Map<String, Instant> lastMaintained;
   /** Each stream's read position, one entry per source, by reader: read once for all the tables maintained. */
   private final Map<String, List<String>> streamOffsets = new LinkedHashMap<>();
   /** The source versions each incremental gold table's last refresh read, by reader: read once too. */
   private final Map<String, Map<TableName, TableVersion>> refreshesRead = new LinkedHashMap<>();
 
-  TableMaintenance(PipelineSpec spec, SparkSession spark, boolean dryRun) {
+  /** @param force maintain every table, however recently it was ({@code maintenance.every} ignored) */
+  TableMaintenance(PipelineSpec spec, SparkSession spark, RunLog runLog, boolean dryRun, boolean force) {
     this.spec = spec;
     this.spark = spark;
     this.dryRun = dryRun;
+    this.runLog = runLog;
+    this.force = force;
     for (TableSpec t : spec.tables().values()) {
       streamOffsets.put(t.name() + "'s stream", StreamCheckpoint.readUpTo(spark.sparkContext().hadoopConfiguration(), t.checkpoint()));
       if (t.layer() instanceof LayerSpec.Gold) {
@@ -111,6 +129,27 @@ public final class TableMaintenance {
           target.currentVersion(spark), error));
     }
     return results;
+  }
+
+  /**
+   * The outcome of leaving {@code table} alone, when its last maintenance ended less than its {@code
+   * maintenance.every} ago (a failed one does not count); empty when it is due. A table left alone
+   * gets no run log row: its next maintenance is counted from the last that did something.
+   */
+  Optional<Outcome> notDue(TableSpec table) {
+    Duration every = table.maintenance().every();
+    if (force || every.isZero()) {
+      return Optional.empty();
+    }
+    if (lastMaintained == null) {
+      lastMaintained = runLog.lastSucceeded(RunMode.MAINTAIN);
+    }
+    Instant last = lastMaintained.get(table.name().toString());
+    if (last == null || !last.plus(every).isAfter(Instant.now())) {
+      return Optional.empty();
+    }
+    return Optional.of(new Outcome(table.name().toString(), Kind.TABLE, Optional.empty(), List.of(), Optional.empty(),
+        Optional.of(new NotDue(last, every))));
   }
 
   private TableRunResult maintainOne(LakehouseTable table, TableSpec spec, java.util.function.Consumer<Outcome> listener) {
@@ -172,9 +211,9 @@ public final class TableMaintenance {
     try {
       long deleted = QualityReport.deleteOlderThan(spark, spec.settings(), keep, dryRun);
       return new Outcome(folder, Kind.QUALITY_REPORTS, Optional.of(new MaintenanceResult(0, 0, deleted, 0, keep,
-          Optional.empty())), List.of(), Optional.empty());
+          Optional.empty())), List.of(), Optional.empty(), Optional.empty());
     } catch (RuntimeException e) {
-      return new Outcome(folder, Kind.QUALITY_REPORTS, Optional.empty(), List.of(), Optional.of(e.getMessage()));
+      return new Outcome(folder, Kind.QUALITY_REPORTS, Optional.empty(), List.of(), Optional.of(e.getMessage()), Optional.empty());
     }
   }
 

@@ -17,7 +17,8 @@ class MaintainCommandTest {
   private static String print(long deleted, boolean dryRun) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     TableMaintenance.Outcome o = new TableMaintenance.Outcome("_lakehouse/reports", TableMaintenance.Kind.QUALITY_REPORTS,
-        Optional.of(new MaintenanceResult(0, 0, deleted, 0, Duration.ofDays(90), Optional.empty())), List.of(), Optional.empty());
+        Optional.of(new MaintenanceResult(0, 0, deleted, 0, Duration.ofDays(90), Optional.empty())), List.of(), Optional.empty(),
+        Optional.empty());
     MaintainCommand.print(new PrintStream(bytes, true, StandardCharsets.UTF_8), o, dryRun);
     return bytes.toString(StandardCharsets.UTF_8).strip();
   }
