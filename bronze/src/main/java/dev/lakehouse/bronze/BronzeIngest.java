@@ -65,6 +65,7 @@ public final class BronzeIngest implements TableJob {
   private final QuarantineTable quarantine;
   private StructType pinned;
   private List<DriftCheck.NewColumn> newColumns = List.of(); // of the batch being processed
+  private boolean addsRescueColumn; // the batch being processed adds the rescue column to the table
 
   public BronzeIngest(TableSpec spec) {
     this.spec = spec;
@@ -275,7 +276,11 @@ public final class BronzeIngest implements TableJob {
     }
     boolean exists = target.exists(spark);
     StructType tableSchema = exists ? target.read(spark).schema() : tableSchema(withMetadata(pinned, rows.schema()));
-    newColumns = DriftCheck.newColumns(rows, tableSchema, bronze.driftStructs());
+    // The rescue column is the framework's, not drift: a table made before its spec asked for
+    // rescue gains it (see aligned and append), whatever the table's schema-drift says.
+    newColumns = DriftCheck.newColumns(rows, tableSchema, bronze.driftStructs()).stream()
+        .filter(c -> c.struct().isPresent() || !c.name().equals(BronzeColumns.RESCUED)).toList();
+    addsRescueColumn = rescueColumn() && !List.of(tableSchema.fieldNames()).contains(BronzeColumns.RESCUED);
     if (!newColumns.isEmpty()) {
       rows = DriftCheck.apply(rows, newColumns, bronze.schemaDrift(), spec);
     }
@@ -283,7 +288,7 @@ public final class BronzeIngest implements TableJob {
   }
 
   private void append(Dataset<Row> out, BatchContext context) {
-    if (bronze.schemaDrift() == SchemaDrift.ADD_NEW_COLUMNS && !newColumns.isEmpty()) {
+    if (addsRescueColumn || bronze.schemaDrift() == SchemaDrift.ADD_NEW_COLUMNS && !newColumns.isEmpty()) {
       target.appendAddingColumns(out, Optional.of(context.mark()));
     } else {
       target.append(out, Optional.of(context.mark()));
@@ -314,7 +319,7 @@ public final class BronzeIngest implements TableJob {
       cols.add(have.contains(f.name()) ? col("`" + f.name() + "`") : lit(null).cast(f.dataType()).as(f.name()));
       have.remove(f.name());
     }
-    if (rescueColumn() && !List.of(tableSchema.fieldNames()).contains(BronzeColumns.RESCUED)) {
+    if (addsRescueColumn) {
       // a table created before its spec asked for rescue gains the column like any new one
       have.remove(BronzeColumns.RESCUED);
       cols.add(List.of(rows.columns()).contains(BronzeColumns.RESCUED) ? col(BronzeColumns.RESCUED)

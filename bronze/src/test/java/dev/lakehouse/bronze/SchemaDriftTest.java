@@ -67,6 +67,45 @@ class SchemaDriftTest {
   }
 
   /**
+   * A table made without a rescue column whose spec then asks for one ({@code bad-records = rescue})
+   * gains it with the next batch: with a malformed record in it (rescued, not taken for drift), and
+   * without one (the column added, empty).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"delta", "hudi"})
+  void aTableSwitchedToRescueGainsTheColumn(String format) {
+    String before = "source { type = files, format = json, path = landing/people, schema = \"id BIGINT, name STRING\" }\n";
+    Bronze t = Bronze.table("switched", format, before);
+    Bronze.land(t.landing("landing/people"), "1.json", FIRST);
+    assertThat(t.run().error()).isEmpty();
+    Bronze rescuing = t.withBlock(before + "bad-records = rescue\n");
+    Bronze.land(t.landing("landing/people"), "2.json", "{\"id\": 3, \"name\": \"cy\"}\n{\"id\": 4, \"name\": \n");
+    TableRunResult withBad = rescuing.run();
+    assertThat(withBad.error()).isEmpty();
+    assertThat(withBad.rowsWritten()).isEqualTo(2);
+    assertThat(rescuing.rows().where("_rescued_data IS NOT NULL").count()).isEqualTo(1);
+    Bronze.land(t.landing("landing/people"), "3.json", "{\"id\": 5, \"name\": \"dee\"}\n");
+    assertThat(rescuing.run().error()).isEmpty();
+    assertThat(rescuing.rows().orderBy("id").collectAsList()).extracting(r -> r.getAs("id") + ":" + r.getAs("_rescued_data"))
+        .containsExactlyInAnyOrder("1:null", "2:null", "3:null", "null:{\"id\": 4, \"name\": ", "5:null");
+  }
+
+  /** The same switch with a batch without a malformed record: the column comes anyway, empty. */
+  @ParameterizedTest
+  @ValueSource(strings = {"delta", "hudi"})
+  void aTableSwitchedToRescueGainsTheColumnWithAGoodBatch(String format) {
+    String before = "source { type = files, format = json, path = landing/people, schema = \"id BIGINT, name STRING\" }\n";
+    Bronze t = Bronze.table("switched_good", format, before);
+    Bronze.land(t.landing("landing/people"), "1.json", FIRST);
+    assertThat(t.run().error()).isEmpty();
+    Bronze rescuing = t.withBlock(before + "bad-records = rescue\n");
+    Bronze.land(t.landing("landing/people"), "2.json", "{\"id\": 3, \"name\": \"cy\"}\n");
+    assertThat(rescuing.run().error()).isEmpty();
+    assertThat(rescuing.rows().columns()).contains("_rescued_data");
+    assertThat(rescuing.rows().count()).isEqualTo(3);
+  }
+
+  /**
    * Drift is a key the schema does not have at the top of a document. Inside an object declared as
    * a STRUCT, the declared fields are read and others are not (a Debezium envelope's {@code source}
    * block has more than one keeps); declared STRING, an object or array keeps its whole JSON text.
