@@ -340,13 +340,31 @@ class EventsPipelineTest {
 
   /** What {@code body} prints, asserting it returns {@code exitCode}. */
   static String captureOut(Callable<Integer> body, int exitCode) throws Exception {
-    PrintStream original = System.out;
+    return capture(body, exitCode, false);
+  }
+
+  /** What {@code body} prints to standard error, asserting it returns {@code exitCode}. */
+  static String captureErr(Callable<Integer> body, int exitCode) throws Exception {
+    return capture(body, exitCode, true);
+  }
+
+  private static String capture(Callable<Integer> body, int exitCode, boolean err) throws Exception {
+    PrintStream original = err ? System.err : System.out;
     ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-    System.setOut(new PrintStream(buffer, true, StandardCharsets.UTF_8));
+    PrintStream to = new PrintStream(buffer, true, StandardCharsets.UTF_8);
+    if (err) {
+      System.setErr(to);
+    } else {
+      System.setOut(to);
+    }
     try {
       assertThat(body.call()).isEqualTo(exitCode);
     } finally {
-      System.setOut(original);
+      if (err) {
+        System.setErr(original);
+      } else {
+        System.setOut(original);
+      }
     }
     return buffer.toString(StandardCharsets.UTF_8);
   }

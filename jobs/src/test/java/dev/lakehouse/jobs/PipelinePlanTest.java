@@ -4,15 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lakehouse.core.config.ConfigLayers;
-import dev.lakehouse.core.errors.LakehouseException;
+import dev.lakehouse.core.errors.UsageException;
+import dev.lakehouse.jobs.cli.LakehouseMain;
 import dev.lakehouse.core.spec.PipelineSpec;
 import dev.lakehouse.core.spec.TableName;
 import dev.lakehouse.jobs.pipeline.PipelinePlan;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The pipeline graph of the demo: run order and selectors, without running anything. */
 class PipelinePlanTest {
@@ -46,7 +49,28 @@ class PipelinePlanTest {
         "gold.local_supplier_volume", "gold.returned_item_reporting", "gold.revenue_daily", "gold.monthly_orders_by_priority");
     assertThat(select("gold")).hasSize(7).allMatch(t -> t.startsWith("gold."));
     assertThat(select("bronze.region+")).containsExactly("bronze.region", "silver.region", "gold.local_supplier_volume");
-    assertThatThrownBy(() -> select("gold.nothing")).isInstanceOf(LakehouseException.class).hasMessageContaining("gold.nothing");
+    assertThatThrownBy(() -> select("gold.nothing")).isInstanceOf(UsageException.class).hasMessageContaining("gold.nothing");
+  }
+
+  /**
+   * A selector that matches nothing is a wrong request, not a failed run: exit code 2 (1 is a table
+   * that failed), and a misspelt layer is called a layer or a table.
+   */
+  @Test
+  void aSelectorThatMatchesNothingIsAUsageError(@TempDir Path dir) throws Exception {
+    assertThatThrownBy(() -> select("golld")).isInstanceOf(UsageException.class)
+        .hasMessageStartingWith("Cannot select 'golld': no such layer or table in pipeline tpch; layers are bronze, silver and gold");
+    assertThat(EventsPipelineTest.captureErr(() -> LakehouseMain.execute("plan", "--tables", "gold.revenue_dayly",
+        "--conf", "../conf/pipelines/tpch.conf"), LakehouseMain.CONFIG_ERROR))
+        .contains("Cannot select 'gold.revenue_dayly': no such table in pipeline tpch");
+    Path conf = Files.writeString(dir.resolve("bronze-only.conf"), """
+        pipeline { name = landing, tables { bronze { events { source { type = files, format = json, path = in,
+          schema = "id BIGINT" } } } } }
+        """);
+    PipelineSpec bronzeOnly = Lakehouse.validate(new ConfigLayers.Request(conf, Optional.empty(), List.of(),
+        Map.of("LAKEHOUSE_ROOT", dir.toString())));
+    assertThatThrownBy(() -> PipelinePlan.select(bronzeOnly, List.of("gold"))).isInstanceOf(UsageException.class)
+        .hasMessage("Cannot select layer 'gold': pipeline landing has no gold table; its tables are [bronze.events]");
   }
 
   @Test

@@ -32,8 +32,10 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.commons.text.similarity.LevenshteinDistance;
 
 /**
  * Turns loaded configuration into a validated {@link PipelineSpec}. The only class that reads
@@ -477,6 +479,16 @@ public final class PipelineParser {
           } else if (ref.size() == 1) {
             t.problem(key, "Cannot resolve table '" + ref.get(0) + "' in the query: name pipeline tables as layer.name, e.g. silver."
                 + ref.get(0));
+          } else {
+            // A database of the catalog is read as it is, but one a letter or two from a layer is
+            // a typo: it would make no dependency, and the run would fail on Spark's table-not-found.
+            String database = ref.get(ref.size() - 2);
+            for (Layer layer : Layer.values()) {
+              if (LevenshteinDistance.getDefaultInstance().apply(database.toLowerCase(Locale.ROOT), layer.id()) <= 2) {
+                t.problem(key, "Cannot resolve table '" + String.join(".", ref) + "' in the query: " + database
+                    + " is no layer; did you mean " + layer.id() + "." + ref.get(ref.size() - 1) + "?");
+              }
+            }
           }
         }
       } catch (Exception e) { // Spark's ParseException is a checked AnalysisException

@@ -121,7 +121,7 @@ class BrokenConfigTest {
   @Test
   void sqlFragmentsAreParsedBeforeAnythingRuns() {
     List<String> all = problems("bad-sql.conf").stream().map(ConfigProblem::toString).toList();
-    assertThat(all).hasSize(4);
+    assertThat(all).hasSize(5);
     assertThat(all.get(0)).startsWith("src/test/resources/broken/bad-sql.conf:5: pipeline.tables.bronze.orders.source.schema: "
         + "Cannot parse schema \"id BIGINT, name STRNG(\": ").endsWith("; write Spark DDL such as \"id BIGINT, name STRING\"");
     assertThat(all.get(1)).startsWith("src/test/resources/broken/bad-sql.conf:10: pipeline.tables.silver.orders.select: "
@@ -131,6 +131,10 @@ class BrokenConfigTest {
     assertThat(all.get(3)).isEqualTo("src/test/resources/broken/bad-sql.conf:15: pipeline.tables.gold.constant.sql: "
         + "Cannot refresh a gold table whose query reads no table of this pipeline: nothing would ever trigger it; "
         + "read at least one table, named layer.name");
+    // A misspelt layer is no table of the pipeline: without the check it made no dependency and
+    // the run failed on Spark's table-not-found.
+    assertThat(all.get(4)).isEqualTo("src/test/resources/broken/bad-sql.conf:16: pipeline.tables.gold.misspelt.sql: "
+        + "Cannot resolve table 'silvr.orders' in the query: silvr is no layer; did you mean silver.orders?");
   }
 
   @Test

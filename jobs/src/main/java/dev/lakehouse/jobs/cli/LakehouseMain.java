@@ -1,6 +1,7 @@
 package dev.lakehouse.jobs.cli;
 
 import dev.lakehouse.core.errors.ConfigException;
+import dev.lakehouse.core.errors.UsageException;
 import dev.lakehouse.core.errors.LakehouseException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -34,7 +35,7 @@ public final class LakehouseMain implements Runnable {
   public static int execute(String... args) {
     CommandLine cli = new CommandLine(new LakehouseMain());
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
-      if (e instanceof ConfigException) {
+      if (e instanceof ConfigException || e instanceof UsageException) {
         System.err.println(e.getMessage());
         return CONFIG_ERROR;
       }

@@ -1,6 +1,6 @@
 package dev.lakehouse.jobs.pipeline;
 
-import dev.lakehouse.core.errors.LakehouseException;
+import dev.lakehouse.core.errors.UsageException;
 import dev.lakehouse.core.spec.Layer;
 import dev.lakehouse.core.spec.LayerSpec;
 import dev.lakehouse.core.spec.SourceSpec;
@@ -58,7 +58,7 @@ public final class PipelinePlan {
    * ({@code silver.orders}), a table with everything downstream ({@code silver.orders+}), a table
    * with everything upstream ({@code +gold.revenue}), or a layer ({@code silver}).
    *
-   * @throws LakehouseException naming a selector that matches no table
+   * @throws UsageException naming a selector that matches no table, or a layer without tables
    */
   public static List<TableName> select(PipelineSpec pipeline, List<String> selectors) {
     Set<TableName> chosen = new LinkedHashSet<>();
@@ -69,12 +69,21 @@ public final class PipelinePlan {
       String core = s.substring(up ? 1 : 0, s.length() - (down && s.length() > 1 ? 1 : 0));
       Layer layer = Layer.fromId(core);
       if (layer != null && !up && !down) {
-        pipeline.tables().keySet().stream().filter(t -> t.layer() == layer).forEach(chosen::add);
+        List<TableName> ofLayer = pipeline.tables().keySet().stream().filter(t -> t.layer() == layer).toList();
+        if (ofLayer.isEmpty()) {
+          throw new UsageException("Cannot select layer '" + raw + "': pipeline " + pipeline.name() + " has no "
+              + layer.id() + " table; its tables are " + pipeline.tables().keySet());
+        }
+        chosen.addAll(ofLayer);
         continue;
       }
       TableName t = TableName.parse(core);
+      if (t == null && !core.contains(".") && !up && !down) {
+        throw new UsageException("Cannot select '" + raw + "': no such layer or table in pipeline " + pipeline.name()
+            + "; layers are bronze, silver and gold, tables are layer.name: " + pipeline.tables().keySet());
+      }
       if (t == null || !pipeline.tables().containsKey(t)) {
-        throw new LakehouseException("Cannot select '" + raw + "': no such table in pipeline " + pipeline.name()
+        throw new UsageException("Cannot select '" + raw + "': no such table in pipeline " + pipeline.name()
             + "; tables are " + pipeline.tables().keySet() + " (append + for downstream, prefix + for upstream)");
       }
       chosen.add(t);
