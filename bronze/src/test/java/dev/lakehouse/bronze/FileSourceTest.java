@@ -180,15 +180,35 @@ class FileSourceTest {
     Bronze.land(docs, "array.json", "[\n  {\"id\": 1,\n   \"tags\": [\"a\", \"b\"]},\n  {\"id\": 2, \"tags\": []}\n]\n");
     Bronze.land(docs, "object.json", "{\n  \"id\": 3,\n  \"tags\": [\"c\"]\n}\n");
     Bronze.land(docs, "broken.json", "{\n  \"id\": 4,\n  \"tags\": [\"d\"\n");
+    // JSON Lines where one document per file is expected: Spark's parser reads the first document
+    // and ignores the rest; the file is quarantined whole instead, nothing lost.
+    Bronze.land(docs, "lines.json", "{\"id\": 5, \"tags\": []}\n{\"id\": 6, \"tags\": []}\n");
     TableRunResult m = multi.run();
     assertThat(m.error()).isEmpty();
     assertThat(multi.rows().select("id").as(org.apache.spark.sql.Encoders.LONG()).collectAsList()).containsExactlyInAnyOrder(1L, 2L, 3L);
-    assertThat(m.rowsQuarantined()).isEqualTo(1);
+    assertThat(m.rowsQuarantined()).isEqualTo(2);
     assertThat(m.rowsWritten()).isEqualTo(3);
-    Row bad = multi.quarantined().first();
+    Row bad = multi.quarantined().where("_source LIKE '%/broken.json'").first();
     assertThat((String) bad.getAs("_raw")).isEqualTo("{\n  \"id\": 4,\n  \"tags\": [\"d\"\n");
     assertThat((String) bad.getAs("_reason")).isEqualTo("Cannot parse the record as a JSON object: malformed JSON");
-    assertThat((String) bad.getAs("_source")).endsWith("/broken.json");
+    Row lines2 = multi.quarantined().where("_source LIKE '%/lines.json'").first();
+    assertThat((String) lines2.getAs("_raw")).isEqualTo("{\"id\": 5, \"tags\": []}\n{\"id\": 6, \"tags\": []}\n");
+    assertThat((String) lines2.getAs("_reason")).isEqualTo("Cannot parse the record as one JSON object: more follows its first"
+        + " document; land one document per line (JSON Lines), or one per file with the option multiLine = true");
+  }
+
+  /** Two documents on one line of a JSON Lines file: the line is a bad record, not its first document alone. */
+  @Test
+  void twoDocumentsOnOneLineAreABadRecord() {
+    Bronze t = Bronze.table("two_per_line", "delta", """
+        source { type = files, format = json, path = landing/events, schema = "id BIGINT" }
+        """);
+    Bronze.land(t.landing("landing/events"), "1.json", "{\"id\": 1}\n{\"id\": 2} {\"id\": 3}\n{\"id\": 4}\n");
+    TableRunResult r = t.run();
+    assertThat(r.error()).isEmpty();
+    assertThat(t.rows().select("id").as(org.apache.spark.sql.Encoders.LONG()).collectAsList()).containsExactlyInAnyOrder(1L, 4L);
+    assertThat(r.rowsQuarantined()).isEqualTo(1);
+    assertThat((String) t.quarantined().first().getAs("_raw")).isEqualTo("{\"id\": 2} {\"id\": 3}");
   }
 
   /** Moves the data files a Spark write made (not its _SUCCESS and .crc files) into {@code landing}. */

@@ -12,10 +12,14 @@ import static org.apache.spark.sql.functions.json_object_keys;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.size;
+import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.when;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
 import dev.lakehouse.bronze.BronzeColumns;
 import dev.lakehouse.core.spark.LakehouseSpark;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -24,6 +28,7 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
@@ -39,6 +44,9 @@ final class JsonRecords {
   /** A document's top-level keys that the pinned schema lacks; NULL when it is not a JSON object. */
   private static final String UNKNOWN_KEYS = "_lakehouse_unknown_keys";
   private static final String PARSED = "_lakehouse_parsed";
+  /** True when more follows a document's first JSON value, which Spark's parser reads alone. */
+  private static final String MORE = "_lakehouse_more";
+  private static final JsonFactory JSON = new JsonFactory();
   /** The name under which the storing pass observes the documents' counts. */
   private static final String OBSERVED = "lakehouse_json_records";
 
@@ -65,6 +73,7 @@ final class JsonRecords {
     Dataset<Row> observed = batch
         .where(col(text).isNotNull().and(org.apache.spark.sql.functions.trim(col(text)).notEqual("")))
         .withColumn(UNKNOWN_KEYS, unknownKeyColumn(text, pinned, driftStructs))
+        .withColumn(MORE, udf((UDF1<String, Boolean>) JsonRecords::moreAfterFirstValue, DataTypes.BooleanType).apply(col(text)))
         .withColumn(PARSED, document(text, pinned, parseOptions));
     observed = observed.observe(OBSERVED, count(lit(1)), count(when(not(good()), true)),
         count(when(size(col(UNKNOWN_KEYS)).gt(0), true)));
@@ -91,7 +100,9 @@ final class JsonRecords {
       out.add(col(PARSED + ".`" + f.name() + "`").as(f.name()));
     }
     keep.forEach(k -> out.add(col(k)));
-    Column reason = when(col(UNKNOWN_KEYS).isNull(), lit("Cannot parse the record as a JSON object: malformed JSON"))
+    Column reason = when(col(MORE), lit("Cannot parse the record as one JSON object: more follows its first document;"
+            + " land one document per line (JSON Lines), or one per file with the option multiLine = true"))
+        .when(col(UNKNOWN_KEYS).isNull(), lit("Cannot parse the record as a JSON object: malformed JSON"))
         .otherwise(lit("Cannot read the record with schema \"" + pinned.toDDL()
             + "\": a value does not fit the type of its column"));
     List<Column> badColumns = new ArrayList<>(List.of(col(text).cast("string").as(BronzeColumns.RAW)));
@@ -151,9 +162,31 @@ final class JsonRecords {
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'";
   }
 
-  /** True for a document that is a JSON object whose values fit their columns' types. */
+  /** True for a document that is one JSON object whose values fit their columns' types. */
   private static Column good() {
-    return col(PARSED).isNotNull().and(col(UNKNOWN_KEYS).isNotNull()).and(col(PARSED + "." + BronzeColumns.CORRUPT).isNull());
+    return col(PARSED).isNotNull().and(col(UNKNOWN_KEYS).isNotNull()).and(col(PARSED + "." + BronzeColumns.CORRUPT).isNull())
+        .and(not(col(MORE)));
+  }
+
+  /**
+   * Whether {@code text} holds more after its first JSON value: Spark's {@code from_json} reads the
+   * first and ignores the rest, so {@code {"id":1} {"id":2}} on one line, or a JSON Lines file read
+   * with {@code multiLine = true}, would keep one document and lose the others without a word.
+   * Text that does not parse is left to {@code from_json}'s verdict (false here).
+   */
+  static boolean moreAfterFirstValue(String text) {
+    if (text == null) {
+      return false;
+    }
+    try (JsonParser p = JSON.createParser(text)) {
+      if (p.nextToken() == null) {
+        return false;
+      }
+      p.skipChildren();
+      return p.nextToken() != null;
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /** The keys a document may have without widening the schema: the pinned columns and the corrupt-record column. */
