@@ -14,10 +14,13 @@ import java.util.Map;
  */
 final class PipelineGraphCheck {
   private final Map<TableName, TableSpec> tables;
+  /** Each gold table's key that holds its query: sql, sql-file or aggregate.from. */
+  private final Map<TableName, String> queryKeys;
   private final List<ConfigProblem> problems;
 
-  PipelineGraphCheck(Map<TableName, TableSpec> tables, List<ConfigProblem> problems) {
+  PipelineGraphCheck(Map<TableName, TableSpec> tables, Map<TableName, String> queryKeys, List<ConfigProblem> problems) {
     this.tables = tables;
+    this.queryKeys = queryKeys;
     this.problems = problems;
   }
 
@@ -27,7 +30,7 @@ final class PipelineGraphCheck {
         continue;
       }
       for (TableName up : upstreamOf(t)) {
-        String path = "pipeline.tables." + t.name() + (t.name().layer() == dev.lakehouse.core.spec.Layer.GOLD ? ".sql" : ".source");
+        String path = "pipeline.tables." + t.name() + "." + keyReading(t, up);
         if (!tables.containsKey(up)) {
           problems.add(new ConfigProblem(path, t.origin(), "Cannot find table " + up + " read by " + t.name()
               + ": it is not declared in this pipeline; declared tables are " + tables.keySet()));
@@ -39,6 +42,14 @@ final class PipelineGraphCheck {
       }
     }
     findCycles();
+  }
+
+  /** The key of {@code t}'s block that names {@code up}: its source or query, or an expectation's reference. */
+  private String keyReading(TableSpec t, TableName up) {
+    if (!t.layer().upstream().contains(up)) {
+      return "expectations";
+    }
+    return t.name().layer() == dev.lakehouse.core.spec.Layer.GOLD ? queryKeys.getOrDefault(t.name(), "sql") : "source";
   }
 
   private static List<TableName> upstreamOf(TableSpec t) {

@@ -30,6 +30,7 @@ import java.time.Duration;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -76,6 +77,8 @@ public final class PipelineParser {
   private final Path pipelineFile;
   /** The sql-file values, as written (relative to the pipeline file): what must ship with it. */
   private final List<String> sqlFiles = new ArrayList<>();
+  /** Each gold table's key that holds its query (sql, sql-file or aggregate.from), for problems with what it reads. */
+  private final Map<TableName, String> queryKeys = new HashMap<>();
 
   private PipelineParser(Path pipelineFile) {
     this.pipelineFile = pipelineFile;
@@ -138,7 +141,7 @@ public final class PipelineParser {
 
     ScheduleSpec schedule = pipeline.object("schedule").map(this::parseSchedule).orElse(ScheduleSpec.DEFAULT);
 
-    new PipelineGraphCheck(tables, problems).check();
+    new PipelineGraphCheck(tables, queryKeys, problems).check();
     DebeziumDriftCheck.check(tables, problems);
     checkCompanionNames(tables);
     if (!problems.isEmpty()) {
@@ -446,6 +449,7 @@ public final class PipelineParser {
     Optional<String> file = t.optionalString("sql-file");
     Optional<Aggregate> aggregate = Optional.empty();
     String key = inline.isPresent() ? "sql" : file.isPresent() ? "sql-file" : "aggregate";
+    queryKeys.put(name, key.equals("aggregate") ? "aggregate.from" : key);
     String sql = "";
     if ((inline.isPresent() ? 1 : 0) + (file.isPresent() ? 1 : 0) + (t.has("aggregate") ? 1 : 0) > 1) {
       t.problem(key, "Cannot use more than one of sql, sql-file and aggregate: keep one");

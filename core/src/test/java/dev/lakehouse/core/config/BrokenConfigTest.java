@@ -50,7 +50,8 @@ class BrokenConfigTest {
         "src/test/resources/broken/many-problems.conf:3: pipeline.colour: Unknown key 'colour'; supported keys here are: name, description, owner, format, tables, schedule",
         "src/test/resources/broken/many-problems.conf:6: pipeline.tables.bronze.orders.source.type: Cannot use source type 'ftp': supported types are files, kafka, jdbc, table",
         "src/test/resources/broken/many-problems.conf:8: pipeline.tables.platinum: Unknown layer 'platinum'; tables are declared under bronze, silver or gold",
-        "src/test/resources/broken/many-problems.conf:12: pipeline.tables.gold.revenue.sql: Cannot find table silver.nothing read by gold.revenue: it is not declared in this pipeline; declared tables are [bronze.orders, gold.revenue]");
+        "src/test/resources/broken/many-problems.conf:12: pipeline.tables.gold.revenue.sql: Cannot find table silver.nothing read by gold.revenue: it is not declared in this pipeline; declared tables are [bronze.orders, gold.monthly, gold.revenue]",
+        "src/test/resources/broken/many-problems.conf:13: pipeline.tables.gold.monthly.aggregate.from: Cannot find table silver.gone read by gold.monthly: it is not declared in this pipeline; declared tables are [bronze.orders, gold.monthly, gold.revenue]");
   }
 
   @Test
@@ -143,7 +144,7 @@ class BrokenConfigTest {
         List.of(), Map.of());
     assertThatThrownBy(() -> PipelineParser.load(request))
         .isInstanceOf(ConfigException.class)
-        .hasMessageStartingWith("Cannot use the configuration: 4 problem(s)\n  - src/test/resources/broken/many-problems.conf:3: pipeline.colour");
+        .hasMessageStartingWith("Cannot use the configuration: 5 problem(s)\n  - src/test/resources/broken/many-problems.conf:3: pipeline.colour");
   }
 
   @Test
@@ -193,7 +194,7 @@ class BrokenConfigTest {
         f + "22: " + p + "[9].anomaly.metric: Cannot watch metric 'median(id)': supported metrics are row-count and mean(<column>)",
         f + "23: " + p + "[10].severity: Unknown key 'severity'; supported keys here are: " + String.join(", ", ExpectationParser.KEYS),
         f + "23: " + p + "[10].completeness: Cannot use completeness = 1.5: it is the least share of non-NULL values, 0 to 1, e.g. 0.95",
-        f + "10: pipeline.tables.silver.orders.source: Cannot find table silver.customer read by silver.orders: it is not declared"
+        f + "10: pipeline.tables.silver.orders.expectations: Cannot find table silver.customer read by silver.orders: it is not declared"
             + " in this pipeline; declared tables are [bronze.orders, silver.orders]");
   }
 
