@@ -15,18 +15,13 @@ import com.amazon.deequ.constraints.ConstraintResult;
 import com.amazon.deequ.constraints.ConstraintStatus;
 import com.amazon.deequ.metrics.Metric;
 import com.amazon.deequ.repository.AnalysisResult;
-import com.amazon.deequ.repository.AnalysisResultSerde;
 import com.amazon.deequ.repository.ResultKey;
-import com.amazon.deequ.repository.fs.FileSystemMetricsRepository;
+import com.amazon.deequ.repository.memory.InMemoryMetricsRepository;
 import com.amazon.deequ.suggestions.ConstraintSuggestion;
 import com.amazon.deequ.suggestions.ConstraintSuggestionRunner;
 import com.amazon.deequ.suggestions.Rules;
 import dev.lakehouse.core.spec.Expectation;
-import java.io.IOException;
-import java.io.OutputStream;
 import java.io.Serializable;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -35,8 +30,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -71,17 +64,24 @@ final class Deequ {
    * long)} reads the metrics from its result; only a distinct count, which groups the batch, makes
    * Deequ read the batch itself ({@link #verify(Dataset, long)}). Either way the checks are evaluated
    * before this batch's metrics join the history, so an anomaly check compares the batch with the
-   * batches before it, as Deequ's {@code VerificationSuite} does.
+   * batches before it, as Deequ's {@code VerificationSuite} does; and they join it only when the
+   * caller {@link #save}s them, once the batch passed its checks: a batch that a {@code fail} rule
+   * stopped was not written, and run again it must be compared with the same batches as before,
+   * not with its own failed attempt.
    */
   static final class Suite {
     private final SparkSession spark;
-    private final FileSystemMetricsRepository repo;
+    /** The history as loaded, which Deequ's anomaly checks read: the file is read once per batch. */
+    private final InMemoryMetricsRepository repo = new InMemoryMetricsRepository();
+    private final List<AnalysisResult> history;
     private final String repository;
     private final Map<String, String> tags;
     private final StructType schema;
     private final List<Check> checks = new ArrayList<>();
     private final List<Analyzer<?, Metric<?>>> analyzers;
     private final Map<String, Verdict> notYet = new LinkedHashMap<>();
+    /** This batch's metrics, once measured: what {@link #save} adds to the history. */
+    private AnalysisResult measured;
 
     /**
      * @param schema the batch's columns, which an analyzer's preconditions check (a mean of a text
@@ -89,7 +89,8 @@ final class Deequ {
      */
     Suite(SparkSession spark, List<Expectation> rules, StructType schema, String repository, String table) {
       this.spark = spark;
-      this.repo = new FileSystemMetricsRepository(spark, repository);
+      this.history = MetricsHistory.load(spark, repository);
+      history.forEach(h -> repo.save(h.resultKey(), h.analyzerContext()));
       this.repository = repository;
       this.tags = Map.of("table", table);
       this.schema = schema;
@@ -158,7 +159,7 @@ final class Deequ {
       return failed.isDefined() ? Optional.of(failed.get()) : Optional.empty();
     }
 
-    /** Evaluates the checks, then saves the batch's metrics (tagged with the table) and prunes the history. */
+    /** Evaluates the checks; keeps the batch's metrics (tagged with the table) for {@link #save}. */
     private Map<String, Verdict> evaluate(AnalyzerContext metrics, long nowMillis) {
       Map<String, Verdict> out = new LinkedHashMap<>(notYet);
       for (Check c : checks) {
@@ -171,9 +172,31 @@ final class Deequ {
               passed || r.message().isEmpty() ? "" : r.message().get()));
         }
       }
-      repo.save(new ResultKey(nowMillis, scalaMap(tags)), metrics);
-      prune(spark, repo, repository);
+      // Only the metrics that were measured, as Deequ's repositories save them.
+      Map<Analyzer<?, Metric<?>>, Metric<?>> succeeded = new LinkedHashMap<>();
+      JavaConverters.mapAsJavaMap(metrics.metricMap()).forEach((a, m) -> {
+        if (m.value().isSuccess()) {
+          succeeded.put(a, m);
+        }
+      });
+      measured = new AnalysisResult(new ResultKey(nowMillis, scalaMap(tags)), new AnalyzerContext(scalaMap(succeeded)));
       return out;
+    }
+
+    /**
+     * Adds the batch's metrics to the history, keeping the newest {@link #HISTORY} (Deequ's file
+     * repository never forgets by itself): call it once the batch passed its checks.
+     */
+    void save() {
+      if (measured == null) {
+        return;
+      }
+      List<AnalysisResult> all = new ArrayList<>(history);
+      all.removeIf(h -> h.resultKey().equals(measured.resultKey()));
+      all.add(measured);
+      all.sort(Comparator.comparingLong(a -> a.resultKey().dataSetDate()));
+      MetricsHistory.write(spark, repository, all.subList(Math.max(0, all.size() - HISTORY), all.size()));
+      measured = null;
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
@@ -243,32 +266,9 @@ final class Deequ {
     return d.isPresent() ? Option.apply((Object) d.get()) : Option.empty();
   }
 
-  /** Keeps the newest {@link #HISTORY} results: Deequ's file repository never forgets by itself. */
-  private static void prune(org.apache.spark.sql.SparkSession spark, FileSystemMetricsRepository repo, String file) {
-    List<AnalysisResult> all = new ArrayList<>(JavaConverters.seqAsJavaList(repo.load().get()));
-    if (all.size() <= HISTORY) {
-      return;
-    }
-    all.sort(Comparator.comparingLong(a -> a.resultKey().dataSetDate()));
-    String json = AnalysisResultSerde.serialize(seq(all.subList(all.size() - HISTORY, all.size())));
-    try {
-      Path path = new Path(file);
-      Path tmp = new Path(file + ".tmp");
-      FileSystem fs = path.getFileSystem(spark.sparkContext().hadoopConfiguration());
-      try (OutputStream out = fs.create(tmp, true)) {
-        out.write(json.getBytes(StandardCharsets.UTF_8));
-      }
-      fs.delete(path, false);
-      fs.rename(tmp, path);
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot prune the metrics history " + file + ": " + e.getMessage(), e);
-    }
-  }
-
   /** The batch timestamps of the history saved under {@code repository}, oldest first (for tests and reports). */
   static List<Long> historyDates(org.apache.spark.sql.SparkSession spark, String repository) {
-    FileSystemMetricsRepository repo = new FileSystemMetricsRepository(spark, repository);
-    return JavaConverters.seqAsJavaList(repo.load().get()).stream().map(a -> a.resultKey().dataSetDate()).sorted().toList();
+    return MetricsHistory.load(spark, repository).stream().map(a -> a.resultKey().dataSetDate()).sorted().toList();
   }
 
   /** A suggested constraint: the column, Deequ's rule class, its Scala code and the observed value. */

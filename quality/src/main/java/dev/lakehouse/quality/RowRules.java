@@ -20,8 +20,9 @@ import org.apache.spark.sql.Row;
 /**
  * Marks each row with whether it passes each row rule: one non-NULL boolean column per rule. Plain
  * Spark expressions rather than Deequ's row-level results, because the NULL semantics are ours to
- * state: in-set, range, pattern and references pass NULL (add not-null to forbid it); a {@code rule}
- * expression that is NULL fails; unique compares NULL keys as equal.
+ * state: in-set, range, pattern and references pass a NULL value (add not-null to forbid it); a
+ * check that is NULL for a value that is not (a {@code rule} expression, a range on text that is not
+ * a number) fails; unique compares NULL keys as equal.
  */
 final class RowRules {
   static final String PREFIX = "_lq_ok_";
@@ -52,21 +53,24 @@ final class RowRules {
         List<Column> parts = new ArrayList<>();
         g.min().ifPresent(m -> parts.add(q(g.column()).geq(lit(m))));
         g.max().ifPresent(m -> parts.add(q(g.column()).leq(lit(m))));
+        // Text that is not a number compares as NULL: it fails, by the coalesce below.
         ok = q(g.column()).isNull().or(all(parts));
       } else if (r instanceof Expectation.Pattern p) {
         ok = q(p.column()).isNull().or(q(p.column()).cast("string").rlike(p.regex()));
       } else if (r instanceof Expectation.Sql s) {
-        ok = coalesce(expr(s.expression()), lit(false));
+        ok = expr(s.expression());
       } else if (r instanceof Expectation.Unique u) {
         out = unique(rows, out, u, name);
-        continue;
+        ok = col(name);
       } else if (r instanceof Expectation.References f) {
         out = references(rows, out, f, tables.apply(f.table()), name);
-        continue;
+        ok = col(name);
       } else {
         continue; // a set rule: Deequ's part
       }
-      out = out.withColumn(name, ok);
+      // A NULL flag would count as passing but match neither the kept rows' filter nor the
+      // quarantine's (NOT NULL is NULL): its row would vanish. Whatever is not true fails.
+      out = out.withColumn(name, coalesce(ok, lit(false)));
     }
     return out;
   }

@@ -94,7 +94,9 @@ public final class TableExpectations implements BatchExpectations {
     if (ofTable.isEmpty()) {
       Judged batch = judge(rows);
       enforce(batch.outcomes(), batch.total(), false, context);
-      return written(batch, context);
+      Dataset<Row> out = written(batch, context);
+      batch.saveMetrics();
+      return out;
     }
     // Row rules judge the rows written; the others the table those rows leave (the rows kept, not
     // those dropped or quarantined), in a pass of their own over it.
@@ -108,11 +110,30 @@ public final class TableExpectations implements BatchExpectations {
     }
     outcomes.sort(java.util.Comparator.comparingInt(o -> rules.indexOf(o.expectation())));
     enforce(outcomes, batch == null ? 0 : batch.total(), true, context);
-    return batch == null ? rows : ofRows.written(batch, context);
+    Dataset<Row> out = batch == null ? rows : ofRows.written(batch, context);
+    table.saveMetrics();
+    if (batch != null) {
+      batch.saveMetrics();
+    }
+    return out;
   }
 
-  /** These rules over {@code rows} (stored): their outcomes, and the rows flagged by the row rules. */
-  private record Judged(Dataset<Row> rows, Dataset<Row> flagged, Row counts, long total, List<RuleOutcome> outcomes) {}
+  /**
+   * These rules over {@code rows} (stored): their outcomes, the rows flagged by the row rules, and
+   * the Deequ suite whose metrics join the history only once the batch passed ({@link #saveMetrics}).
+   */
+  private record Judged(Dataset<Row> rows, Dataset<Row> flagged, Row counts, long total, List<RuleOutcome> outcomes,
+      Deequ.Suite suite) {
+    /**
+     * Saves the batch's Deequ metrics to the history: only once no {@code fail} rule stopped it, so a
+     * stopped batch, run again, is compared with the batches before it rather than with itself.
+     */
+    void saveMetrics() {
+      if (suite != null) {
+        suite.save();
+      }
+    }
+  }
 
   /** The same table's expectations, only {@code subset} of its rules. */
   private TableExpectations(TableExpectations all, List<Expectation> subset) {
@@ -150,7 +171,7 @@ public final class TableExpectations implements BatchExpectations {
     long total = counts.getLong(0);
     List<RuleOutcome> outcomes = total == 0 ? onEmpty()
         : evaluate(rows, counts, total, suite, shared ? rules.size() + 2 : -1);
-    return new Judged(rows, flagged, counts, total, outcomes);
+    return new Judged(rows, flagged, counts, total, outcomes, suite);
   }
 
   /**
