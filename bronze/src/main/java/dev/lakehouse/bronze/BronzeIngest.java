@@ -38,7 +38,9 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * A bronze table: records from a source, appended unchanged with lineage columns. Bronze never
- * updates or deletes a row; a micro-batch replayed after a crash is recognised and not appended twice.
+ * updates a row, and deletes rows only when the table declares a {@code retention} (those ingested
+ * longer ago, at the start of a run: {@link #expire}); a micro-batch replayed after a crash is
+ * recognised and not appended twice.
  *
  * <p>Per micro-batch: the source parses the records; records that do not parse go to the
  * quarantine table or the rescue column ({@code bad-records}); columns the table does not have are

@@ -106,6 +106,7 @@ final class FileSource implements BronzeSource {
     };
   }
 
+  /** Over the spec's options: the config refuses a mode or columnNameOfCorruptRecord of its own (ReaderOptions). */
   private static Map<String, String> csvParsing() {
     return Map.of("mode", "PERMISSIVE", "columnNameOfCorruptRecord", BronzeColumns.CORRUPT);
   }

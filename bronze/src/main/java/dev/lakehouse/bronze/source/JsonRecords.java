@@ -63,6 +63,7 @@ final class JsonRecords {
   static Records parse(Dataset<Row> batch, String text, StructType pinned, Map<String, String> options, List<String> keep,
       List<String> driftStructs) {
     Map<String, String> parseOptions = new HashMap<>(options);
+    // Bad records go where bad-records says; the config refuses these two in a source's options (ReaderOptions).
     parseOptions.put("mode", "PERMISSIVE");
     parseOptions.put("columnNameOfCorruptRecord", BronzeColumns.CORRUPT);
     // Keys and values in one pass, stored: the unknown keys, the bad records' count and the append

@@ -28,7 +28,8 @@ import org.apache.spark.sql.execution.streaming.FileStreamSourceLog;
  * <p>The stream's own log (its checkpoint's {@code sources/0}) says which files it took and their
  * modification time then; one listing of the landing folder gives the times now. Spark forgets a
  * name once it is older than {@code maxFileAge} (7 days) behind the newest file taken, and then
- * reads it again as new: such names are not reported.
+ * reads it again as new: such names are not reported. Files are matched by full path, as the stream
+ * takes them: the config refuses {@code fileNameOnly}, with which the stream would match by name.
  */
 final class RelandedFiles {
   private RelandedFiles() {}

@@ -31,12 +31,32 @@ final class ReaderOptions {
   private static final Set<String> FILE_STREAM = Set.of("maxFilesPerTrigger", "latestFirst", "fileNameOnly", "maxFileAge",
       "cleanSource", "sourceArchiveDir", "maxCachedFiles", "discardCachedInputRatio", "ignoreCorruptFiles", "path");
   private static final String FILE_INDEX = "org.apache.spark.sql.execution.datasources.FileIndexOptions$";
+  /**
+   * Options Spark's readers know that bronze cannot honour: it parses records itself, PERMISSIVE,
+   * and replaces these, so {@code mode = DROPMALFORMED} or {@code FAILFAST} would be read as
+   * PERMISSIVE without a word. Each with why and what to set instead.
+   */
+  private static final Map<String, String> BAD_RECORD_OPTIONS = Map.of(
+      "mode", "bronze parses every record itself (PERMISSIVE) and never drops a record that does not parse"
+          + " (DROPMALFORMED) nor stops the run at it (FAILFAST): it goes where the table's bad-records says."
+          + " Set bad-records = quarantine (the default: to the table's _quarantine table, its text in _raw) or"
+          + " bad-records = rescue (kept in the table, its text in _rescued_data) on the table, and remove mode from options",
+      "columnNameOfCorruptRecord", "bronze keeps the text of a record that does not parse itself, in _raw of the table's"
+          + " _quarantine table (bad-records = quarantine, the default) or in _rescued_data (bad-records = rescue); set"
+          + " bad-records on the table, and remove columnNameOfCorruptRecord from options");
+  /** {@link #BAD_RECORD_OPTIONS} and the file stream's options that would skip files silently. */
+  private static final Map<String, String> FILES_REFUSED = with(BAD_RECORD_OPTIONS, "fileNameOnly",
+      "with it Spark's file stream takes a file whose name it has read before, in any folder, as read and skips it"
+          + " without a word (day=2/orders.csv after day=1/orders.csv), and bronze's check that stops a run when a file it"
+          + " read changed compares full paths, so it would not see them either; remove fileNameOnly (a file stream then"
+          + " reads each full path once)");
 
   private ReaderOptions() {}
 
   /** Reports each option of {@code values} that the file reader of {@code format} does not know, at its line in {@code options}. */
   static void checkFiles(SpecReader options, FileFormat format, Map<String, String> values) {
-    known(format).ifPresent(known -> values.keySet().stream().filter(k -> !known.contains(k)).forEach(k ->
+    refuse(options, values, FILES_REFUSED);
+    known(format).ifPresent(known -> values.keySet().stream().filter(k -> !known.contains(k) && refused(k, FILES_REFUSED).isEmpty()).forEach(k ->
         options.problem(k, unknown(k, "with " + format.id() + " files: Spark's " + format.id() + " reader does not know it and would ignore it",
             known))));
   }
@@ -46,6 +66,9 @@ final class ReaderOptions {
    * JSON reader's (they parse the values).
    */
   static void checkKafka(SpecReader options, boolean jsonValues, Map<String, String> values) {
+    if (jsonValues) {
+      refuse(options, values, BAD_RECORD_OPTIONS); // the JSON reader's: bronze parses the values itself
+    }
     Optional<Set<String>> consumer = kafkaConsumerSettings();
     Optional<Set<String>> json = jsonValues ? known(FileFormat.JSON) : Optional.of(Set.of());
     if (consumer.isEmpty() || json.isEmpty()) {
@@ -60,7 +83,8 @@ final class ReaderOptions {
                   .map(s -> "; did you mean '" + SourceSpec.Kafka.CONSUMER_PREFIX + s + "'?")
                   .orElse("; see the consumer settings of Kafka's documentation"));
         }
-      } else if (!SourceSpec.Kafka.SPARK_OPTIONS.contains(key) && !json.get().contains(key)) {
+      } else if (!SourceSpec.Kafka.SPARK_OPTIONS.contains(key) && !json.get().contains(key)
+          && !(jsonValues && refused(key, BAD_RECORD_OPTIONS).isPresent())) {
         Set<String> all = caseInsensitive(SourceSpec.Kafka.SPARK_OPTIONS);
         all.addAll(json.get());
         options.problem(key, unknown(key, "with a Kafka source: Spark's Kafka source does not know it" + (jsonValues
@@ -100,6 +124,23 @@ final class ReaderOptions {
             + driverName + ") knows it, and both would ignore it", all));
       }
     }
+  }
+
+  /** Reports each option of {@code values} that {@code refused} names (ignoring case, as Spark reads them), with why. */
+  private static void refuse(SpecReader options, Map<String, String> values, Map<String, String> refused) {
+    for (String key : values.keySet()) {
+      refused(key, refused).ifPresent(why -> options.problem(key, "Cannot use the option '" + key + "': " + why));
+    }
+  }
+
+  private static Optional<String> refused(String key, Map<String, String> refused) {
+    return refused.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(key)).map(Map.Entry::getValue).findFirst();
+  }
+
+  private static Map<String, String> with(Map<String, String> map, String key, String value) {
+    Map<String, String> all = new java.util.HashMap<>(map);
+    all.put(key, value);
+    return Map.copyOf(all);
   }
 
   private static String unknown(String key, String why, Set<String> known) {

@@ -79,6 +79,33 @@ class BrokenConfigTest {
             + "recursiveFileLookup, sourceArchiveDir, timeZone, wholetext]");
   }
 
+  /**
+   * Reader options bronze cannot honour are refused, not replaced without a word: it parses records
+   * itself, PERMISSIVE (mode, columnNameOfCorruptRecord; bad-records says where bad ones go), and
+   * fileNameOnly would make the file stream skip files of a name it has read.
+   */
+  @Test
+  void readerOptionsBronzeWouldOverrideAreRefusedWithTheSettingToUse() {
+    String f = "src/test/resources/broken/bronze-parsing-options.conf:";
+    String mode = "bronze parses every record itself (PERMISSIVE) and never drops a record that does not parse (DROPMALFORMED)"
+        + " nor stops the run at it (FAILFAST): it goes where the table's bad-records says. Set bad-records = quarantine (the"
+        + " default: to the table's _quarantine table, its text in _raw) or bad-records = rescue (kept in the table, its text in"
+        + " _rescued_data) on the table, and remove mode from options";
+    assertThat(problems("bronze-parsing-options.conf")).extracting(ConfigProblem::toString).containsExactlyInAnyOrder(
+        f + "5: pipeline.tables.bronze.orders.source.options.mode: Cannot use the option 'mode': " + mode,
+        f + "6: pipeline.tables.bronze.events.source.options.MODE: Cannot use the option 'MODE': " + mode,
+        f + "6: pipeline.tables.bronze.events.source.options.columnNameOfCorruptRecord: Cannot use the option"
+            + " 'columnNameOfCorruptRecord': bronze keeps the text of a record that does not parse itself, in _raw of the"
+            + " table's _quarantine table (bad-records = quarantine, the default) or in _rescued_data (bad-records = rescue);"
+            + " set bad-records on the table, and remove columnNameOfCorruptRecord from options",
+        f + "7: pipeline.tables.bronze.drops.source.options.fileNameOnly: Cannot use the option 'fileNameOnly': with it"
+            + " Spark's file stream takes a file whose name it has read before, in any folder, as read and skips it without a"
+            + " word (day=2/orders.csv after day=1/orders.csv), and bronze's check that stops a run when a file it read"
+            + " changed compares full paths, so it would not see them either; remove fileNameOnly (a file stream then reads"
+            + " each full path once)",
+        f + "8: pipeline.tables.bronze.clicks.source.options.mode: Cannot use the option 'mode': " + mode);
+  }
+
   @Test
   void scheduleProblemsNameTheKeyAndTheFix() {
     assertThat(problems("bad-schedule.conf")).extracting(ConfigProblem::toString).containsExactlyInAnyOrder(
