@@ -113,6 +113,28 @@ class SnapshotCdcTest {
     assertThat(skipping.rows().count()).isEqualTo(9);
   }
 
+  /** A snapshot landed twice holds its keys once: the limit counts keys, not rows (twice the rows halved it). */
+  @ParameterizedTest
+  @ValueSource(strings = {"delta", "hudi"})
+  void aSnapshotLandedTwiceStillLimitsTheKeysTheNextOneDeletes(String format) {
+    SilverScenario s = SilverScenario.of(format, SCHEMA, Map.of("current", SNAPSHOTS));
+    for (int copy = 0; copy < 2; copy++) {
+      List<Object[]> whole = new ArrayList<>();
+      for (long id = 1; id <= 10; id++) {
+        whole.add(new Object[] {id, "n" + id, "gold", Date.valueOf(FIRST), new Timestamp(copy)});
+      }
+      s.land(whole);
+    }
+    assertThat(s.run().error()).isEmpty();
+    assertThat(s.rows().count()).isEqualTo(10);
+
+    s.land(List.of(1L, 2L, 3L).stream()
+        .map(id -> new Object[] {id, "n" + id, "gold", Date.valueOf(FIRST.plusDays(1)), new Timestamp(2)}).toList());
+    assertThat(s.run().error()).get().asString()
+        .contains("it lacks 7 of the 10 keys snapshot 2026-11-01 held (70 %)");
+    assertThat(s.rows().count()).as("nothing written").isEqualTo(10);
+  }
+
   /**
    * Snapshots of {@code keys} customers, each from the one before: a customer present may leave
    * (12 %), change name (20 %) or tier (10 %); one absent may (re)appear (35 %). The 5th is made from

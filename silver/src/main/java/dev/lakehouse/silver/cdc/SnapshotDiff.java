@@ -1,6 +1,7 @@
 package dev.lakehouse.silver.cdc;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.countDistinct;
 import static org.apache.spark.sql.functions.element_at;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.map;
@@ -208,7 +209,11 @@ public final class SnapshotDiff {
     if (deleted.isEmpty()) {
       return;
     }
-    for (Row r : before.groupBy(col(NEXT), seq).count().collectAsList()) {
+    // Keys, not rows: a snapshot landed twice holds each key twice, which would double the limit.
+    // The same one pass over the snapshots before as a row count, aggregating distinct keys instead.
+    Column[] keyCols = keys.stream().map(k -> col(ChangeRows.quote(k))).toArray(Column[]::new);
+    for (Row r : before.groupBy(col(NEXT), seq).agg(countDistinct(keyCols[0], java.util.Arrays.copyOfRange(keyCols, 1, keyCols.length)))
+        .collectAsList()) {
       long gone = deleted.getOrDefault(r.get(0), 0L);
       long held = r.getLong(2);
       if (gone > spec.maxDeletedFraction() * held) {
