@@ -1,17 +1,17 @@
 package dev.lakehouse.bronze;
 
+import dev.lakehouse.core.spec.BronzeLineage;
 import java.util.List;
 
-/** The columns bronze adds to the records of a source; one place for their names. */
+/**
+ * The columns bronze adds to the records of a source; one place for their names. The lineage
+ * columns are named in core's {@link BronzeLineage}, which silver reads too.
+ */
 public final class BronzeColumns {
-  /** When the row was ingested. */
-  public static final String INGESTED_AT = "_ingested_at";
-  /** Where the row came from: a file path, {@code kafka:topic/partition/offset}, or the JDBC read and its watermark range. */
-  public static final String SOURCE = "_source";
-  /** The micro-batch that ingested the row. */
-  public static final String BATCH_ID = "_batch_id";
-  /** The run that ingested the row. */
-  public static final String RUN_ID = "_run_id";
+  public static final String INGESTED_AT = BronzeLineage.INGESTED_AT;
+  public static final String SOURCE = BronzeLineage.SOURCE;
+  public static final String BATCH_ID = BronzeLineage.BATCH_ID;
+  public static final String RUN_ID = BronzeLineage.RUN_ID;
   /** Data bronze could not put in a column: a bad record's raw text, or unknown fields as JSON. */
   public static final String RESCUED = "_rescued_data";
   /** Quarantine: the record as it arrived. */
@@ -22,7 +22,7 @@ public final class BronzeColumns {
   public static final String CORRUPT = "_corrupt_record";
 
   /** Columns the framework writes after the data, in this order. */
-  public static final List<String> LINEAGE = List.of(SOURCE, INGESTED_AT, BATCH_ID, RUN_ID);
+  public static final List<String> LINEAGE = BronzeLineage.COLUMNS;
 
   private BronzeColumns() {}
 

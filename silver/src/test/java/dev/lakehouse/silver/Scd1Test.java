@@ -104,6 +104,34 @@ class Scd1Test {
         "x: null key: id must not be null");
   }
 
+  /**
+   * A change without a sequence value cannot be placed among its key's changes: a key violation (it
+   * was dropped against a stored row without a word), failing the batch or quarantined as the table says.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"delta", "hudi"})
+  void aRowWithANullSequenceValueIsAKeyViolation(String format) {
+    SilverScenario failing = SilverScenario.of(format, SCHEMA, java.util.Map.of("t", SPEC, "u", SPEC + "key-violations = quarantine\n"));
+    SilverScenario quarantining = failing.table("u");
+    failing.land(List.<Object[]>of(row(1, "ann", "paris", 1, "I")));
+    assertThat(failing.run().error()).isEmpty();
+    assertThat(quarantining.run().error()).isEmpty();
+    failing.land(List.of(new Object[] {1L, "ann", "lyon", null, "U"}, row(2, "bob", "rome", 1, "I")));
+
+    assertThat(failing.run().error()).get().asString()
+        .contains("Cannot merge into silver.t: 1 row(s) with a null seq (pipeline.tables.silver.t.sequence-by")
+        .contains("nothing was written").contains("key-violations = quarantine");
+    assertThat(table(failing)).containsExactly("1|paris|1");
+
+    TableRunResult r = quarantining.run();
+    assertThat(r.error()).isEmpty();
+    assertThat(r.rowsQuarantined()).isEqualTo(1);
+    assertThat(table(quarantining)).containsExactly("1|paris|1", "2|rome|1");
+    assertThat(quarantining.job().quarantine().table().read(SharedSpark.session()).collectAsList())
+        .extracting(b -> b.getAs("city") + ": " + b.getAs(SilverQuarantine.REASON))
+        .containsExactly("lyon: null sequence: seq (pipeline.tables.silver.u.sequence-by) must not be null");
+  }
+
   @org.junit.jupiter.api.Test
   void anEventLandedTwiceWithOtherLineageIsOneEvent() {
     SilverScenario s = SilverScenario.of("delta", SCHEMA + ", _offset BIGINT", SPEC.replace("select = [id, name, city, seq]", ""));

@@ -108,21 +108,60 @@ class Scd2Test {
   }
 
   /**
-   * Sequenced by a lineage column, copies of one event differ in their sequence value: the guard
-   * must still see them as one event (one version, from the copy it keeps by content), not as an
-   * event and a later one with nothing changed, which would start the version at the first copy.
+   * Sequenced by a lineage column, the same row landed twice is two events (the sequence column is
+   * never left out when copies of one event are told apart): the same state again is not a change,
+   * so the version starts at the first of them.
    */
   @org.junit.jupiter.api.Test
-  void copiesOfAnEventSequencedByALineageColumnAreOneEvent() {
-    SilverScenario s = SilverScenario.of("delta", "id BIGINT, city STRING, _seq BIGINT", """
+  void theSameRowAgainLaterInALineageSequenceIsNotANewVersion() {
+    SilverScenario s = SilverScenario.of("delta", "id BIGINT, city STRING, _ingested_at TIMESTAMP", """
         keys = [id]
-        sequence-by = _seq
+        sequence-by = _ingested_at
         write = scd2
         """);
-    s.land(List.of(new Object[] {1L, "paris", 3L}, new Object[] {1L, "paris", 7L}, new Object[] {2L, "lyon", 4L}));
+    s.land(List.of(new Object[] {1L, "paris", at(3)}, new Object[] {1L, "paris", at(7)}, new Object[] {2L, "lyon", at(4)},
+        new Object[] {2L, "rome", at(5)}));
     assertThat(s.run().error()).isEmpty();
-    assertThat(lines(s.rows().orderBy("id"), "id", "city", "valid_from", "is_current"))
-        .containsExactly("1|paris|7|true", "2|lyon|4|true");
+    assertThat(lines(s.rows().orderBy("id", "valid_from"), "id", "city", "second(valid_from)", "is_current"))
+        .containsExactly("1|paris|3|true", "2|lyon|4|false", "2|rome|5|true");
+  }
+
+  private static java.sql.Timestamp at(int second) {
+    return java.sql.Timestamp.valueOf("2026-01-01 00:00:0" + second);
+  }
+
+  /**
+   * A change without a sequence value fails the batch (it wrote a version with every column null,
+   * which made the next batch's merge fail), or is quarantined as the table says; the history stays whole.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"delta", "hudi"})
+  void aRowWithANullSequenceValueIsAKeyViolation(String format) {
+    String spec = """
+        keys = [id]
+        sequence-by = seq
+        delete-when = "op = 'D'"
+        select = [id, name, city, score, seq]
+        write = scd2
+        """;
+    SilverScenario failing = SilverScenario.of(format, SCHEMA, java.util.Map.of("t", spec, "u", spec + "key-violations = quarantine\n"));
+    SilverScenario quarantining = failing.table("u");
+    failing.land(List.<Object[]>of(row(1, "paris", 1, 10, "I")));
+    assertThat(failing.run().error()).isEmpty();
+    assertThat(quarantining.run().error()).isEmpty();
+    failing.land(List.<Object[]>of(new Object[] {1L, "n1", "lyon", 2, null, "U"}));
+
+    assertThat(failing.run().error()).get().asString()
+        .contains("Cannot merge into silver.t: 1 row(s) with a null seq (pipeline.tables.silver.t.sequence-by")
+        .contains("nothing was written");
+    assertThat(history(failing)).containsExactly("1|paris|1|10|10|null|true");
+
+    TableRunResult r = quarantining.run();
+    assertThat(r.error()).isEmpty();
+    assertThat(r.rowsQuarantined()).isEqualTo(1);
+    failing.land(List.<Object[]>of(row(1, "rome", 3, 20, "U")));
+    assertThat(quarantining.run().error()).isEmpty();
+    assertThat(history(quarantining)).containsExactly("1|paris|1|10|10|20|false", "1|rome|3|20|20|null|true");
   }
 
   /** On Hudi the stream reads bronze through Hudi's stream source (see HudiFormat.readStream). */

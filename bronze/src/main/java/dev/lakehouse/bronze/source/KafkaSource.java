@@ -6,6 +6,7 @@ import static org.apache.spark.sql.functions.lit;
 
 import dev.lakehouse.bronze.BronzeColumns;
 import dev.lakehouse.core.errors.LakehouseException;
+import dev.lakehouse.core.spec.BronzeLineage;
 import dev.lakehouse.core.spec.KafkaValue;
 import dev.lakehouse.core.spec.SourceSpec;
 import dev.lakehouse.core.spec.TableName;
@@ -24,10 +25,10 @@ import org.apache.spark.sql.types.StructType;
  */
 final class KafkaSource implements BronzeSource {
   static final String KEY = "_key";
-  static final String TOPIC = "_topic";
-  static final String PARTITION = "_partition";
-  static final String OFFSET = "_offset";
-  static final String TIMESTAMP = "_timestamp";
+  static final String TOPIC = BronzeLineage.KAFKA_TOPIC;
+  static final String PARTITION = BronzeLineage.KAFKA_PARTITION;
+  static final String OFFSET = BronzeLineage.KAFKA_OFFSET;
+  static final String TIMESTAMP = BronzeLineage.KAFKA_TIMESTAMP;
   private static final String VALUE = "value";
   private static final List<String> METADATA = List.of(KEY, TOPIC, PARTITION, OFFSET, TIMESTAMP);
 
