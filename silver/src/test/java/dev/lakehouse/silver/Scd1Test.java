@@ -142,6 +142,50 @@ class Scd1Test {
     assertThat(lines(s.rows().orderBy("id"), "id", "city", "_offset")).containsExactly("1|paris|205", "2|lyon|101");
   }
 
+  /**
+   * A batch with deletes commits the table and its tombstones: a run that failed after either commit
+   * is replayed (its checkpoint never took the batch) to the same table and tombstones as a run that
+   * did not fail. The failures are Delta's own, refusing a commit: an append-only table refuses the
+   * MERGE that deletes, a CHECK constraint the tombstone.
+   */
+  @org.junit.jupiter.api.Test
+  void aBatchReplayedAfterAFailureBetweenItsTwoCommitsStillDeletes() {
+    SilverScenario s = SilverScenario.of("delta", SCHEMA, SPEC);
+    String table = "delta.`" + s.job().target().location() + "`";
+    String tombstones = "delta.`" + dev.lakehouse.core.spec.Companion.TOMBSTONES.locationOf(s.silver) + "`";
+    s.land(List.of(row(1, "ann", "paris", 1, "I"), row(2, "bob", "lyon", 1, "I"), row(3, "cy", "rome", 1, "I"),
+        row(9, "zed", null, 2, "D")));
+    assertThat(s.run().error()).isEmpty();
+
+    // The table refuses the batch's MERGE, whichever of the two commits comes first.
+    s.land(List.of(row(1, "ann", null, 5, "D"), row(2, "bob", "nice", 5, "U")));
+    SharedSpark.session().sql("ALTER TABLE " + table + " SET TBLPROPERTIES ('delta.appendOnly' = 'true')");
+    assertThat(s.run().error()).isPresent();
+    SharedSpark.session().sql("ALTER TABLE " + table + " SET TBLPROPERTIES ('delta.appendOnly' = 'false')");
+    TableRunResult replay = s.run();
+    assertThat(replay.error()).isEmpty();
+    assertThat(table(s)).containsExactly("2|nice|5", "3|rome|1");
+    assertThat(tombstones(tombstones)).containsExactly("1|5", "9|2");
+
+    // The tombstones refuse theirs.
+    s.land(List.<Object[]>of(row(3, "cy", null, 6, "D")));
+    SharedSpark.session().sql("ALTER TABLE " + tombstones + " ADD CONSTRAINT no_three CHECK (id <> 3)");
+    assertThat(s.run().error()).isPresent();
+    SharedSpark.session().sql("ALTER TABLE " + tombstones + " DROP CONSTRAINT no_three");
+    assertThat(s.run().error()).isEmpty();
+    assertThat(table(s)).containsExactly("2|nice|5");
+    assertThat(tombstones(tombstones)).containsExactly("1|5", "3|6", "9|2");
+
+    // An update older than either delete stays out.
+    s.land(List.of(row(1, "ann", "oslo", 4, "U"), row(3, "cy", "bern", 5, "U")));
+    assertThat(s.run().error()).isEmpty();
+    assertThat(table(s)).containsExactly("2|nice|5");
+  }
+
+  private static List<String> tombstones(String name) {
+    return lines(SharedSpark.session().table(name).orderBy("id"), "id", "seq");
+  }
+
   private static List<String> table(SilverScenario s) {
     return lines(s.rows().orderBy("id"), "id", "city", "seq");
   }

@@ -75,13 +75,6 @@ public final class Scd1Apply implements ChangeApply {
     }
     String note = "silver batch " + context.batchId() + " of run " + context.runId();
     Column[] keyCols = keys.stream().map(k -> col(ChangeRows.quote(k))).toArray(Column[]::new);
-    Dataset<Row> deletes = applying.where(col(ChangeRows.DELETED));
-    if (sequenceBy.isPresent() && counts.getLong(1) > 0) {
-      // First the tombstones: a batch replayed after a crash between the two commits finds them and redoes the rest.
-      List<Column> tomb = new ArrayList<>(List.of(keyCols));
-      tomb.add(col(ChangeRows.quote(sequenceBy.get())));
-      tombstones.replaceKeys(deletes.select(tomb.toArray(Column[]::new)), deletes.select(keyCols), note);
-    }
     Dataset<Row> upserts = applying.where(col(ChangeRows.DELETED).unary_$bang()).drop(ChangeRows.DELETED, STORED_KEY);
     if (counts.getLong(1) == 0 && counts.getLong(2) == 0) {
       // Only keys the table lacks (new facts, a first load): an insert, no merge that scans the
@@ -89,6 +82,16 @@ public final class Scd1Apply implements ChangeApply {
       target.insertNew(upserts, note);
     } else {
       target.replaceKeys(upserts, applying.select(keyCols), note);
+    }
+    if (sequenceBy.isPresent() && counts.getLong(1) > 0) {
+      // The tombstones after the table: a batch replayed after a crash between the two commits
+      // finds its deleted keys gone and no tombstone, so its deletes pass newerThanStored again and
+      // write the tombstones. Written first, a tombstone hid its own delete from the replay (its
+      // sequence value is not greater than itself), and the key stayed in the table.
+      Dataset<Row> deletes = applying.where(col(ChangeRows.DELETED));
+      List<Column> tomb = new ArrayList<>(List.of(keyCols));
+      tomb.add(col(ChangeRows.quote(sequenceBy.get())));
+      tombstones.replaceKeys(deletes.select(tomb.toArray(Column[]::new)), deletes.select(keyCols), note);
     }
     return applied;
   }
