@@ -132,7 +132,7 @@ final class DeltaFormat implements TableFormat {
       createReplacedByKey(rows, table, note);
       return;
     }
-    addMissingColumns(rows, table);
+    StructType stored = addMissingColumns(rows, table);
     // One MERGE: each key to replace meets its new row, if any; a key without one is deleted.
     Dataset<Row> present = rows.withColumn(PRESENT, org.apache.spark.sql.functions.lit(true));
     List<Column> sourceColumns = new ArrayList<>();
@@ -158,7 +158,7 @@ final class DeltaFormat implements TableFormat {
     // the micro-batch's own session here.
     withSessionConf(spark, Map.of(USER_METADATA, note, MATERIALIZE_SOURCE, "none"), () ->
         DeltaTable.forPath(spark, table.location()).as("t")
-            .merge(source.as("s"), LakehouseTable.keysMatch(table.keys(), "t", "s").and(KeyFilter.of(keys, table.keys(), "t")))
+            .merge(source.as("s"), LakehouseTable.keysMatch(table.keys(), "t", "s").and(KeyFilter.of(keys, table.keys(), "t", stored)))
             .whenMatched("s." + PRESENT + " IS NULL").delete()
             .whenMatched().updateExpr(assign)
             .whenNotMatched("s." + PRESENT + " IS NOT NULL").insertExpr(assign)
@@ -201,6 +201,7 @@ final class DeltaFormat implements TableFormat {
       createReplacedByKey(rows, table, note);
       return;
     }
+    refuseKeyTypeChanges(rows.schema(), currentSnapshot(rows.sparkSession(), table).schema(), table);
     writer(rows, table).mode("append").option("mergeSchema", "true").option("userMetadata", note).save(table.location());
   }
 
@@ -209,12 +210,17 @@ final class DeltaFormat implements TableFormat {
    * stored before read them as null): a MERGE can only assign the target's columns. This is how
    * new upstream columns reach a keyed table: a silver table that takes every column of a bronze
    * table with {@code schema-drift = add-new-columns}, a gold query that selects them. A batch
-   * replayed after a crash between the two commits finds the columns there.
+   * replayed after a crash between the two commits finds the columns there. A key column whose type
+   * changed is refused ({@link #refuseKeyTypeChanges}).
+   *
+   * @return the table's schema before any column was added
    */
-  private static void addMissingColumns(Dataset<Row> rows, LakehouseTable table) {
+  private static StructType addMissingColumns(Dataset<Row> rows, LakehouseTable table) {
     SparkSession spark = rows.sparkSession();
+    StructType schema = currentSnapshot(spark, table).schema();
+    refuseKeyTypeChanges(rows.schema(), schema, table);
     java.util.Set<String> stored = new java.util.HashSet<>();
-    for (String c : currentSnapshot(spark, table).schema().fieldNames()) {
+    for (String c : schema.fieldNames()) {
       stored.add(c.toLowerCase(java.util.Locale.ROOT));
     }
     List<String> added = new ArrayList<>();
@@ -227,6 +233,37 @@ final class DeltaFormat implements TableFormat {
       LOG.info("Adding columns {} to {}", added, table.name());
       spark.sql("ALTER TABLE delta.`" + table.location().replace("`", "``") + "` ADD COLUMNS (" + String.join(", ", added) + ")");
     }
+    return schema;
+  }
+
+  /**
+   * Refuses rows whose key column has another type than the table's (a spec's CAST(id AS INT) now
+   * BIGINT): a MERGE would find the stored rows of some keys and not others (its Bloom filter hashes
+   * a value by its type), writing a second row of a key and missing its deletes, and an append would
+   * fail on Delta's schema merge. The table keeps one type per key column until it is rebuilt.
+   */
+  private static void refuseKeyTypeChanges(StructType written, StructType stored, LakehouseTable table) {
+    for (String k : table.keys()) {
+      Optional<StructField> was = field(stored, k);
+      Optional<StructField> now = field(written, k);
+      if (was.isPresent() && now.isPresent() && !was.get().dataType().sameType(now.get().dataType())) {
+        String old = was.get().dataType().sql();
+        throw new LakehouseException("Cannot write to " + table.name() + ": its key column " + k + " is " + old
+            + " in the Delta table at " + table.location() + " but " + now.get().dataType().sql() + " in the rows"
+            + " written, and a key column's type cannot change in place. Keep the column " + old + " in the spec"
+            + " (e.g. CAST(... AS " + old + ") AS " + k + " in its select), or run the table with --full-refresh"
+            + " to rebuild it from its sources with the new type");
+      }
+    }
+  }
+
+  private static Optional<StructField> field(StructType schema, String name) {
+    for (StructField f : schema.fields()) {
+      if (f.name().equalsIgnoreCase(name)) {
+        return Optional.of(f);
+      }
+    }
+    return Optional.empty();
   }
 
   /** The table's newest snapshot (Delta's log, brought up to date): no DataFrame, no Spark job. */

@@ -12,6 +12,8 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.sketch.BloomFilter;
 
 /**
@@ -33,9 +35,12 @@ final class KeyFilter {
   /**
    * @param keys key values, columns named as {@code keyNames} (materialised: read twice)
    * @param alias the alias of the table's side in the condition (e.g. {@code t})
+   * @param table the table's schema: the keys are hashed as the table's types, since a value's hash
+   *     depends on its type (xxhash64 of INT 1 is not that of BIGINT 1) and a key hashed as another
+   *     type would miss its stored row, which the MERGE would then neither replace nor delete
    * @return the condition; {@code false} for no key, {@code true} for more than {@value #MAX_KEYS} keys
    */
-  static Column of(Dataset<Row> keys, List<String> keyNames, String alias) {
+  static Column of(Dataset<Row> keys, List<String> keyNames, String alias, StructType table) {
     long count = LakehouseSpark.count(keys);
     if (count == 0) {
       return lit(false); // and Spark's Bloom filter of no values is null
@@ -43,7 +48,17 @@ final class KeyFilter {
     if (count > MAX_KEYS) {
       return lit(true);
     }
-    Dataset<Row> hashes = keys.select(xxhash64(keyColumns(keyNames, null)).as(HASH));
+    Column[] asStored = keyNames.stream().map(k -> {
+      Column c = col("`" + k + "`");
+      // A key column the table lacks yet is added with the type of the rows (see DeltaFormat).
+      for (StructField f : table.fields()) {
+        if (f.name().equalsIgnoreCase(k)) {
+          return c.cast(f.dataType());
+        }
+      }
+      return c;
+    }).toArray(Column[]::new);
+    Dataset<Row> hashes = keys.select(xxhash64(asStored).as(HASH));
     BloomFilter filter = hashes.stat().bloomFilter(HASH, Math.max(1, count), FALSE_POSITIVES);
     UDF1<Long, Boolean> mightHold = h -> h != null && filter.mightContainLong(h);
     return udf(mightHold, DataTypes.BooleanType).apply(xxhash64(keyColumns(keyNames, alias)));
