@@ -235,6 +235,15 @@ public final class PipelineParser {
     String checkpoint = settings.root() + "/_checkpoints/" + layer.id() + "/" + name.name();
     List<String> declaredKeys = t.stringList("keys");
     List<String> partitionBy = t.stringList("partition-by");
+    if (layer == Layer.SILVER && format == FormatKind.HUDI && !declaredKeys.isEmpty() && !partitionBy.isEmpty()) {
+      // Hudi's default index finds a key's stored record only in the partition of the record
+      // written: a delete marker (null in the partition columns) never reached it, and a key whose
+      // partition value changed was stored twice, once in each partition.
+      t.problem("partition-by", "Cannot partition " + name + " by " + partitionBy + ": it is a Hudi table with keys, and"
+          + " Hudi finds a key's stored row only in the partition of the row written, so a delete would miss it and a key"
+          + " whose " + String.join(", ", partitionBy) + " changed would be stored twice; remove partition-by, or set"
+          + " format = delta on this table");
+    }
     List<ColumnSpec> columns = parseColumns(t);
 
     LayerSpec layerSpec = switch (layer) {

@@ -115,6 +115,18 @@ class BrokenConfigTest {
         "src/test/resources/broken/bad-schedule.conf:6: pipeline.schedule.start-date: Cannot use start-date = 1 May 2025: write a date as yyyy-mm-dd, e.g. 2025-01-01",
         "src/test/resources/broken/bad-schedule.conf:8: pipeline.schedule.maintenance: Cannot use maintenance = weekly: supported values are after-each-run, none");
   }
+  /** Keyed silver tables on Hudi may not be partitioned; a keyless one, or a keyed Delta one, may. */
+  @Test
+  void keyedHudiSilverTablesAreNotPartitioned() {
+    String f = "src/test/resources/broken/hudi-partitioned-keys.conf:";
+    String why = ": it is a Hudi table with keys, and Hudi finds a key's stored row only in the partition of the row"
+        + " written, so a delete would miss it and a key whose city changed would be stored twice; remove partition-by,"
+        + " or set format = delta on this table";
+    assertThat(problems("hudi-partitioned-keys.conf")).extracting(ConfigProblem::toString).containsExactlyInAnyOrder(
+        f + "9: pipeline.tables.silver.customer.partition-by: Cannot partition silver.customer by [city]" + why,
+        f + "10: pipeline.tables.silver.history.partition-by: Cannot partition silver.history by [city]" + why);
+  }
+
   @Test
   void maintenanceSettingsAreChecked() {
     String f = "src/test/resources/broken/bad-maintenance.conf:";
