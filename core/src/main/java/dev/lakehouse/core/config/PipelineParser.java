@@ -235,7 +235,10 @@ public final class PipelineParser {
     String checkpoint = settings.root() + "/_checkpoints/" + layer.id() + "/" + name.name();
     List<String> declaredKeys = t.stringList("keys");
     List<String> partitionBy = t.stringList("partition-by");
-    if (layer == Layer.SILVER && format == FormatKind.HUDI && !declaredKeys.isEmpty() && !partitionBy.isEmpty()) {
+    // Silver and an incremental gold table write by key (a gold table refreshed in full is replaced whole).
+    boolean writesByKey = layer == Layer.SILVER
+        || layer == Layer.GOLD && t.optionalString("refresh").filter(r -> r.equalsIgnoreCase("incremental")).isPresent();
+    if (writesByKey && format == FormatKind.HUDI && !declaredKeys.isEmpty() && !partitionBy.isEmpty()) {
       // Hudi's default index finds a key's stored record only in the partition of the record
       // written: a delete marker (null in the partition columns) never reached it, and a key whose
       // partition value changed was stored twice, once in each partition.

@@ -117,14 +117,15 @@ class BrokenConfigTest {
   }
   /** Keyed silver tables on Hudi may not be partitioned; a keyless one, or a keyed Delta one, may. */
   @Test
-  void keyedHudiSilverTablesAreNotPartitioned() {
+  void keyedHudiTablesWrittenByKeyAreNotPartitioned() {
     String f = "src/test/resources/broken/hudi-partitioned-keys.conf:";
     String why = ": it is a Hudi table with keys, and Hudi finds a key's stored row only in the partition of the row"
         + " written, so a delete would miss it and a key whose city changed would be stored twice; remove partition-by,"
         + " or set format = delta on this table";
     assertThat(problems("hudi-partitioned-keys.conf")).extracting(ConfigProblem::toString).containsExactlyInAnyOrder(
         f + "9: pipeline.tables.silver.customer.partition-by: Cannot partition silver.customer by [city]" + why,
-        f + "10: pipeline.tables.silver.history.partition-by: Cannot partition silver.history by [city]" + why);
+        f + "10: pipeline.tables.silver.history.partition-by: Cannot partition silver.history by [city]" + why,
+        f + "15: pipeline.tables.gold.by_city.partition-by: Cannot partition gold.by_city by [city]" + why);
   }
 
   @Test
