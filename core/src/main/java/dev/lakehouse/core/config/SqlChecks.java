@@ -1,8 +1,11 @@
 package dev.lakehouse.core.config;
 
 import dev.lakehouse.core.spec.TopN;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import org.apache.spark.sql.catalyst.analysis.UnresolvedAttribute;
+import org.apache.spark.sql.catalyst.analysis.UnresolvedFunction;
 import org.apache.spark.sql.catalyst.analysis.UnresolvedHaving;
 import org.apache.spark.sql.catalyst.expressions.UnresolvedWindowExpression;
 import org.apache.spark.sql.catalyst.expressions.Alias;
@@ -90,7 +93,8 @@ final class SqlChecks {
    * that reach it: no LIMIT/OFFSET (which rows make the cut depends on all others) but a final
    * ORDER BY ... LIMIT (a {@link TopN}: its unranked rows are refreshed by key, then ranked), no HAVING or
    * window (evaluated over a key's full input, which the change alone is not), no anti-join,
-   * NOT EXISTS, NOT IN or EXCEPT (a new row can remove output rows it does not itself reach).
+   * NOT EXISTS, NOT IN or EXCEPT (a new row can remove output rows it does not itself reach), no
+   * clock or random function (its value changes with no change of the rows).
    */
   static Optional<String> incrementalProblem(String sql) {
     LogicalPlan plan;
@@ -140,6 +144,10 @@ final class SqlChecks {
   }
 
   private static Optional<String> incrementalProblem(Expression e) {
+    Optional<String> clock = clockOrRandom(e);
+    if (clock.isPresent()) {
+      return clock;
+    }
     if (e instanceof UnresolvedWindowExpression || e instanceof WindowExpression) {
       return Optional.of("a window function");
     }
@@ -159,6 +167,32 @@ final class SqlChecks {
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * Functions whose value is not a function of the rows: the clock (Spark takes it once per query
+   * and calls it deterministic, yet a row ages out of {@code ts >= current_timestamp() - INTERVAL 1
+   * DAY} with no change of its own, so no refresh by its changes removes it) and random values.
+   */
+  private static final Set<String> NOT_OF_THE_ROWS = Set.of("current_timestamp", "current_date", "curdate", "now",
+      "localtimestamp", "current_timezone", "rand", "random", "randn", "uuid", "shuffle", "monotonically_increasing_id");
+  /** Of those, the ones SQL also writes without parentheses, which Spark parses as a column first. */
+  private static final Set<String> BARE = Set.of("current_timestamp", "current_date", "localtimestamp");
+
+  private static Optional<String> clockOrRandom(Expression e) {
+    String name = null;
+    if (e instanceof UnresolvedFunction f) {
+      String n = f.nameParts().last().toLowerCase(Locale.ROOT);
+      // unix_timestamp() with no argument is the clock; of a column it is a function of the row.
+      if (NOT_OF_THE_ROWS.contains(n) || n.equals("unix_timestamp") && f.arguments().isEmpty()) {
+        name = n + "()";
+      }
+    } else if (e instanceof UnresolvedAttribute a && a.nameParts().size() == 1
+        && BARE.contains(a.nameParts().head().toLowerCase(Locale.ROOT))) {
+      name = a.nameParts().head();
+    }
+    return Optional.ofNullable(name).map(n -> n + ", whose value moves between refreshes with no change"
+        + " of the rows (a row ages out of a window over the clock, and no change reaches its key)");
   }
 
   static String firstLine(Throwable e) {

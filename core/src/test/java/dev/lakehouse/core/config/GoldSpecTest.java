@@ -84,6 +84,8 @@ class GoldSpecTest {
         at + "12: pipeline.tables.gold.top_orders.refresh: Cannot refresh gold.top_orders incrementally: its query uses a LIMIT or OFFSET other than a final ORDER BY ... LIMIT, so a change can alter rows it does not reach; use refresh = full",
         at + "35: pipeline.tables.gold.top_inside.refresh: Cannot refresh gold.top_inside incrementally: its query uses a LIMIT or OFFSET other than a final ORDER BY ... LIMIT, so a change can alter rows it does not reach; use refresh = full",
         at + "17: pipeline.tables.gold.big_customers.refresh: Cannot refresh gold.big_customers incrementally: its query uses HAVING, so a change can alter rows it does not reach; use refresh = full",
+        at + "41: pipeline.tables.gold.rolling.refresh: Cannot refresh gold.rolling incrementally: its query uses current_timestamp(), whose value moves between refreshes with no change of the rows (a row ages out of a window over the clock, and no change reaches its key), so a change can alter rows it does not reach; use refresh = full",
+        at + "46: pipeline.tables.gold.today.refresh: Cannot refresh gold.today incrementally: its query uses current_date, whose value moves between refreshes with no change of the rows (a row ages out of a window over the clock, and no change reaches its key), so a change can alter rows it does not reach; use refresh = full",
         at + "22: pipeline.tables.gold.total.refresh: Cannot refresh gold.total incrementally without keys: declare keys = [<output column>, ...], the columns that identify a row of the result (its GROUP BY columns)");
   }
 }
