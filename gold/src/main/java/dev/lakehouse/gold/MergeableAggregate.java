@@ -72,7 +72,8 @@ import scala.runtime.AbstractPartialFunction;
  * change: one scan of the other sources, no shuffle of them, no aggregate of the whole join. The
  * change rows carry filters of their own values into those scans ({@link KeyRestriction}).
  *
- * <p>Only exact arithmetic merges: sums and averages of decimals and integers. A floating-point sum
+ * <p>Only exact arithmetic merges: sums of decimals and integers, averages of decimals (Spark
+ * averages integers through a double sum). A floating-point sum
  * depends on the order of its additions, so it would drift from a full refresh; {@code min},
  * {@code max} and {@code count(DISTINCT)} cannot subtract. Those queries refresh by key instead
  * ({@link AffectedKeys}).
@@ -356,11 +357,13 @@ final class MergeableAggregate {
         if (!(f instanceof Sum || f instanceof Average || f instanceof Count)) {
           return Shape.not(f.prettyName() + " cannot take rows out again; only sum, count and avg can");
         }
-        if (!(f instanceof Count) && !exact(f.children().head().dataType())) {
-          return Shape.not(ae.sql() + " adds " + f.children().head().dataType().simpleString()
-              + " values, whose sum depends on the order of its additions; only decimal and integer sums merge");
-        }
         DeclarativeAggregate d = (DeclarativeAggregate) f;
+        // The type Spark adds in, its buffer's, not the input's: avg of a bigint sums as a double,
+        // whose rounding depends on the order of the additions (an avg near 1e17 drifts).
+        if (!(f instanceof Count) && !exact(sumType(d))) {
+          return Shape.not(ae.sql() + " adds " + f.children().head().dataType().simpleString() + " values as "
+              + sumType(d).simpleString() + ", whose sum depends on the order of its additions; only decimal and integer sums merge");
+        }
         for (AttributeReference b : JavaConverters.seqAsJavaList(d.aggBufferAttributes())) {
           if (!BUFFERS.contains(b.name())) {
             return Shape.not("Spark keeps " + f.prettyName() + " in an unknown state " + b.name());
