@@ -76,6 +76,7 @@ final class AggregateStates {
     }
     GoldRefresh.logFullRefresh(LOG, spec.name(), ", keeping its aggregate states", whyNot);
     Dataset<Row> all = LakehouseSpark.materialize(aggregate.partial(spark, atNow));
+    GoldRefresh.checkKeysNotNull(spec.name(), target, all);
     Dataset<Row> rows = LakehouseSpark.materialize(context.checked(ranked(aggregate.result(spark, all, atNow))));
     long n = LakehouseSpark.count(rows);
     // The states first: a crash before the table's commit leaves notes that differ, and the next refresh rebuilds them.
@@ -118,6 +119,7 @@ final class AggregateStates {
     if (!merged.where(negative).isEmpty()) {
       return Optional.empty();
     }
+    GoldRefresh.checkKeysNotNull(spec.name(), target, merged);
     long groups = LakehouseSpark.count(merged);
     if (groups == 0) {
       return noGroupTouched(spark, now); // changes the query's filter keeps out (both images)

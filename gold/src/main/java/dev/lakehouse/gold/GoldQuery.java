@@ -43,11 +43,29 @@ final class GoldQuery {
 
   /** The query's result with every table named in {@code bindings} replaced by its Dataset. */
   Dataset<Row> evaluate(SparkSession spark, Map<TableName, Dataset<Row>> bindings) {
+    return Dataset$.MODULE$.ofRows(spark, bind(parsed(spark), bindings, null, -1, null, new int[1]));
+  }
+
+  /**
+   * The result with the {@code read}-th mention of {@code source} in the query's text (counting
+   * from 0, in the order {@link #reads} counts them) bound to {@code rows}, and every other mention
+   * of it, and every other table, as in {@code bindings}: in a self-join, the change of one side
+   * against the other side's whole rows.
+   */
+  Dataset<Row> evaluate(SparkSession spark, Map<TableName, Dataset<Row>> bindings, TableName source, int read, Dataset<Row> rows) {
+    return Dataset$.MODULE$.ofRows(spark, bind(parsed(spark), bindings, source, read, rows, new int[1]));
+  }
+
+  /** How many times the query's text names {@code source} (a self-join names it twice; a WITH clause once however often it is used). */
+  int reads(SparkSession spark, TableName source) {
+    int[] seen = new int[1];
+    bind(parsed(spark), Map.of(source, spark.emptyDataFrame()), source, -1, null, seen);
+    return seen[0];
+  }
+
+  private LogicalPlan parsed(SparkSession spark) {
     LogicalPlan parsed = parse(spark);
-    if (unranked) {
-      parsed = TopN.of(parsed).orElseThrow().unranked();
-    }
-    return Dataset$.MODULE$.ofRows(spark, bind(parsed, bindings));
+    return unranked ? TopN.of(parsed).orElseThrow().unranked() : parsed;
   }
 
   /** The rows this query ranks when it ends in ORDER BY ... LIMIT n, a {@link TopN}; empty otherwise. */
@@ -83,7 +101,12 @@ final class GoldQuery {
     }
   }
 
-  private static LogicalPlan bind(LogicalPlan plan, Map<TableName, Dataset<Row>> bindings) {
+  /**
+   * {@code plan} with each table of {@code bindings} bound to its Dataset, but the {@code read}-th
+   * mention of {@code source} (counted in {@code seen}) to {@code rows}.
+   */
+  private static LogicalPlan bind(LogicalPlan plan, Map<TableName, Dataset<Row>> bindings, TableName source, int read,
+      Dataset<Row> rows, int[] seen) {
     return plan.transformUpWithSubqueries(new AbstractPartialFunction<LogicalPlan, LogicalPlan>() {
       @Override
       public boolean isDefinedAt(LogicalPlan p) {
@@ -94,18 +117,22 @@ final class GoldQuery {
       public <A1 extends LogicalPlan, B1> B1 applyOrElse(A1 p, scala.Function1<A1, B1> otherwise) {
         if (p instanceof UnresolvedRelation r && bound(r, bindings) != null) {
           TableName name = bound(r, bindings);
+          Dataset<Row> to = bindings.get(name);
+          if (name.equals(source) && seen[0]++ == read) {
+            to = rows;
+          }
           // Keep the table's own name as qualifier, so "orders.o_orderkey" still resolves.
           AliasIdentifier alias = new AliasIdentifier(name.name(),
               JavaConverters.asScalaBuffer(List.of(name.layer().id())).toSeq());
           @SuppressWarnings("unchecked")
-          B1 out = (B1) new SubqueryAlias(alias, bindings.get(name).logicalPlan());
+          B1 out = (B1) new SubqueryAlias(alias, to.logicalPlan());
           return out;
         }
         if (p instanceof UnresolvedWith w) {
           // Common table expressions are not children of the plan: bind inside each of them too.
           List<Tuple2<String, SubqueryAlias>> ctes = new ArrayList<>();
           for (Tuple2<String, SubqueryAlias> cte : JavaConverters.seqAsJavaList(w.cteRelations())) {
-            ctes.add(new Tuple2<>(cte._1(), (SubqueryAlias) bind(cte._2(), bindings)));
+            ctes.add(new Tuple2<>(cte._1(), (SubqueryAlias) bind(cte._2(), bindings, source, read, rows, seen)));
           }
           @SuppressWarnings("unchecked")
           B1 out = (B1) new UnresolvedWith(w.child(), JavaConverters.asScalaBuffer(ctes).toSeq());

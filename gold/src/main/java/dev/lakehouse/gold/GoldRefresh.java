@@ -10,6 +10,7 @@ import dev.lakehouse.core.format.TableVersion;
 import dev.lakehouse.core.run.BatchContext;
 import dev.lakehouse.core.run.RefreshJob;
 import dev.lakehouse.core.spark.LakehouseSpark;
+import dev.lakehouse.core.spec.FormatKind;
 import dev.lakehouse.core.spec.LayerSpec;
 import dev.lakehouse.core.spec.Refresh;
 import dev.lakehouse.core.spec.TableName;
@@ -178,6 +179,7 @@ public final class GoldRefresh implements RefreshJob {
       if (byKey.ranked()) {
         Dataset<Row> all = LakehouseSpark.materialize(byKey.query().evaluate(spark, atNow));
         checkKeysUnique(all);
+        checkKeysNotNull(spec.name(), target, all);
         Dataset<Row> top = ranked(spark, all); // an ORDER BY that cannot rank them fails here, before any write
         // The rows it ranks first: a crash before the table's commit leaves notes that differ,
         // and the next refresh writes both again.
@@ -186,6 +188,7 @@ public final class GoldRefresh implements RefreshJob {
       }
     }
     Dataset<Row> result = LakehouseSpark.materialize(context.checked(query.evaluate(spark, atNow)));
+    checkKeysNotNull(spec.name(), target, result);
     long n = LakehouseSpark.count(result);
     target.overwrite(result, Optional.of(now.encode()));
     return keeping(spark, n);
@@ -262,6 +265,9 @@ public final class GoldRefresh implements RefreshJob {
     LogicalPlan analysed = recomputed.queryExecution().analyzed();
     TouchedKeys.Found found = new TouchedKeys(spec.name(), sources, byKey.query(), target.keys(), keyed, analysed)
         .find(spark, last, now, atNow);
+    if (found.whyFull() != null) {
+      return Incremental.impossible(found.whyFull());
+    }
     Dataset<Row> keys = found.keys();
     long touched = found.count();
     if (touched == 0) {
@@ -283,6 +289,7 @@ public final class GoldRefresh implements RefreshJob {
     }
     Dataset<Row> rows = LakehouseSpark.materialize(KeyRestriction.of(recomputed, keys, target.keys()));
     checkKeysUnique(rows);
+    checkKeysNotNull(spec.name(), target, rows);
     if (byKey.ranked()) {
       LOG.info("Refreshing {} incrementally: {} keys touched, {} of the rows it ranks recomputed", spec.name(), touched,
           LakehouseSpark.count(rows));
@@ -305,6 +312,25 @@ public final class GoldRefresh implements RefreshJob {
       if (!columns.contains(k)) {
         throw new TableRunException(spec.name(), "Cannot refresh " + spec.name() + " incrementally: key column '" + k
             + "' is not a column of its query's result " + columns + "; set keys = [...] to the result's GROUP BY columns", null);
+      }
+    }
+  }
+
+  /**
+   * Fails before anything is written when a key column of {@code rows}, to be written to the Hudi
+   * table {@code target} by key, holds NULL: Hudi's record key must not be null, and its own error
+   * ("Record key has to be non-null!") names neither the column nor the table. Delta matches keys
+   * null-safely and needs no check.
+   */
+  static void checkKeysNotNull(TableName table, LakehouseTable target, Dataset<Row> rows) {
+    if (target.formatKind() != FormatKind.HUDI) {
+      return;
+    }
+    for (String k : target.keys()) {
+      if (!rows.where(col("`" + k + "`").isNull()).isEmpty()) {
+        throw new TableRunException(table, "Cannot refresh " + table + ": its key column '" + k + "' is NULL in a row of"
+            + " its query's result, and a Hudi table keeps its rows by a non-null record key; give the NULL group a value"
+            + " in the query (coalesce(" + k + ", '<none>') AS " + k + "), or make it refresh = full without keys", null);
       }
     }
   }

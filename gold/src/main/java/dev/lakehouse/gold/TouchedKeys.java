@@ -63,8 +63,17 @@ final class TouchedKeys {
    * @param count how many
    * @param stored the rows of the keyed table, when they were counted on the way; -1 otherwise
    * @param readOff the sources whose keys were read off their change rows
+   * @param whyFull why the keys cannot be found and the refresh must be full (then the rest is empty); null otherwise
    */
-  record Found(Dataset<Row> keys, long count, long stored, List<String> readOff) {}
+  record Found(Dataset<Row> keys, long count, long stored, List<String> readOff, String whyFull) {
+    Found(Dataset<Row> keys, long count, long stored, List<String> readOff) {
+      this(keys, count, stored, readOff, null);
+    }
+
+    static Found full(String why) {
+      return new Found(null, 0, -1, List.of(), why);
+    }
+  }
 
   /** The keys that the changes from the versions {@code last} to {@code now} reach; {@code atNow} binds the sources at now. */
   Found find(SparkSession spark, SourceVersions last, SourceVersions now, Map<TableName, Dataset<Row>> atNow) {
@@ -120,6 +129,13 @@ final class TouchedKeys {
       }
     }
     if (!joined.isEmpty()) {
+      for (LakehouseTable source : joined) {
+        // Before any change is read: a query the changes cannot be run through needs a full refresh.
+        Optional<String> why = AffectedKeys.whyNot(spark, query, analysed, source.name());
+        if (why.isPresent()) {
+          return Found.full("the keys the changes of " + source.name() + " reach cannot be found from them: " + why.get());
+        }
+      }
       Map<TableName, Dataset<Row>> atLast = new LinkedHashMap<>();
       for (LakehouseTable source : sources) {
         atLast.put(source.name(), source.readAt(spark, last.sources().get(source.name()).version()));
