@@ -197,6 +197,27 @@ class FileSourceTest {
         + " document; land one document per line (JSON Lines), or one per file with the option multiLine = true");
   }
 
+  /**
+   * A gzipped CSV file with a header: its header is read through its codec, as Spark reads its
+   * rows (read as raw bytes it was no header, and failed the batch as drift).
+   */
+  @Test
+  void aCompressedCsvFileIsReadByItsHeader() throws Exception {
+    Bronze t = Bronze.table("gzipped", "delta", """
+        source { type = files, format = csv, path = landing/gz, schema = "id BIGINT, name STRING", options { header = "true" } }
+        """);
+    Path landing = t.landing("landing/gz");
+    Path written = t.root.resolve(".1.csv.gz");
+    try (java.io.OutputStream out = new java.util.zip.GZIPOutputStream(java.nio.file.Files.newOutputStream(written))) {
+      out.write("name,id\nann,1\nbob,2\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    java.nio.file.Files.move(written, landing.resolve("1.csv.gz"));
+    TableRunResult r = t.run();
+    assertThat(r.error()).isEmpty();
+    assertThat(t.rows().orderBy("id").collectAsList()).extracting(row -> row.getAs("id") + ":" + row.getAs("name"))
+        .containsExactly("1:ann", "2:bob");
+  }
+
   /** Two documents on one line of a JSON Lines file: the line is a bad record, not its first document alone. */
   @Test
   void twoDocumentsOnOneLineAreABadRecord() {

@@ -306,12 +306,21 @@ final class FileSource implements BronzeSource {
     return names;
   }
 
+  /**
+   * The column names of a CSV file's first line, read as Spark's CSV reader reads the file: through
+   * the codec its name says ({@code .gz}, {@code .bz2}, ...) and in its {@code encoding} (the raw
+   * bytes of a {@code .csv.gz} read as text are no header, and would fail the batch as drift).
+   */
   private List<String> header(SparkSession spark, String file) {
     String sep = option("sep", option("delimiter", ","));
+    java.nio.charset.Charset charset = java.nio.charset.Charset.forName(option("encoding", option("charset", "UTF-8")));
     try {
       Path p = new Path(new java.net.URI(file));
-      FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
-      try (BufferedReader in = new BufferedReader(new InputStreamReader(fs.open(p), StandardCharsets.UTF_8))) {
+      org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
+      FileSystem fs = p.getFileSystem(conf);
+      org.apache.hadoop.io.compress.CompressionCodec codec = new org.apache.hadoop.io.compress.CompressionCodecFactory(conf).getCodec(p);
+      java.io.InputStream raw = fs.open(p);
+      try (BufferedReader in = new BufferedReader(new InputStreamReader(codec == null ? raw : codec.createInputStream(raw), charset))) {
         String line = in.readLine();
         List<String> names = new ArrayList<>();
         if (line != null) {
