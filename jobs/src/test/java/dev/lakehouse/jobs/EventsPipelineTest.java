@@ -321,7 +321,8 @@ class EventsPipelineTest {
     assertThat(LakehouseMain.execute("validate", "--conf", "../core/src/test/resources/broken/cycle.conf")).isEqualTo(2);
     assertThat(LakehouseMain.execute(concat(new String[] {"run", "--all"}, common))).isEqualTo(1); // silver.broken fails
     assertThat(LakehouseMain.execute(concat(new String[] {"run", "--tables", "bronze.events,silver.events+"}, common))).isZero();
-    assertThat(LakehouseMain.execute(concat(new String[] {"run", "--tables", "silver.nope"}, common))).isEqualTo(1);
+    // A selector that matches no table is a wrong command line, not a failed run.
+    assertThat(LakehouseMain.execute(concat(new String[] {"run", "--tables", "silver.nope"}, common))).isEqualTo(LakehouseMain.CONFIG_ERROR);
 
     String out = captureOut(() -> LakehouseMain.execute(
         concat(new String[] {"sql", "SELECT kind, amount, n, 'a,b' AS quoted FROM gold.totals ORDER BY kind"}, common)));
