@@ -74,32 +74,33 @@ class SchemaDriftTest {
   @ParameterizedTest
   @ValueSource(strings = {"delta", "hudi"})
   void aTableSwitchedToRescueGainsTheColumn(String format) {
-    String before = "source { type = files, format = json, path = landing/people, schema = \"id BIGINT, name STRING\" }\n";
-    Bronze t = Bronze.table("switched", format, before);
-    Bronze.land(t.landing("landing/people"), "1.json", FIRST);
-    assertThat(t.run().error()).isEmpty();
-    Bronze rescuing = t.withBlock(before + "bad-records = rescue\n");
-    Bronze.land(t.landing("landing/people"), "2.json", "{\"id\": 3, \"name\": \"cy\"}\n{\"id\": 4, \"name\": \n");
+    Bronze rescuing = switchedToRescue("switched", format);
+    Bronze.land(rescuing.landing("landing/people"), "2.json", "{\"id\": 3, \"name\": \"cy\"}\n{\"id\": 4, \"name\": \n");
     TableRunResult withBad = rescuing.run();
     assertThat(withBad.error()).isEmpty();
     assertThat(withBad.rowsWritten()).isEqualTo(2);
     assertThat(rescuing.rows().where("_rescued_data IS NOT NULL").count()).isEqualTo(1);
-    Bronze.land(t.landing("landing/people"), "3.json", "{\"id\": 5, \"name\": \"dee\"}\n");
+    Bronze.land(rescuing.landing("landing/people"), "3.json", "{\"id\": 5, \"name\": \"dee\"}\n");
     assertThat(rescuing.run().error()).isEmpty();
     assertThat(rescuing.rows().orderBy("id").collectAsList()).extracting(r -> r.getAs("id") + ":" + r.getAs("_rescued_data"))
         .containsExactlyInAnyOrder("1:null", "2:null", "3:null", "null:{\"id\": 4, \"name\": ", "5:null");
+  }
+
+  /** A table that ingested {@link #FIRST} without a rescue column, declared again with bad-records = rescue. */
+  private static Bronze switchedToRescue(String name, String format) {
+    String before = "source { type = files, format = json, path = landing/people, schema = \"id BIGINT, name STRING\" }\n";
+    Bronze t = Bronze.table(name, format, before);
+    Bronze.land(t.landing("landing/people"), "1.json", FIRST);
+    assertThat(t.run().error()).isEmpty();
+    return t.withBlock(before + "bad-records = rescue\n");
   }
 
   /** The same switch with a batch without a malformed record: the column comes anyway, empty. */
   @ParameterizedTest
   @ValueSource(strings = {"delta", "hudi"})
   void aTableSwitchedToRescueGainsTheColumnWithAGoodBatch(String format) {
-    String before = "source { type = files, format = json, path = landing/people, schema = \"id BIGINT, name STRING\" }\n";
-    Bronze t = Bronze.table("switched_good", format, before);
-    Bronze.land(t.landing("landing/people"), "1.json", FIRST);
-    assertThat(t.run().error()).isEmpty();
-    Bronze rescuing = t.withBlock(before + "bad-records = rescue\n");
-    Bronze.land(t.landing("landing/people"), "2.json", "{\"id\": 3, \"name\": \"cy\"}\n");
+    Bronze rescuing = switchedToRescue("switched_good", format);
+    Bronze.land(rescuing.landing("landing/people"), "2.json", "{\"id\": 3, \"name\": \"cy\"}\n");
     assertThat(rescuing.run().error()).isEmpty();
     assertThat(rescuing.rows().columns()).contains("_rescued_data");
     assertThat(rescuing.rows().count()).isEqualTo(3);

@@ -103,13 +103,11 @@ class TableExpectationsTest {
   /** A history file cut short (a crash while it was written) names itself and how to start over. */
   @Test
   void aTruncatedMetricsHistoryNamesItsFile() throws IOException {
-    QualityFixture f = new QualityFixture("history-truncated", ExpectationActionsTest.tables("delta", """
-            { name = steady_volume, anomaly { metric = row-count, min-ratio = 0.5, max-ratio = 2.0 }, action = warn }
-        """));
-    TableExpectations rules = f.expectations("silver.checked");
-    rules.check(sized(f, 10), batch("run-cut", 0, new LongAdder()));
-    String location = TableExpectations.metricsLocation(f.spec.settings(), TableName.parse("silver.checked"));
-    Path file = Path.of(location.replaceFirst("^file:", ""));
+    History h = historyOfOneBatch("history-truncated", "run-cut");
+    QualityFixture f = h.fixture();
+    TableExpectations rules = h.rules();
+    String location = h.location();
+    Path file = h.file();
     String json = Files.readString(file);
     Files.writeString(file, json.substring(0, json.length() / 2));
     // What a crash leaves: the local file system's checksum, written along, would be cut short too.
@@ -125,13 +123,11 @@ class TableExpectationsTest {
    */
   @Test
   void aHistoryLeftAsideByACrashIsReadBack() throws IOException {
-    QualityFixture f = new QualityFixture("history-aside", ExpectationActionsTest.tables("delta", """
-            { name = steady_volume, anomaly { metric = row-count, min-ratio = 0.5, max-ratio = 2.0 }, action = warn }
-        """));
-    TableExpectations rules = f.expectations("silver.checked");
-    rules.check(sized(f, 10), batch("run-aside", 0, new LongAdder()));
-    String location = TableExpectations.metricsLocation(f.spec.settings(), TableName.parse("silver.checked"));
-    Path file = Path.of(location.replaceFirst("^file:", ""));
+    History h = historyOfOneBatch("history-aside", "run-aside");
+    QualityFixture f = h.fixture();
+    TableExpectations rules = h.rules();
+    String location = h.location();
+    Path file = h.file();
     assertThat(file.resolveSibling(file.getFileName() + ".bak")).doesNotExist();
     Files.move(file, file.resolveSibling(file.getFileName() + ".bak"));
 
@@ -143,5 +139,18 @@ class TableExpectationsTest {
     assertThat(Deequ.historyDates(f.spark, location)).hasSize(2);
     assertThat(file).exists();
     assertThat(file.resolveSibling(file.getFileName() + ".bak")).doesNotExist();
+  }
+
+  /** A table with a row-count anomaly rule (warn) whose history holds one batch of 10 rows, and where the history is. */
+  private record History(QualityFixture fixture, TableExpectations rules, String location, Path file) {}
+
+  private static History historyOfOneBatch(String name, String runId) {
+    QualityFixture f = new QualityFixture(name, ExpectationActionsTest.tables("delta", """
+            { name = steady_volume, anomaly { metric = row-count, min-ratio = 0.5, max-ratio = 2.0 }, action = warn }
+        """));
+    TableExpectations rules = f.expectations("silver.checked");
+    rules.check(sized(f, 10), batch(runId, 0, new LongAdder()));
+    String location = TableExpectations.metricsLocation(f.spec.settings(), TableName.parse("silver.checked"));
+    return new History(f, rules, location, Path.of(location.replaceFirst("^file:", "")));
   }
 }

@@ -11,6 +11,15 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** SCD type 2: versions, untracked columns, late events repairing history, deletes, reruns; Delta and Hudi. */
 class Scd2Test {
+  /** A history by id, ordered by seq, deletes marked by op. */
+  private static final String BY_SEQ = """
+      keys = [id]
+      sequence-by = seq
+      delete-when = "op = 'D'"
+      select = [id, name, city, score, seq]
+      write = scd2
+      """;
+
   private static final String SCHEMA = "id BIGINT, name STRING, city STRING, score INT, seq BIGINT, op STRING";
   private static final String COLUMNS = "id, city, score, seq, valid_from, valid_to, is_current";
 
@@ -137,13 +146,7 @@ class Scd2Test {
   @ParameterizedTest
   @ValueSource(strings = {"delta", "hudi"})
   void aRowWithANullSequenceValueIsAKeyViolation(String format) {
-    String spec = """
-        keys = [id]
-        sequence-by = seq
-        delete-when = "op = 'D'"
-        select = [id, name, city, score, seq]
-        write = scd2
-        """;
+    String spec = BY_SEQ;
     SilverScenario failing = SilverScenario.of(format, SCHEMA, java.util.Map.of("t", spec, "u", spec + "key-violations = quarantine\n"));
     SilverScenario quarantining = failing.table("u");
     failing.land(List.<Object[]>of(row(1, "paris", 1, 10, "I")));
@@ -168,13 +171,7 @@ class Scd2Test {
   @ParameterizedTest
   @ValueSource(strings = {"delta", "hudi"})
   void batchAndStreamModeGiveEqualHistories(String format) {
-    String spec = """
-        keys = [id]
-        sequence-by = seq
-        delete-when = "op = 'D'"
-        select = [id, name, city, score, seq]
-        write = scd2
-        """;
+    String spec = BY_SEQ;
     SilverScenario batch = SilverScenario.of(format, SCHEMA, java.util.Map.of("batch", spec, "stream", spec));
     SilverScenario stream = batch.table("stream");
     batch.land(List.of(row(1, "paris", 1, 10, "I"), row(2, "rome", 1, 10, "I"), row(1, "lyon", 2, 30, "U")));
