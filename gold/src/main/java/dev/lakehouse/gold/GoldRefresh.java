@@ -352,7 +352,7 @@ public final class GoldRefresh implements RefreshJob {
           "Cannot refresh " + spec.name() + ": its source " + source.name() + " has no data yet; run it first", null));
       versions.put(source.name(), new SourceVersions.Entry(v, source.commitId(spark, v).orElse(v.id())));
     }
-    return new SourceVersions(spec.specHash(), versions);
+    return new SourceVersions(spec.specHash(), Optional.of(spark.sessionState().conf().sessionLocalTimeZone()), versions);
   }
 
   private Map<TableName, Dataset<Row>> at(SparkSession spark, SourceVersions versions) {

@@ -10,19 +10,27 @@ import java.util.Optional;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * What a gold commit was computed from: the spec's hash and, per source, the version read and the
- * commit id that proves the version still means the same data. Stored as the commit's note, so it
- * is committed atomically with the rows it describes.
+ * What a gold commit was computed from: the spec's hash, the session time zone and, per source,
+ * the version read and the commit id that proves the version still means the same data. Stored as
+ * the commit's note, so it is committed atomically with the rows it describes.
  *
- * <p>Text form: {@code gold/1 spec=<hash> silver.orders=<version>@<commitId> ...}.
+ * <p>The time zone is part of it because a query's answer depends on it (a day or month grain of a
+ * timestamp, {@code date_format}, a cast of a timestamp to a date or a string), while its text and
+ * its sources do not change with it: rows refreshed after a change of zone would bucket by the new
+ * zone beside stored rows of the old.
+ *
+ * <p>Text form: {@code gold/1 spec=<hash> tz=<zone> silver.orders=<version>@<commitId> ...}; notes of
+ * earlier versions have no {@code tz=}, and their zone is unknown.
  */
-record SourceVersions(String specHash, Map<TableName, Entry> sources) {
+record SourceVersions(String specHash, Optional<String> timeZone, Map<TableName, Entry> sources) {
   private static final String HEADER = "gold/1";
+  private static final String TIME_ZONE = "tz=";
 
   record Entry(TableVersion version, String commitId) {}
 
   String encode() {
     StringBuilder out = new StringBuilder(HEADER).append(" spec=").append(specHash);
+    timeZone.ifPresent(zone -> out.append(' ').append(TIME_ZONE).append(zone));
     sources.forEach((name, e) -> out.append(' ').append(name).append('=').append(e.version().id())
         .append('@').append(e.commitId()));
     return out.toString();
@@ -54,6 +62,9 @@ record SourceVersions(String specHash, Map<TableName, Entry> sources) {
     if (!last.get().specHash().equals(now.specHash())) {
       return Restart.because("its spec changed since the last refresh");
     }
+    if (!last.get().timeZone().equals(now.timeZone())) {
+      return Restart.because(timeZoneChange(last.get(), now));
+    }
     for (LakehouseTable source : tables) {
       Entry before = last.get().sources().get(source.name());
       if (before == null) {
@@ -82,7 +93,8 @@ record SourceVersions(String specHash, Map<TableName, Entry> sources) {
     if (equals(now)) {
       return true;
     }
-    if (!specHash.equals(now.specHash()) || !sources.keySet().equals(now.sources().keySet())) {
+    if (!specHash.equals(now.specHash()) || !timeZone.equals(now.timeZone())
+        || !sources.keySet().equals(now.sources().keySet())) {
       return false;
     }
     for (LakehouseTable source : tables) {
@@ -96,6 +108,12 @@ record SourceVersions(String specHash, Map<TableName, Entry> sources) {
     return true;
   }
 
+  private static String timeZoneChange(SourceVersions last, SourceVersions now) {
+    return "the session time zone (spark.sql.session.timeZone) is " + now.timeZone().orElse("unknown")
+        + " and was " + last.timeZone().orElse("not recorded") + " at the last refresh, so stored rows of a"
+        + " time grain or a formatted timestamp may be of the other zone";
+  }
+
   /** Whether {@code source} still has the version {@code recorded} names, with the same data (not re-created). */
   private static boolean stillHas(SparkSession spark, LakehouseTable source, Entry recorded) {
     return source.commitId(spark, recorded.version()).equals(Optional.of(recorded.commitId()));
@@ -107,8 +125,13 @@ record SourceVersions(String specHash, Map<TableName, Entry> sources) {
     if (parts.length < 2 || !parts[0].equals(HEADER) || !parts[1].startsWith("spec=")) {
       return Optional.empty();
     }
+    int first = 2;
+    Optional<String> timeZone = Optional.empty();
+    if (parts.length > first && parts[first].startsWith(TIME_ZONE)) {
+      timeZone = Optional.of(parts[first++].substring(TIME_ZONE.length()));
+    }
     Map<TableName, Entry> sources = new LinkedHashMap<>();
-    for (int i = 2; i < parts.length; i++) {
+    for (int i = first; i < parts.length; i++) {
       int eq = parts[i].indexOf('=');
       int at = parts[i].indexOf('@', eq);
       TableName name = eq < 0 ? null : TableName.parse(parts[i].substring(0, eq));
@@ -117,6 +140,6 @@ record SourceVersions(String specHash, Map<TableName, Entry> sources) {
       }
       sources.put(name, new Entry(new TableVersion(parts[i].substring(eq + 1, at)), parts[i].substring(at + 1)));
     }
-    return Optional.of(new SourceVersions(parts[1].substring("spec=".length()), sources));
+    return Optional.of(new SourceVersions(parts[1].substring("spec=".length()), timeZone, sources));
   }
 }
