@@ -6,6 +6,7 @@ import static org.apache.spark.sql.functions.when;
 import dev.lakehouse.core.errors.LakehouseException;
 import dev.lakehouse.core.spark.LakehouseSpark;
 import dev.lakehouse.core.spec.FormatKind;
+import dev.lakehouse.core.spec.Layer;
 import dev.lakehouse.core.spec.Maintenance;
 import io.delta.tables.DeltaMergeBuilder;
 import io.delta.tables.DeltaTable;
@@ -251,7 +252,8 @@ final class DeltaFormat implements TableFormat {
         throw new LakehouseException("Cannot write to " + table.name() + ": its key column " + k + " is " + old
             + " in the Delta table at " + table.location() + " but " + now.get().dataType().sql() + " in the rows"
             + " written, and a key column's type cannot change in place. Keep the column " + old + " in the spec"
-            + " (e.g. CAST(... AS " + old + ") AS " + k + " in its select), or run the table with --full-refresh"
+            + " (e.g. CAST(... AS " + old + ") AS " + k + " in its " + (table.name().layer() == Layer.GOLD ? "query" : "select")
+            + "), or run the table with --full-refresh"
             + " to rebuild it from its sources with the new type");
       }
     }
