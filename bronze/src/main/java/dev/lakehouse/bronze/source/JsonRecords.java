@@ -2,6 +2,9 @@ package dev.lakehouse.bronze.source;
 
 import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.array_except;
+import static org.apache.spark.sql.functions.array_intersect;
+import static org.apache.spark.sql.functions.array_join;
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.count;
@@ -43,6 +46,8 @@ import org.apache.spark.sql.types.StructType;
 final class JsonRecords {
   /** A document's top-level keys that the pinned schema lacks; NULL when it is not a JSON object. */
   private static final String UNKNOWN_KEYS = "_lakehouse_unknown_keys";
+  /** A document's top-level keys that name a column every output row carries on (the source's {@code keep}). */
+  private static final String CLASHES = "_lakehouse_clashing_keys";
   private static final String PARSED = "_lakehouse_parsed";
   /** True when more follows a document's first JSON value, which Spark's parser reads alone. */
   private static final String MORE = "_lakehouse_more";
@@ -73,7 +78,8 @@ final class JsonRecords {
     // Only the unknown keys are stored, not every key of every document.
     Dataset<Row> observed = batch
         .where(col(text).isNotNull().and(org.apache.spark.sql.functions.trim(col(text)).notEqual("")))
-        .withColumn(UNKNOWN_KEYS, unknownKeyColumn(text, pinned, driftStructs))
+        .withColumn(UNKNOWN_KEYS, unknownKeyColumn(text, pinned, keep, driftStructs))
+        .withColumn(CLASHES, array_intersect(json_object_keys(col(text)), names(keep)))
         .withColumn(MORE, udf((UDF1<String, Boolean>) JsonRecords::moreAfterFirstValue, DataTypes.BooleanType).apply(col(text)))
         .withColumn(PARSED, document(text, pinned, parseOptions));
     observed = observed.observe(OBSERVED, count(lit(1)), count(when(not(good()), true)),
@@ -104,6 +110,8 @@ final class JsonRecords {
     Column reason = when(col(MORE), lit("Cannot parse the record as one JSON object: more follows its first document;"
             + " land one document per line (JSON Lines), or one per file with the option multiLine = true"))
         .when(col(UNKNOWN_KEYS).isNull(), lit("Cannot parse the record as a JSON object: malformed JSON"))
+        .when(clashes(), concat(lit("Cannot read the record: its keys "), array_join(col(CLASHES), ", "),
+            lit(" name columns bronze adds to every row (" + String.join(", ", keep) + "); rename them where the records are made")))
         .otherwise(lit("Cannot read the record with schema \"" + pinned.toDDL()
             + "\": a value does not fit the type of its column"));
     List<Column> badColumns = new ArrayList<>(List.of(col(text).cast("string").as(BronzeColumns.RAW)));
@@ -124,8 +132,8 @@ final class JsonRecords {
    * STRUCT as {@code struct.field}; NULL when the document is not a JSON object (a watched value
    * that is not an object, or null, has no fields to report).
    */
-  private static Column unknownKeyColumn(String text, StructType pinned, List<String> driftStructs) {
-    Column keys = array_except(json_object_keys(col(text)), known(pinned));
+  private static Column unknownKeyColumn(String text, StructType pinned, List<String> keep, List<String> driftStructs) {
+    Column keys = array_except(json_object_keys(col(text)), known(pinned, keep));
     for (String s : driftStructs) {
       StructType declared = (StructType) pinned.apply(s).dataType();
       String fields = java.util.Arrays.stream(declared.fieldNames()).map(JsonRecords::sqlString)
@@ -163,10 +171,18 @@ final class JsonRecords {
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'";
   }
 
-  /** True for a document that is one JSON object whose values fit their columns' types. */
+  /**
+   * True for a document that is one JSON object whose values fit their columns' types, and none of
+   * whose keys is a column every row carries on: the row could not hold both.
+   */
   private static Column good() {
     return col(PARSED).isNotNull().and(col(UNKNOWN_KEYS).isNotNull()).and(col(PARSED + "." + BronzeColumns.CORRUPT).isNull())
-        .and(not(col(MORE)));
+        .and(not(col(MORE))).and(not(clashes()));
+  }
+
+  /** True for a document with a key that names a column every row carries on (a Kafka message's {@code _offset}...). */
+  private static Column clashes() {
+    return coalesce(size(col(CLASHES)).gt(0), lit(false));
   }
 
   /**
@@ -190,14 +206,19 @@ final class JsonRecords {
     }
   }
 
-  /** The keys a document may have without widening the schema: the pinned columns and the corrupt-record column. */
-  private static Column known(StructType pinned) {
-    List<Column> names = new ArrayList<>();
-    for (String f : pinned.fieldNames()) {
-      names.add(lit(f));
-    }
-    names.add(lit(BronzeColumns.CORRUPT));
-    return array(names.toArray(Column[]::new)).cast("array<string>");
+  /**
+   * The keys a document may have without widening the schema: the pinned columns, the corrupt-record
+   * column, and the columns every row carries on (a document with one of those is bad: {@link #clashes}).
+   */
+  private static Column known(StructType pinned, List<String> keep) {
+    List<String> known = new ArrayList<>(List.of(pinned.fieldNames()));
+    known.add(BronzeColumns.CORRUPT);
+    known.addAll(keep);
+    return names(known);
+  }
+
+  private static Column names(List<String> names) {
+    return array(names.stream().map(n -> lit(n)).toArray(Column[]::new)).cast("array<string>");
   }
 
   /** The document in {@code text} read with {@code schema}, plus the corrupt-record column. */

@@ -19,6 +19,7 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -100,18 +101,32 @@ public final class KafkaBroker implements AutoCloseable {
     return bootstrap;
   }
 
-  /** Sends {@code (key, value)} pairs to {@code topic} and waits until the broker has them all. */
-  public void send(String topic, List<String[]> messages) {
+  /** A message as the broker took it: where it stands in the topic, its timestamp, key and value. */
+  public record Sent(String topic, int partition, long offset, long timestamp, String key, String value) {
+    /** {@code topic/partition/offset}: the message's place, which no other message of the broker has. */
+    public String position() {
+      return topic + "/" + partition + "/" + offset;
+    }
+  }
+
+  /**
+   * Sends {@code (key, value)} pairs to {@code topic}, waits until the broker has them all, and
+   * returns them as it took them, in order.
+   */
+  public List<Sent> send(String topic, List<String[]> messages) {
     Properties p = new Properties();
     p.setProperty("bootstrap.servers", bootstrap);
     p.setProperty("acks", "all");
+    List<Sent> sent = new ArrayList<>();
     try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
       for (String[] m : messages) {
-        producer.send(new ProducerRecord<>(topic, m[0], m[1])).get(60, TimeUnit.SECONDS);
+        RecordMetadata at = producer.send(new ProducerRecord<>(topic, m[0], m[1])).get(60, TimeUnit.SECONDS);
+        sent.add(new Sent(at.topic(), at.partition(), at.offset(), at.timestamp(), m[0], m[1]));
       }
     } catch (Exception e) {
       throw new IllegalStateException("Cannot send to " + topic + ": " + e.getMessage(), e);
     }
+    return sent;
   }
 
   /** Deletes every message the topic holds now, as retention deletes old ones: the partitions' start offsets move to their ends. */
