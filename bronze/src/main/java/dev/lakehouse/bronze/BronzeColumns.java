@@ -12,8 +12,7 @@ public final class BronzeColumns {
   public static final String SOURCE = BronzeLineage.SOURCE;
   public static final String BATCH_ID = BronzeLineage.BATCH_ID;
   public static final String RUN_ID = BronzeLineage.RUN_ID;
-  /** Data bronze could not put in a column: a bad record's raw text, or unknown fields as JSON. */
-  public static final String RESCUED = "_rescued_data";
+  public static final String RESCUED = BronzeLineage.RESCUED;
   /** Quarantine: the record as it arrived. */
   public static final String RAW = "_raw";
   /** Quarantine: why the record could not be read. */
@@ -23,11 +22,13 @@ public final class BronzeColumns {
 
   /** Columns the framework writes after the data, in this order. */
   public static final List<String> LINEAGE = BronzeLineage.COLUMNS;
+  /** Names bronze writes into every row itself, which no source's records may carry. */
+  public static final List<String> RESERVED = BronzeLineage.RESERVED;
 
   private BronzeColumns() {}
 
   /** Whether {@code column} is one bronze adds, not one of the source's data. */
   public static boolean isFramework(String column) {
-    return LINEAGE.contains(column) || column.equals(RESCUED);
+    return RESERVED.contains(column);
   }
 }

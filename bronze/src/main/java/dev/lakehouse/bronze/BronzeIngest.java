@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.current_timestamp;
 import static org.apache.spark.sql.functions.lit;
 
 import dev.lakehouse.bronze.drift.DriftCheck;
+import dev.lakehouse.bronze.drift.ReservedColumns;
 import dev.lakehouse.bronze.quarantine.QuarantineTable;
 import dev.lakehouse.bronze.source.BronzeSource;
 import dev.lakehouse.bronze.source.RecordTally;
@@ -151,6 +152,10 @@ public final class BronzeIngest implements TableJob {
       return schema;
     }
     StructType inferred = source.inferSchema(spark);
+    List<String> carried = ReservedColumns.among(List.of(inferred.fieldNames()));
+    if (!carried.isEmpty()) { // before the table is made with them, twice
+      throw ReservedColumns.refused(spec.name(), carried, "the schema inferred from its source", source.howToRename());
+    }
     if (bronze.source() instanceof SourceSpec.Files) {
       target.create(spark, tableSchema(inferred)); // pinned: the next run reads the table's schema
     }
@@ -273,6 +278,7 @@ public final class BronzeIngest implements TableJob {
   private Dataset<Row> prepared(Records records, boolean hasBad, BatchContext context) {
     SparkSession spark = records.rows().sparkSession();
     Dataset<Row> rows = records.rows();
+    refuseReserved(rows);
     if (hasBad && bronze.badRecords() == BadRecords.RESCUE) {
       rows = rows.unionByName(records.bad().withColumnRenamed(BronzeColumns.RAW, BronzeColumns.RESCUED).drop(BronzeColumns.REASON), true);
     }
@@ -287,6 +293,21 @@ public final class BronzeIngest implements TableJob {
       rows = DriftCheck.apply(rows, newColumns, bronze.schemaDrift(), spec);
     }
     return context.checked(aligned(withLineage(rows, context), tableSchema));
+  }
+
+  /**
+   * Stops the batch before anything is written when its records carry a column bronze writes
+   * itself: the table has it, so schema drift does not see it, and {@link #withLineage} would
+   * overwrite the records' values.
+   */
+  private void refuseReserved(Dataset<Row> rows) {
+    List<String> added = new ArrayList<>(source.metadataColumns());
+    added.add(SOURCE);
+    List<String> carried = ReservedColumns.carried(rows, added);
+    if (!carried.isEmpty()) {
+      throw ReservedColumns.refused(spec.name(), carried, String.join(", ", ReservedColumns.sources(rows, carried)),
+          source.howToRename());
+    }
   }
 
   private void append(Dataset<Row> out, BatchContext context) {

@@ -87,10 +87,7 @@ public final class DriftCheck {
     List<String> names = newColumns.stream().map(NewColumn::toString).toList();
     switch (policy) {
       case FAIL -> {
-        List<String> where = new ArrayList<>();
-        for (Row r : rows.where(present).select(BronzeColumns.SOURCE).distinct().limit(3).collectAsList()) {
-          where.add(r.getString(0));
-        }
+        List<String> where = sourcesWhere(rows, present, BronzeColumns.SOURCE);
         throw new LakehouseException("Cannot ingest into " + spec.name() + ": records carry columns its schema does not have: "
             + String.join(", ", names) + (where.isEmpty() ? "" : " (in " + String.join(", ", where) + ")")
             + "; the table's schema-drift = fail stopped the run before writing. Declare the columns in its schema"
@@ -123,5 +120,14 @@ public final class DriftCheck {
         return rows;
       }
     }
+  }
+
+  /** Up to three values of {@code source} (a {@code _source} column) among the rows where {@code present} holds. */
+  static List<String> sourcesWhere(Dataset<Row> rows, Column present, String source) {
+    List<String> where = new ArrayList<>();
+    for (Row r : rows.where(present).select(col(source)).distinct().limit(3).collectAsList()) {
+      where.add(r.getString(0));
+    }
+    return where;
   }
 }

@@ -60,6 +60,14 @@ public interface BronzeSource {
     return List.of();
   }
 
+  /**
+   * How to rename a column of the records that bronze writes itself ({@link BronzeColumns#RESERVED}),
+   * for the error that refuses it: what follows "Rename the column: ".
+   */
+  default String howToRename() {
+    return "where the records are written";
+  }
+
   /** The source of {@code spec}, a bronze table. */
   static BronzeSource of(TableSpec spec) {
     LayerSpec.Bronze bronze = (LayerSpec.Bronze) spec.layer();

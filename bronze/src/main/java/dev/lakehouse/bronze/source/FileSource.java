@@ -10,6 +10,7 @@ import static org.apache.spark.sql.functions.ltrim;
 import static org.apache.spark.sql.functions.when;
 
 import dev.lakehouse.bronze.BronzeColumns;
+import dev.lakehouse.bronze.drift.ReservedColumns;
 import dev.lakehouse.core.errors.LakehouseException;
 import dev.lakehouse.core.spec.FileFormat;
 import dev.lakehouse.core.spec.SourceSpec;
@@ -275,6 +276,7 @@ final class FileSource implements BronzeSource {
     Set<String> known = new TreeSet<>(List.of(pinned.fieldNames()));
     for (String file : files) {
       List<String> header = header(batch.sparkSession(), file);
+      refuseReserved(header, file); // read by its header, such a column would be overwritten by the file's name
       List<String> fromFolders = partitionColumns(file, known);
       List<String> inFile = new ArrayList<>(List.of(pinned.fieldNames()));
       inFile.removeAll(fromFolders);
@@ -291,6 +293,20 @@ final class FileSource implements BronzeSource {
       }
     }
     return out;
+  }
+
+  private void refuseReserved(List<String> header, String file) {
+    List<String> carried = ReservedColumns.among(header);
+    if (!carried.isEmpty()) {
+      throw ReservedColumns.refused(table, carried, file, howToRename());
+    }
+  }
+
+  @Override
+  public String howToRename() {
+    return "where the files are written, and land them again under new names (move these out of " + spec.path()
+        + ": the run stops on them until then)" + (spec.format() == FileFormat.CSV
+            ? "; a CSV read without a header (header = false) can name its columns otherwise in schema" : "");
   }
 
   /** The pinned columns a file's folders name ({@code day=2024-01-01/}): partition values, not in its header. */

@@ -3,6 +3,7 @@ package dev.lakehouse.bronze.source;
 import static org.apache.spark.sql.functions.lit;
 
 import dev.lakehouse.bronze.BronzeColumns;
+import dev.lakehouse.bronze.drift.ReservedColumns;
 import dev.lakehouse.core.errors.LakehouseException;
 import dev.lakehouse.core.spec.SourceSpec;
 import dev.lakehouse.core.spec.TableName;
@@ -69,8 +70,18 @@ final class JdbcSource implements BronzeSource {
           .option("upperBound", p.upperBound()).option("numPartitions", p.partitions());
     }
     String range = "(" + (after == null || after.isEmpty() ? "-inf" : after) + ", " + upTo + "]";
-    return reader.load().withColumn(BronzeColumns.SOURCE,
+    Dataset<Row> rows = reader.load();
+    List<String> carried = ReservedColumns.among(List.of(rows.columns()));
+    if (!carried.isEmpty()) { // withColumn would write over a column _source, the append over the others
+      throw ReservedColumns.refused(table, carried, spec.relation() + " at " + urlWithoutParameters(), howToRename());
+    }
+    return rows.withColumn(BronzeColumns.SOURCE,
         lit(urlWithoutParameters() + " " + spec.relation() + " " + wm + " in " + range));
+  }
+
+  @Override
+  public String howToRename() {
+    return "give it another name in the source's query: query = \"SELECT id, _batch_id AS source_batch_id, ... FROM ...\"";
   }
 
   /** A SQL string literal; the database converts it to the watermark column's type. */
@@ -88,6 +99,8 @@ final class JdbcSource implements BronzeSource {
   public StructType inferSchema(SparkSession spark) {
     try {
       return read(spark, null, null).drop(BronzeColumns.SOURCE).schema();
+    } catch (LakehouseException e) { // read, but with a column to rename
+      throw e;
     } catch (Exception e) { // the driver's SQLException is checked, and thrown undeclared through Spark
       throw new LakehouseException("Cannot read the columns of " + spec.relation() + " at " + urlWithoutParameters()
           + " for " + table + ": " + e.getMessage() + "; check url, table or query, and the credentials in options", e);

@@ -24,13 +24,13 @@ import org.apache.spark.sql.types.StructType;
  * parse is a bad record (quarantined or rescued), never dropped.
  */
 final class KafkaSource implements BronzeSource {
-  static final String KEY = "_key";
+  static final String KEY = BronzeLineage.KAFKA_KEY;
   static final String TOPIC = BronzeLineage.KAFKA_TOPIC;
   static final String PARTITION = BronzeLineage.KAFKA_PARTITION;
   static final String OFFSET = BronzeLineage.KAFKA_OFFSET;
   static final String TIMESTAMP = BronzeLineage.KAFKA_TIMESTAMP;
   private static final String VALUE = "value";
-  private static final List<String> METADATA = List.of(KEY, TOPIC, PARTITION, OFFSET, TIMESTAMP);
+  private static final List<String> METADATA = BronzeLineage.KAFKA_METADATA;
 
   private final TableName table;
   private final SourceSpec.Kafka spec;
@@ -46,6 +46,11 @@ final class KafkaSource implements BronzeSource {
   @Override
   public List<String> metadataColumns() {
     return METADATA;
+  }
+
+  @Override
+  public String howToRename() {
+    return "where the messages are produced";
   }
 
   @Override

@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.lit;
 import dev.lakehouse.bronze.BronzeColumns;
 import dev.lakehouse.core.errors.LakehouseException;
 import dev.lakehouse.core.format.LakehouseTable;
+import dev.lakehouse.core.spec.BronzeLineage;
 import dev.lakehouse.core.spec.SourceSpec;
 import dev.lakehouse.core.spec.TableName;
 import java.util.List;
@@ -32,12 +33,8 @@ final class TableSource implements BronzeSource {
   @Override
   public Dataset<Row> stream(SparkSession spark, StructType pinned) {
     requireExists(spark);
-    Dataset<Row> rows = source.readStream(spark);
-    // The source may itself be a bronze table: its lineage is replaced by this table's.
-    for (String c : BronzeColumns.LINEAGE) {
-      rows = rows.drop(c);
-    }
-    return rows.withColumn(BronzeColumns.SOURCE, lit(spec.format().id() + ":" + spec.path()));
+    return withUpstreamNames(source.readStream(spark))
+        .withColumn(BronzeColumns.SOURCE, lit(spec.format().id() + ":" + spec.path()));
   }
 
   @Override
@@ -53,11 +50,17 @@ final class TableSource implements BronzeSource {
   @Override
   public StructType inferSchema(SparkSession spark) {
     requireExists(spark);
-    Dataset<Row> rows = source.read(spark);
-    for (String c : BronzeColumns.LINEAGE) {
-      rows = rows.drop(c);
-    }
-    return rows.schema();
+    return withUpstreamNames(source.read(spark)).schema();
+  }
+
+  /**
+   * The source's rows, its columns named as bronze writes its own (another pipeline's bronze table
+   * has them all) kept under {@code _upstream} names: its lineage says where each record first
+   * came from, and this table's writing over it would lose that. Renamed at once, so a
+   * {@code _upstream_source} the source kept from its own source moves out of {@code _source}'s way.
+   */
+  private static Dataset<Row> withUpstreamNames(Dataset<Row> rows) {
+    return rows.toDF(java.util.Arrays.stream(rows.columns()).map(BronzeLineage::upstream).toArray(String[]::new));
   }
 
   private void requireExists(SparkSession spark) {

@@ -5,6 +5,7 @@ import dev.lakehouse.core.errors.ConfigException;
 import dev.lakehouse.core.errors.ConfigProblem;
 import dev.lakehouse.core.spec.Aggregate;
 import dev.lakehouse.core.spec.BadRecords;
+import dev.lakehouse.core.spec.BronzeLineage;
 import dev.lakehouse.core.spec.CdcSpec;
 import dev.lakehouse.core.spec.ColumnSpec;
 import dev.lakehouse.core.spec.Companion;
@@ -339,7 +340,7 @@ public final class PipelineParser {
           s.problem("format", "Cannot find required key 'format': csv, json, parquet, avro or text");
         }
         String path = Paths.under(settings.root(), s.requiredString("path", "the landing folder, e.g. path = landing/orders"));
-        Optional<String> schema = schema(s);
+        Optional<String> schema = schema(s, BronzeLineage.RESERVED);
         if (format == FileFormat.TEXT && schema.isPresent()) {
           s.problem("schema", "Cannot use a schema with text files: each line is one row with the column value; remove schema");
         }
@@ -418,12 +419,28 @@ public final class PipelineParser {
     return names;
   }
 
-  /** The optional {@code schema} of a source block, checked with Spark's DDL parser. */
-  static Optional<String> schema(SpecReader s) {
+  /**
+   * The optional {@code schema} of a source block, checked with Spark's DDL parser. It may name none
+   * of {@code reserved}, the columns bronze writes into each row itself: it would overwrite the
+   * records' values.
+   */
+  static Optional<String> schema(SpecReader s, List<String> reserved) {
     Optional<String> schema = s.optionalString("schema");
-    schema.ifPresent(ddl -> SqlChecks.schema(ddl).ifPresent(err -> s.problem("schema",
-        "Cannot parse schema \"" + ddl + "\": " + err + "; write Spark DDL such as \"id BIGINT, name STRING\"")));
+    schema.ifPresent(ddl -> SqlChecks.schema(ddl).ifPresentOrElse(err -> s.problem("schema",
+        "Cannot parse schema \"" + ddl + "\": " + err + "; write Spark DDL such as \"id BIGINT, name STRING\""),
+        () -> refuseReserved(s, ddl, reserved)));
     return schema;
+  }
+
+  private static void refuseReserved(SpecReader s, String ddl, List<String> reserved) {
+    List<String> named = java.util.Arrays.stream(org.apache.spark.sql.types.StructType.fromDDL(ddl).fieldNames())
+        .filter(reserved::contains).toList();
+    if (!named.isEmpty()) {
+      s.problem("schema", "Cannot use " + String.join(", ", named) + " in schema: bronze writes "
+          + (named.size() == 1 ? "it" : "them") + " into every row itself (" + String.join(", ", reserved)
+          + ") and would overwrite the records' values; rename the column where the records are written, or here when"
+          + " columns are read by position (a CSV without a header)");
+    }
   }
 
   private LayerSpec parseSilver(TableName name, SpecReader t, LakehouseSettings settings, List<String> keys,

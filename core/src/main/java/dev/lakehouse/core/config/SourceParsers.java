@@ -1,5 +1,6 @@
 package dev.lakehouse.core.config;
 
+import dev.lakehouse.core.spec.BronzeLineage;
 import dev.lakehouse.core.spec.FormatKind;
 import dev.lakehouse.core.spec.KafkaValue;
 import dev.lakehouse.core.spec.LakehouseSettings;
@@ -55,7 +56,8 @@ final class SourceParsers {
           + ": supported values are earliest, latest, or Spark's JSON form {\"topic\":{\"0\":23}}");
     }
     KafkaValue value = s.enumValue("value", KafkaValue.class).orElse(KafkaValue.JSON);
-    Optional<String> schema = PipelineParser.schema(s);
+    Optional<String> schema = PipelineParser.schema(s,
+        java.util.stream.Stream.concat(BronzeLineage.RESERVED.stream(), BronzeLineage.KAFKA_METADATA.stream()).toList());
     if (value == KafkaValue.JSON && schema.isEmpty() && !s.has("schema")) {
       s.problem("schema", "Cannot parse JSON values without a schema: declare schema = \"id BIGINT, name STRING\" "
           + "(Spark DDL), or read the value as text with value = string");
