@@ -47,6 +47,8 @@ import scala.collection.JavaConverters;
 final class Deequ {
   /** Metric history kept per table: enough for any anomaly strategy's window, small enough to rewrite. */
   static final int HISTORY = 100;
+  /** The tag of a history entry that names its batch (see {@link Suite#save}). */
+  static final String BATCH_TAG = "batch";
 
   /** Deequ wraps some assertions in Spark UDFs: they and what they capture must be serializable. */
   interface Assertion extends scala.Function1<Object, Object>, Serializable {}
@@ -67,15 +69,20 @@ final class Deequ {
    * batches before it, as Deequ's {@code VerificationSuite} does; and they join it only when the
    * caller {@link #save}s them, once the batch passed its checks: a batch that a {@code fail} rule
    * stopped was not written, and run again it must be compared with the same batches as before,
-   * not with its own failed attempt.
+   * not with its own failed attempt. A batch whose write failed after the save is run again too: its
+   * entry, tagged with the batch, is left out of the comparison and replaced by the new attempt's.
    */
   static final class Suite {
     private final SparkSession spark;
     /** The history as loaded, which Deequ's anomaly checks read: the file is read once per batch. */
     private final InMemoryMetricsRepository repo = new InMemoryMetricsRepository();
+    /** The history but this batch's earlier attempts. */
     private final List<AnalysisResult> history;
     private final String repository;
+    /** The table's tag, which the anomaly checks select the history by. */
     private final Map<String, String> tags;
+    /** The tags of this batch's entry: the table's and the batch's, which a replay of the batch replaces. */
+    private final Map<String, String> entryTags;
     private final StructType schema;
     private final List<Check> checks = new ArrayList<>();
     private final List<Analyzer<?, Metric<?>>> analyzers;
@@ -86,13 +93,16 @@ final class Deequ {
     /**
      * @param schema the batch's columns, which an analyzer's preconditions check (a mean of a text
      *     column is a failed metric, not a query that cannot be planned)
+     * @param batch what identifies the batch across its attempts
      */
-    Suite(SparkSession spark, List<Expectation> rules, StructType schema, String repository, String table) {
+    Suite(SparkSession spark, List<Expectation> rules, StructType schema, String repository, String table,
+        String batch) {
       this.spark = spark;
-      this.history = MetricsHistory.load(spark, repository);
+      this.tags = Map.of("table", table);
+      this.entryTags = Map.of("table", table, BATCH_TAG, batch);
+      this.history = MetricsHistory.load(spark, repository).stream().filter(h -> !ofThisBatch(h)).toList();
       history.forEach(h -> repo.save(h.resultKey(), h.analyzerContext()));
       this.repository = repository;
-      this.tags = Map.of("table", table);
       this.schema = schema;
       Set<Analyzer<?, Metric<?>>> needed = new LinkedHashSet<>();
       for (Expectation e : rules) {
@@ -110,6 +120,11 @@ final class Deequ {
       }
       checks.forEach(c -> needed.addAll(JavaConverters.setAsJavaSet(c.requiredAnalyzers())));
       this.analyzers = List.copyOf(needed);
+    }
+
+    /** Whether {@code entry} is an earlier attempt's of this batch (entries saved before batches were tagged are not). */
+    private boolean ofThisBatch(AnalysisResult entry) {
+      return entry.resultKey().tags().get(BATCH_TAG).contains(entryTags.get(BATCH_TAG));
     }
 
     /** True when every metric is an aggregate of the batch's rows, so no pass of Deequ's own is needed. */
@@ -179,20 +194,20 @@ final class Deequ {
           succeeded.put(a, m);
         }
       });
-      measured = new AnalysisResult(new ResultKey(nowMillis, scalaMap(tags)), new AnalyzerContext(scalaMap(succeeded)));
+      measured = new AnalysisResult(new ResultKey(nowMillis, scalaMap(entryTags)), new AnalyzerContext(scalaMap(succeeded)));
       return out;
     }
 
     /**
-     * Adds the batch's metrics to the history, keeping the newest {@link #HISTORY} (Deequ's file
-     * repository never forgets by itself): call it once the batch passed its checks.
+     * Adds the batch's metrics to the history, in place of an earlier attempt's, keeping the newest
+     * {@link #HISTORY} (Deequ's file repository never forgets by itself): call it once the batch
+     * passed its checks.
      */
     void save() {
       if (measured == null) {
         return;
       }
       List<AnalysisResult> all = new ArrayList<>(history);
-      all.removeIf(h -> h.resultKey().equals(measured.resultKey()));
       all.add(measured);
       all.sort(Comparator.comparingLong(a -> a.resultKey().dataSetDate()));
       MetricsHistory.write(spark, repository, all.subList(Math.max(0, all.size() - HISTORY), all.size()));

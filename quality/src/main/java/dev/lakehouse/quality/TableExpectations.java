@@ -30,6 +30,8 @@ import java.util.function.UnaryOperator;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.execution.streaming.StreamExecution;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -90,9 +92,10 @@ public final class TableExpectations implements BatchExpectations {
       return input;
     }
     Dataset<Row> rows = LakehouseSpark.materialize(input);
+    String attempt = batchKey(context, rows.sparkSession());
     List<Expectation> ofTable = tableAfter == null ? List.of() : rules.stream().filter(e -> !e.rule().perRow()).toList();
     if (ofTable.isEmpty()) {
-      Judged batch = judge(rows);
+      Judged batch = judge(rows, attempt);
       enforce(batch.outcomes(), batch.total(), false, context);
       Dataset<Row> out = written(batch, context);
       batch.saveMetrics();
@@ -101,9 +104,9 @@ public final class TableExpectations implements BatchExpectations {
     // Row rules judge the rows written; the others the table those rows leave (the rows kept, not
     // those dropped or quarantined), in a pass of their own over it.
     TableExpectations ofRows = new TableExpectations(this, rules.stream().filter(e -> e.rule().perRow()).toList());
-    Judged batch = ofRows.rules.isEmpty() ? null : ofRows.judge(rows);
+    Judged batch = ofRows.rules.isEmpty() ? null : ofRows.judge(rows, attempt);
     Dataset<Row> kept = batch == null ? rows : ofRows.kept(batch);
-    Judged table = new TableExpectations(this, ofTable).judge(tableAfter.apply(kept));
+    Judged table = new TableExpectations(this, ofTable).judge(tableAfter.apply(kept), attempt);
     List<RuleOutcome> outcomes = new ArrayList<>(table.outcomes());
     if (batch != null) {
       outcomes.addAll(batch.outcomes());
@@ -119,6 +122,18 @@ public final class TableExpectations implements BatchExpectations {
   }
 
   /**
+   * What identifies the batch across its attempts, for its entry in the metrics history. A
+   * micro-batch whose write failed (a Delta error, a crash) is replayed by the same streaming query
+   * under the same batch id, after its metrics joined the history: its entry is then replaced, not
+   * added twice. The query's id, kept in the checkpoint, tells the batches of a rebuilt table
+   * (--full-refresh deletes the checkpoint; its ids start at 0 again) from those before it.
+   */
+  private static String batchKey(BatchContext context, SparkSession spark) {
+    String query = spark.sparkContext().getLocalProperty(StreamExecution.QUERY_ID_KEY());
+    return context.mark().appId() + (query == null ? "" : " query " + query) + " batch " + context.batchId();
+  }
+
+  /**
    * These rules over {@code rows} (stored): their outcomes, the rows flagged by the row rules, and
    * the Deequ suite whose metrics join the history only once the batch passed ({@link #saveMetrics}).
    */
@@ -126,7 +141,10 @@ public final class TableExpectations implements BatchExpectations {
       Deequ.Suite suite) {
     /**
      * Saves the batch's Deequ metrics to the history: only once no {@code fail} rule stopped it, so a
-     * stopped batch, run again, is compared with the batches before it rather than with itself.
+     * stopped batch, run again, is compared with the batches before it rather than with itself. The
+     * write comes after, and may still fail; the batch, replayed, then replaces its entry (see
+     * {@link #batchKey}). Saving after the commit instead would not do: a crash after the save and
+     * before the checkpoint took the batch replays it all the same.
      */
     void saveMetrics() {
       if (suite != null) {
@@ -145,11 +163,12 @@ public final class TableExpectations implements BatchExpectations {
     this.metrics = all.metrics;
   }
 
-  private Judged judge(Dataset<Row> rows) {
+  /** @param attempt the batch, see {@link #batchKey} */
+  private Judged judge(Dataset<Row> rows, String attempt) {
     boolean perRow = rules.stream().anyMatch(e -> e.rule().perRow());
     List<Expectation> measured = rules.stream().filter(Deequ::measures).toList();
     Deequ.Suite suite = measured.isEmpty() ? null
-        : new Deequ.Suite(rows.sparkSession(), measured, rows.schema(), metrics, spec.name().toString());
+        : new Deequ.Suite(rows.sparkSession(), measured, rows.schema(), metrics, spec.name().toString(), attempt);
     boolean shared = suite != null && suite.sharesScan();
     List<Column> deequ = shared ? suite.aggregates() : List.of();
     // One aggregate over the batch: its size, each rule's failing rows, the rows to set aside, and

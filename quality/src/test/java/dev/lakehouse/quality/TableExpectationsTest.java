@@ -5,12 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lakehouse.core.errors.TableRunException;
 import dev.lakehouse.core.format.BatchMark;
+import dev.lakehouse.core.format.LakehouseTable;
 import dev.lakehouse.core.run.BatchContext;
+import dev.lakehouse.core.run.TableRunResult;
 import dev.lakehouse.core.spec.TableName;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -26,11 +29,7 @@ class TableExpectationsTest {
   }
 
   private static Dataset<Row> sized(QualityFixture f, int n) {
-    Object[][] values = new Object[n][];
-    for (int i = 0; i < n; i++) {
-      values[i] = new Object[] {(long) i, "O", 1.0, "A"};
-    }
-    return ExpectationActionsTest.rows(f, values);
+    return priced(f, 0, n, 1.0);
   }
 
   /**
@@ -98,6 +97,54 @@ class TableExpectationsTest {
         TableName.parse("silver.checked")))).hasSize(2);
     assertThat(f.results("run-rerun").where("batch_id = 2").select("passed").as(Encoders.BOOLEAN()).collectAsList())
         .containsExactly(false, false);
+  }
+
+  /**
+   * A batch that passed its checks and whose write Delta then refused (a CHECK constraint of the
+   * table) saved its metrics already; its stream replays it, and the replay replaces that entry
+   * instead of adding a second, and is judged against the batches before it, as the first attempt
+   * was, not against that attempt.
+   */
+  @Test
+  void aBatchReplayedAfterItsWriteFailedIsCountedOnceInTheHistory() {
+    QualityFixture f = new QualityFixture("anomaly-write-failed", ExpectationActionsTest.tables("delta", """
+            { name = steady_volume, anomaly { metric = row-count, min-ratio = 0.5, max-ratio = 5.0 }, action = fail }
+            { name = steady_price, anomaly { metric = "mean(price)", min-ratio = 0.9, max-ratio = 1.1 }, action = warn }
+        """));
+    LakehouseTable source = f.table("bronze.src");
+    source.append(priced(f, 0, 10, 1.0), Optional.empty());
+    assertThat(runBatch(f, "run-first").error()).isEmpty();
+    String target = "delta.`" + f.table("silver.checked").location() + "`";
+    f.spark.sql("ALTER TABLE " + target + " ADD CONSTRAINT below_100 CHECK (id < 100)");
+    source.append(priced(f, 100, 20, 2.0), Optional.empty());
+
+    assertThat(runBatch(f, "run-refused").error().orElseThrow()).contains("below_100");
+    f.spark.sql("ALTER TABLE " + target + " DROP CONSTRAINT below_100");
+    assertThat(runBatch(f, "run-replay").error()).isEmpty();
+
+    String location = TableExpectations.metricsLocation(f.spec.settings(), TableName.parse("silver.checked"));
+    assertThat(Deequ.historyDates(f.spark, location)).hasSize(2);
+    assertThat(MetricsHistory.load(f.spark, location)).extracting(h -> h.resultKey().tags().get(Deequ.BATCH_TAG).get())
+        .doesNotHaveDuplicates();
+    // Twice the volume is within its bounds; twice the price is not, on both attempts.
+    for (String run : List.of("run-refused", "run-replay")) {
+      assertThat(f.results(run).where("batch_id = 1").orderBy("rule")
+          .selectExpr("concat(rule, ':', cast(passed as string))").as(Encoders.STRING()).collectAsList())
+          .as(run).containsExactly("steady_price:false", "steady_volume:true");
+    }
+  }
+
+  /** {@code n} rows from id {@code from} on, each of price {@code price}. */
+  private static Dataset<Row> priced(QualityFixture f, long from, int n, double price) {
+    Object[][] values = new Object[n][];
+    for (int i = 0; i < n; i++) {
+      values[i] = new Object[] {from + i, "O", price, "A"};
+    }
+    return ExpectationActionsTest.rows(f, values);
+  }
+
+  private static TableRunResult runBatch(QualityFixture f, String runId) {
+    return f.runner(runId).runBatch(f.job("bronze.src", "silver.checked"), f.checkpoint("silver.checked"), false);
   }
 
   /** A history file cut short (a crash while it was written) names itself and how to start over. */
