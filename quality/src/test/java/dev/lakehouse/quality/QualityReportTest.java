@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lakehouse.core.format.BatchMark;
 import dev.lakehouse.core.run.BatchContext;
+import java.awt.Color;
+import java.awt.Rectangle;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,10 +80,77 @@ class QualityReportTest {
     String row = dom.substring(dom.indexOf("<td>enough_rows</td>"));
     assertThat(row.substring(0, row.indexOf("</svg>")).split("<circle", -1)).hasSize(4);
 
+    // Laid out and painted, the charts show each measured check as a dot in its outcome's colour:
+    // price_not_negative passed twice and failed once, enough_rows passed three times.
     Path png = dir.resolve("report.png");
     chromium(dir, "--screenshot=" + png, "--window-size=1280,500", html.toUri().toString());
     BufferedImage image = ImageIO.read(png.toFile());
-    assertThat(image.getWidth()).isEqualTo(1280);
+    Rectangle charts = drawnIn(image, CHART_LINE);
+    assertThat(charts).as("the area of the charts' lines").isNotNull();
+    assertThat(dots(image, charts, FAILED)).as("red dots").isEqualTo(1);
+    assertThat(dots(image, charts, PASSED)).as("green dots").isEqualTo(5);
+  }
+
+  /** The report's colours: a chart's line, a passed and a failed check's dot. */
+  private static final Color CHART_LINE = new Color(0x5b7db1);
+  private static final Color PASSED = new Color(0x176b2c);
+  private static final Color FAILED = new Color(0xb3261e);
+
+  /** The bounds of the pixels of about {@code color}, a dot's radius around; null when there are none. */
+  private static Rectangle drawnIn(BufferedImage image, Color color) {
+    Rectangle bounds = null;
+    for (int y = 0; y < image.getHeight(); y++) {
+      for (int x = 0; x < image.getWidth(); x++) {
+        if (near(image.getRGB(x, y), color)) {
+          bounds = bounds == null ? new Rectangle(x, y, 1, 1) : bounds.union(new Rectangle(x, y, 1, 1));
+        }
+      }
+    }
+    if (bounds != null) {
+      bounds.grow(4, 4);
+    }
+    return bounds;
+  }
+
+  /** The blots of about {@code color} within {@code area} (pixels touching, edges and corners): the dots drawn there. */
+  private static int dots(BufferedImage image, Rectangle area, Color color) {
+    Rectangle within = area.intersection(new Rectangle(image.getWidth(), image.getHeight()));
+    boolean[][] seen = new boolean[image.getWidth()][image.getHeight()];
+    int blots = 0;
+    for (int y = within.y; y < within.getMaxY(); y++) {
+      for (int x = within.x; x < within.getMaxX(); x++) {
+        if (!seen[x][y] && near(image.getRGB(x, y), color)) {
+          blots++;
+          fill(image, within, color, seen, x, y);
+        }
+      }
+    }
+    return blots;
+  }
+
+  private static void fill(BufferedImage image, Rectangle within, Color color, boolean[][] seen, int x0, int y0) {
+    java.util.ArrayDeque<int[]> todo = new java.util.ArrayDeque<>(List.of(new int[] {x0, y0}));
+    seen[x0][y0] = true;
+    while (!todo.isEmpty()) {
+      int[] p = todo.pop();
+      for (int dx = -1; dx <= 1; dx++) {
+        for (int dy = -1; dy <= 1; dy++) {
+          int x = p[0] + dx;
+          int y = p[1] + dy;
+          if (within.contains(x, y) && !seen[x][y] && near(image.getRGB(x, y), color)) {
+            seen[x][y] = true;
+            todo.push(new int[] {x, y});
+          }
+        }
+      }
+    }
+  }
+
+  /** Whether {@code rgb} is {@code color} but for the anti-aliasing of its edges. */
+  private static boolean near(int rgb, Color color) {
+    Color c = new Color(rgb);
+    return Math.abs(c.getRed() - color.getRed()) + Math.abs(c.getGreen() - color.getGreen())
+        + Math.abs(c.getBlue() - color.getBlue()) <= 60;
   }
 
   /** Runs headless chromium (installed by .ci/run) and returns its standard output. */
