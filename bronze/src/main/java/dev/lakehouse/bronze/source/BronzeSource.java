@@ -90,7 +90,11 @@ public interface BronzeSource {
 
   /** {@code schema} without {@link BronzeColumns#CORRUPT}. */
   static StructType withoutCorrupt(StructType schema) {
+    return without(schema, List.of(BronzeColumns.CORRUPT));
+  }
+
+  static StructType without(StructType schema, List<String> names) {
     return new StructType(java.util.Arrays.stream(schema.fields())
-        .filter(f -> !f.name().equals(BronzeColumns.CORRUPT)).toArray(org.apache.spark.sql.types.StructField[]::new));
+        .filter(f -> !names.contains(f.name())).toArray(org.apache.spark.sql.types.StructField[]::new));
   }
 }

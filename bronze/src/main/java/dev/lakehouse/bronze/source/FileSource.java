@@ -358,7 +358,10 @@ final class FileSource implements BronzeSource {
     }
     try {
       StructType inferred = spark.read().format(spec.format().id()).options(spec.options()).load(spec.path()).schema();
-      return BronzeSource.withoutCorrupt(inferred);
+      // A JSON document with a key bronze writes into every row is a bad record of its own
+      // (JsonRecords), as in later files: not a column, which would stop the first run.
+      StructType columns = BronzeSource.withoutCorrupt(inferred);
+      return spec.format() == FileFormat.JSON ? BronzeSource.without(columns, BronzeColumns.RESERVED) : columns;
     } catch (Exception e) { // Spark's AnalysisException is checked in Java's eyes
       throw new LakehouseException("Cannot infer the schema of " + table + " from the files in " + spec.path() + ": "
           + (e.getMessage() == null ? e : e.getMessage().lines().findFirst().orElse("")) + "; land a first file there, or declare "

@@ -46,7 +46,10 @@ import org.apache.spark.sql.types.StructType;
 final class JsonRecords {
   /** A document's top-level keys that the pinned schema lacks; NULL when it is not a JSON object. */
   private static final String UNKNOWN_KEYS = "_lakehouse_unknown_keys";
-  /** A document's top-level keys that name a column every output row carries on (the source's {@code keep}). */
+  /**
+   * A document's top-level keys that name a column bronze writes into every row: the source's
+   * {@code keep} (a Kafka message's {@code _offset}, a file's {@code _source}) and bronze's lineage.
+   */
   private static final String CLASHES = "_lakehouse_clashing_keys";
   private static final String PARSED = "_lakehouse_parsed";
   /** True when more follows a document's first JSON value, which Spark's parser reads alone. */
@@ -76,10 +79,14 @@ final class JsonRecords {
     // counts the documents, the bad ones and those with unknown keys, so a batch with none (most
     // batches) needs no job to look for unknown keys or to count its records.
     // Only the unknown keys are stored, not every key of every document.
+    // A document with such a key is a bad record (kept raw, with its reason), not drift: the row
+    // could not hold both values, and a run stopped on it would stop on it again, a Kafka topic's
+    // for good.
+    List<String> taken = java.util.stream.Stream.concat(keep.stream(), BronzeColumns.RESERVED.stream()).distinct().toList();
     Dataset<Row> observed = batch
         .where(col(text).isNotNull().and(org.apache.spark.sql.functions.trim(col(text)).notEqual("")))
-        .withColumn(UNKNOWN_KEYS, unknownKeyColumn(text, pinned, keep, driftStructs))
-        .withColumn(CLASHES, array_intersect(json_object_keys(col(text)), names(keep)))
+        .withColumn(UNKNOWN_KEYS, unknownKeyColumn(text, pinned, taken, driftStructs))
+        .withColumn(CLASHES, array_intersect(json_object_keys(col(text)), names(taken)))
         .withColumn(MORE, udf((UDF1<String, Boolean>) JsonRecords::moreAfterFirstValue, DataTypes.BooleanType).apply(col(text)))
         .withColumn(PARSED, document(text, pinned, parseOptions));
     observed = observed.observe(OBSERVED, count(lit(1)), count(when(not(good()), true)),
@@ -111,7 +118,7 @@ final class JsonRecords {
             + " land one document per line (JSON Lines), or one per file with the option multiLine = true"))
         .when(col(UNKNOWN_KEYS).isNull(), lit("Cannot parse the record as a JSON object: malformed JSON"))
         .when(clashes(), concat(lit("Cannot read the record: its keys "), array_join(col(CLASHES), ", "),
-            lit(" name columns bronze adds to every row (" + String.join(", ", keep) + "); rename them where the records are made")))
+            lit(" name columns bronze writes into every row (" + String.join(", ", taken) + "); rename them where the records are made")))
         .otherwise(lit("Cannot read the record with schema \"" + pinned.toDDL()
             + "\": a value does not fit the type of its column"));
     List<Column> badColumns = new ArrayList<>(List.of(col(text).cast("string").as(BronzeColumns.RAW)));
@@ -132,8 +139,8 @@ final class JsonRecords {
    * STRUCT as {@code struct.field}; NULL when the document is not a JSON object (a watched value
    * that is not an object, or null, has no fields to report).
    */
-  private static Column unknownKeyColumn(String text, StructType pinned, List<String> keep, List<String> driftStructs) {
-    Column keys = array_except(json_object_keys(col(text)), known(pinned, keep));
+  private static Column unknownKeyColumn(String text, StructType pinned, List<String> taken, List<String> driftStructs) {
+    Column keys = array_except(json_object_keys(col(text)), known(pinned, taken));
     for (String s : driftStructs) {
       StructType declared = (StructType) pinned.apply(s).dataType();
       String fields = java.util.Arrays.stream(declared.fieldNames()).map(JsonRecords::sqlString)
@@ -173,14 +180,14 @@ final class JsonRecords {
 
   /**
    * True for a document that is one JSON object whose values fit their columns' types, and none of
-   * whose keys is a column every row carries on: the row could not hold both.
+   * whose keys is a column bronze writes into every row: the row could not hold both.
    */
   private static Column good() {
     return col(PARSED).isNotNull().and(col(UNKNOWN_KEYS).isNotNull()).and(col(PARSED + "." + BronzeColumns.CORRUPT).isNull())
         .and(not(col(MORE))).and(not(clashes()));
   }
 
-  /** True for a document with a key that names a column every row carries on (a Kafka message's {@code _offset}...). */
+  /** True for a document with a key that names a column bronze writes into every row (a Kafka message's {@code _offset}...). */
   private static Column clashes() {
     return coalesce(size(col(CLASHES)).gt(0), lit(false));
   }
@@ -208,12 +215,12 @@ final class JsonRecords {
 
   /**
    * The keys a document may have without widening the schema: the pinned columns, the corrupt-record
-   * column, and the columns every row carries on (a document with one of those is bad: {@link #clashes}).
+   * column, and the columns bronze writes into every row (a document with one of those is bad: {@link #clashes}).
    */
-  private static Column known(StructType pinned, List<String> keep) {
+  private static Column known(StructType pinned, List<String> taken) {
     List<String> known = new ArrayList<>(List.of(pinned.fieldNames()));
     known.add(BronzeColumns.CORRUPT);
-    known.addAll(keep);
+    known.addAll(taken);
     return names(known);
   }
 
