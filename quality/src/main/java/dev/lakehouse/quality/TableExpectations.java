@@ -30,8 +30,6 @@ import java.util.function.UnaryOperator;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.execution.streaming.StreamExecution;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -92,7 +90,7 @@ public final class TableExpectations implements BatchExpectations {
       return input;
     }
     Dataset<Row> rows = LakehouseSpark.materialize(input);
-    String attempt = batchKey(context, rows.sparkSession());
+    String attempt = context.attempt();
     List<Expectation> ofTable = tableAfter == null ? List.of() : rules.stream().filter(e -> !e.rule().perRow()).toList();
     if (ofTable.isEmpty()) {
       Judged batch = judge(rows, attempt);
@@ -119,18 +117,6 @@ public final class TableExpectations implements BatchExpectations {
       batch.saveMetrics();
     }
     return out;
-  }
-
-  /**
-   * What identifies the batch across its attempts, for its entry in the metrics history. A
-   * micro-batch whose write failed (a Delta error, a crash) is replayed by the same streaming query
-   * under the same batch id, after its metrics joined the history: its entry is then replaced, not
-   * added twice. The query's id, kept in the checkpoint, tells the batches of a rebuilt table
-   * (--full-refresh deletes the checkpoint; its ids start at 0 again) from those before it.
-   */
-  private static String batchKey(BatchContext context, SparkSession spark) {
-    String query = spark.sparkContext().getLocalProperty(StreamExecution.QUERY_ID_KEY());
-    return context.mark().appId() + (query == null ? "" : " query " + query) + " batch " + context.batchId();
   }
 
   /**
@@ -163,7 +149,7 @@ public final class TableExpectations implements BatchExpectations {
     this.metrics = all.metrics;
   }
 
-  /** @param attempt the batch, see {@link #batchKey} */
+  /** @param attempt the batch across its attempts ({@link BatchContext#attempt}) */
   private Judged judge(Dataset<Row> rows, String attempt) {
     boolean perRow = rules.stream().anyMatch(e -> e.rule().perRow());
     List<Expectation> measured = rules.stream().filter(Deequ::measures).toList();

@@ -4,6 +4,7 @@ import dev.lakehouse.core.config.ConfigLayers;
 import dev.lakehouse.core.config.PipelineParser;
 import dev.lakehouse.core.format.LakehouseTable;
 import dev.lakehouse.core.run.BatchContext;
+import dev.lakehouse.core.run.RefreshJob;
 import dev.lakehouse.core.run.TableJob;
 import dev.lakehouse.core.run.TableRunner;
 import dev.lakehouse.core.spark.LakehouseSpark;
@@ -18,6 +19,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.function.BooleanSupplier;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -78,6 +81,41 @@ final class QualityFixture {
         long n = rows.count();
         target.append(rows, Optional.of(context.mark()));
         return n;
+      }
+    };
+  }
+
+  /**
+   * Replaces {@code to} with the checked rows of {@code from}, once per run: a gold table's refresh
+   * in batch mode, no more. When {@code crash} says so, it dies between its checks and its write.
+   */
+  RefreshJob refresh(String from, String to, BooleanSupplier crash) {
+    TableJob append = job(from, to);
+    return new RefreshJob() {
+      public LakehouseTable target() {
+        return append.target();
+      }
+
+      public List<LakehouseTable> sources() {
+        return append.sources();
+      }
+
+      public Dataset<Row> input(SparkSession s) {
+        return append.input(s);
+      }
+
+      public long processBatch(Dataset<Row> batch, BatchContext context) {
+        throw new UnsupportedOperationException("refreshed in batch mode only");
+      }
+
+      public OptionalLong refreshOnce(SparkSession s, BatchContext context) {
+        Dataset<Row> rows = LakehouseSpark.materialize(context.checked(append.sources().get(0).read(s)));
+        long n = rows.count();
+        if (crash.getAsBoolean()) {
+          throw new IllegalStateException("killed between its checks and its write");
+        }
+        append.target().overwrite(rows, Optional.empty());
+        return OptionalLong.of(n);
       }
     };
   }

@@ -7,6 +7,7 @@ import dev.lakehouse.core.errors.TableRunException;
 import dev.lakehouse.core.format.BatchMark;
 import dev.lakehouse.core.format.LakehouseTable;
 import dev.lakehouse.core.run.BatchContext;
+import dev.lakehouse.core.run.RefreshJob;
 import dev.lakehouse.core.run.TableRunResult;
 import dev.lakehouse.core.spec.TableName;
 import java.io.IOException;
@@ -14,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -132,6 +134,34 @@ class TableExpectationsTest {
           .selectExpr("concat(rule, ':', cast(passed as string))").as(Encoders.STRING()).collectAsList())
           .as(run).containsExactly("steady_price:false", "steady_volume:true");
     }
+  }
+
+  /**
+   * A refresh (a gold table's, in batch mode) killed after its checks and before its write: the
+   * table stays at the version it started from, the next refresh starts from it again, and its
+   * entry replaces the killed one's.
+   */
+  @Test
+  void aRefreshRunAgainAfterItWasKilledBeforeItsWriteIsCountedOnceInTheHistory() {
+    QualityFixture f = new QualityFixture("anomaly-refresh-killed", ExpectationActionsTest.tables("delta", """
+            { name = steady_volume, anomaly { metric = row-count, min-ratio = 0.5, max-ratio = 5.0 }, action = warn }
+        """));
+    f.table("bronze.src").append(priced(f, 0, 10, 1.0), Optional.empty());
+    AtomicBoolean killed = new AtomicBoolean();
+    RefreshJob job = f.refresh("bronze.src", "silver.checked", killed::get);
+    assertThat(f.runner("refresh-first").runBatch(job, f.checkpoint("silver.checked"), false).error()).isEmpty();
+    f.table("bronze.src").append(priced(f, 100, 20, 2.0), Optional.empty());
+
+    killed.set(true);
+    assertThat(f.runner("refresh-killed").runBatch(job, f.checkpoint("silver.checked"), false).error().orElseThrow())
+        .contains("killed between its checks and its write");
+    killed.set(false);
+    assertThat(f.runner("refresh-again").runBatch(job, f.checkpoint("silver.checked"), false).error()).isEmpty();
+
+    String location = TableExpectations.metricsLocation(f.spec.settings(), TableName.parse("silver.checked"));
+    assertThat(MetricsHistory.load(f.spark, location)).extracting(h -> h.resultKey().tags().get(Deequ.BATCH_TAG).get())
+        .hasSize(2).doesNotHaveDuplicates();
+    assertThat(f.table("silver.checked").read(f.spark).count()).isEqualTo(30);
   }
 
   /** {@code n} rows from id {@code from} on, each of price {@code price}. */

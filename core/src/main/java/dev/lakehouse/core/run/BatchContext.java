@@ -16,9 +16,17 @@ import org.apache.spark.sql.Row;
  * @param expectations the table's data-quality rules (see {@link #checked})
  * @param read counts the rows of this batch a job that reads its batch once reported (see
  *     {@link TableJob#rereadsBatch})
+ * @param attempt what identifies the batch across its attempts: a batch run again after it failed
+ *     (a micro-batch Spark replays, a refresh after its write failed) has the same, so what it
+ *     recorded on the way (its metrics in the quality history) is replaced, not added twice
  */
 public record BatchContext(String runId, long batchId, BatchMark mark, LongAdder quarantined,
-    BatchExpectations expectations, LongAdder read) {
+    BatchExpectations expectations, LongAdder read, String attempt) {
+  public BatchContext(String runId, long batchId, BatchMark mark, LongAdder quarantined, BatchExpectations expectations,
+      LongAdder read) {
+    this(runId, batchId, mark, quarantined, expectations, read, mark.appId() + " batch " + batchId);
+  }
+
   public BatchContext(String runId, long batchId, BatchMark mark, LongAdder quarantined, BatchExpectations expectations) {
     this(runId, batchId, mark, quarantined, expectations, new LongAdder());
   }

@@ -138,6 +138,8 @@ public final class TableRunner {
       // quarantine appends, under an id of its own that stream batches, counted from 0, never meet.
       long batchId = System.currentTimeMillis();
       BatchMark mark = new BatchMark("lakehouse:" + job.target().name() + ":refresh", batchId);
+      // A refresh whose write failed left the table at this version: the next one starts from it again.
+      String attempt = mark.appId() + " from version " + before.map(TableVersion::id).orElse("none");
       // A session of its own, as a stream's micro-batch has: a Delta MERGE takes its commit's note
       // from the session's settings, and tables refreshed side by side would otherwise set each
       // other's. Active on this thread, where Delta looks for it.
@@ -145,7 +147,7 @@ public final class TableRunner {
       scala.Option<SparkSession> active = SparkSession.getActiveSession();
       SparkSession.setActiveSession(own);
       try (BatchStorage stored = BatchStorage.open()) {
-        written = job.refreshOnce(own, new BatchContext(runId, batchId, mark, quarantined, expectations.apply(job), read));
+        written = job.refreshOnce(own, new BatchContext(runId, batchId, mark, quarantined, expectations.apply(job), read, attempt));
       } finally {
         if (active.isDefined()) {
           SparkSession.setActiveSession(active.get());
@@ -375,6 +377,15 @@ public final class TableRunner {
           : appId;
     }
 
+    /**
+     * A micro-batch across its attempts: Spark replays a failed batch under its id from the same
+     * checkpoint, whose query id tells a rebuilt table's batches (--full-refresh deletes the
+     * checkpoint, and the ids start at 0 again) from those before it.
+     */
+    private String streamAttempt(String markAppId, long batchId) {
+      return markAppId + " query " + spark.sparkContext().getLocalProperty(StreamExecution.QUERY_ID_KEY()) + " batch " + batchId;
+    }
+
     private RunningTable(TableJob job, String checkpoint, RunMode mode, TableLease lease) {
       this.job = job;
       this.lease = lease;
@@ -400,7 +411,7 @@ public final class TableRunner {
             read.add(LakehouseSpark.count(rows));
           }
           long out = job.processBatch(rows, new BatchContext(runId, batchId, new BatchMark(batchAppId(appId), batchId), quarantined,
-              rules, read));
+              rules, read, streamAttempt(batchAppId(appId), batchId)));
           // The batch wrote in the stream's clone of the session: queries of the table's name in
           // this session (a notebook's, while the stream runs) would read Hudi's cached file list.
           job.target().refreshCachedEntry(spark);
