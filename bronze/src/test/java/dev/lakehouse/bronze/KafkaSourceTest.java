@@ -34,8 +34,9 @@ class KafkaSourceTest {
       "tombstone", NO_VALUE,
       "empty", NO_VALUE,
       "wrong-type", "Cannot read the record with schema \"id BIGINT,amount BIGINT\": a value does not fit the type of its column",
-      "metadata-keys", "Cannot read the record: its keys _offset, _key name columns bronze adds to every row"
-          + " (_key, _topic, _partition, _offset, _timestamp, _source); rename them where the records are made");
+      "metadata-keys", "Cannot read the record: its keys _offset, _key name columns bronze writes into every row"
+          + " (_key, _topic, _partition, _offset, _timestamp, _source, _ingested_at, _batch_id, _run_id, _rescued_data);"
+          + " rename them where the records are made");
   private static final String ORDERS_SOURCE = """
       source {
         type = kafka, bootstrap-servers = "%s", topics = [%s]
