@@ -9,6 +9,7 @@ import dev.lakehouse.core.run.TableRunner;
 import dev.lakehouse.core.spec.PipelineSpec;
 import dev.lakehouse.core.spec.TableName;
 import dev.lakehouse.core.spec.TableSpec;
+import dev.lakehouse.core.testing.BronzeSchemas;
 import dev.lakehouse.core.testing.SharedSpark;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -70,7 +71,8 @@ final class SilverScenario {
       sorted.forEach((name, block) -> silver.append(name).append(" {\nsource { type = table, table = bronze.input }\n")
           .append(block).append("\n}\n"));
       Files.writeString(conf, "pipeline { name = test, format = " + format + ", tables {\n"
-          + "bronze { input { source { type = files, format = json, path = landing/input, schema = \"" + bronzeSchema + "\" } } }\n"
+          + "bronze { input { source { type = files, format = json, path = landing/input, schema = \"" + BronzeSchemas.declared(bronzeSchema)
+          + "\" } } }\n"
           + "silver {\n" + silver + "}\n} }\n");
       PipelineSpec p = PipelineParser.load(new ConfigLayers.Request(conf, Optional.empty(), List.of(),
           Map.of("LAKEHOUSE_ROOT", root.toString())));

@@ -10,6 +10,7 @@ import dev.lakehouse.core.run.TableRunner;
 import dev.lakehouse.core.spec.PipelineSpec;
 import dev.lakehouse.core.spec.TableName;
 import dev.lakehouse.core.spec.TableSpec;
+import dev.lakehouse.core.testing.BronzeSchemas;
 import dev.lakehouse.core.testing.SharedSpark;
 import dev.lakehouse.silver.SilverTransform;
 import java.nio.file.Files;
@@ -138,7 +139,7 @@ class OperationColumnCdcTest {
         %s
           } }
         } }
-        """.formatted(format, bronzeSchema,
+        """.formatted(format, BronzeSchemas.declared(bronzeSchema),
         bronzeSchema.contains("after STRUCT") ? ", schema-drift-structs = [before, after]" : "", silverBlock));
     PipelineSpec p = PipelineParser.load(new ConfigLayers.Request(conf, Optional.empty(), List.of(), Map.of("LAKEHOUSE_ROOT", root.toString())));
     return new Pair(p.table(TableName.parse("bronze.changes")), p.table(TableName.parse("silver.customer")), bronzeSchema);
