@@ -72,7 +72,7 @@ class TpchDemoPipelineTest {
     Map<String, Long> drop2 = TpchLanding.writeDrop(landing, SF, 2, 2);
     Map<String, Long> bad = TpchLanding.writeBadRows(landing, 2);
     RunReport second = p.run();
-    assertThat(second.succeeded()).isTrue();
+    assertThat(second.succeeded()).as(second.tables().toString()).isTrue();
     long changes = drop2.get(CustomerChanges.NAME);
     for (String t : List.of("lineitem", "orders", "customer", "supplier")) {
       assertThat(second.table("bronze." + t).rowsRead()).as("new rows of " + t)
